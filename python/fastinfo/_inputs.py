@@ -1,0 +1,224 @@
+"""Argument checks and input coercion shared by the public API and the reference twin.
+
+Samples arrive as anything array-like; they leave as a :class:`Variable`: a list of 1-D contiguous,
+native-endian integer arrays (one per column) that the extension reads without copying, plus what
+is needed to turn counted values back into the user's labels.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+import numpy.typing as npt
+
+ESTIMATORS = ("plugin", "miller_madow")
+
+IntArray = npt.NDArray[np.integer[Any]]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One random variable's samples: ``columns`` of integer labels, ``n`` samples each.
+
+    ``decode(j, codes)`` maps values counted in column ``j`` back to the user's labels.
+    ``two_dimensional`` records whether the input was ``(n, d)`` (its outcomes are rows).
+    """
+
+    name: str
+    columns: list[IntArray]
+    decoders: list[Callable[[IntArray], npt.NDArray[Any]]]
+    two_dimensional: bool
+
+    @property
+    def n(self) -> int:
+        """Number of samples."""
+        return int(self.columns[0].shape[0])
+
+    def decode(self, values: Sequence[IntArray]) -> npt.NDArray[Any]:
+        """Turn per-column counted values into labels: 1-D, or ``(m, d)`` for a 2-D variable."""
+        decoded = [dec(v) for dec, v in zip(self.decoders, values)]
+        if not self.two_dimensional:
+            return decoded[0]
+        if len({d.dtype for d in decoded}) == 1:
+            return np.column_stack(decoded)
+        return np.column_stack([d.astype(object) for d in decoded])
+
+
+def _identity(values: IntArray) -> npt.NDArray[Any]:
+    return values
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _factorize_objects(
+    column: npt.NDArray[Any], name: str
+) -> tuple[IntArray, Callable[[IntArray], npt.NDArray[Any]]]:
+    """Codes for arbitrary hashable Python objects, in order of first appearance (O(n))."""
+    table: dict[object, int] = {}
+    codes = np.empty(column.shape[0], dtype=np.int64)
+    for i, value in enumerate(column.tolist()):
+        if _is_missing(value):
+            raise ValueError(
+                f"{name} contains a missing value ({value!r}) at index {i}; "
+                "drop or fill missing values before estimating"
+            )
+        try:
+            codes[i] = table.setdefault(value, len(table))
+        except TypeError:
+            raise TypeError(
+                f"{name} contains an unhashable label {value!r} at index {i}"
+            ) from None
+    uniques = np.empty(len(table), dtype=object)
+    uniques[:] = list(table)
+
+    def decode(values: IntArray) -> npt.NDArray[Any]:
+        return uniques[values]
+
+    return codes, decode
+
+
+def _column_labels(
+    column: npt.NDArray[Any], name: str
+) -> tuple[IntArray, Callable[[IntArray], npt.NDArray[Any]]]:
+    """One 1-D column as contiguous native integers, with its decoder."""
+    dtype = column.dtype
+    kind = dtype.kind
+    if kind in "iu":
+        if not dtype.isnative:
+            column = column.astype(dtype.newbyteorder("="))
+        return np.ascontiguousarray(column), _identity
+    if kind == "b":
+        return np.ascontiguousarray(column).view(np.uint8), lambda v: v.astype(bool)
+    if kind in "mM":
+        as_int = np.ascontiguousarray(column).view(np.int64)
+        if not dtype.isnative:
+            as_int = as_int.astype(np.int64)
+        return as_int, lambda v: v.view(dtype.newbyteorder("="))
+    if kind == "f":
+        raise TypeError(
+            f"{name} has floating-point dtype {dtype}, but fastinfo counts discrete labels. "
+            f"Discretise continuous values first (e.g. np.digitize({name}, bins)), or cast "
+            f"whole-number floats with {name}.astype(np.int64)"
+        )
+    if kind == "c":
+        raise TypeError(
+            f"{name} has complex dtype {dtype}; labels must be integers, booleans or strings"
+        )
+    if kind in "US":
+        uniques, codes = np.unique(column, return_inverse=True)
+        codes = np.ascontiguousarray(codes.reshape(-1).astype(np.int64, copy=False))
+        return codes, lambda v: uniques[v]
+    if kind == "O":
+        return _factorize_objects(column, name)
+    raise TypeError(f"{name} has unsupported dtype {dtype}; labels must be integers or strings")
+
+
+def _categorical_codes(x: Any, name: str) -> Optional[IntArray]:
+    """The codes of a pandas Categorical / categorical Series, or None for anything else."""
+    dtype = getattr(x, "dtype", None)
+    if getattr(dtype, "name", None) != "category":
+        return None
+    values = getattr(x, "cat", x)
+    codes = np.asarray(values.codes)
+    if codes.size and codes.min() < 0:
+        raise ValueError(
+            f"{name} contains a missing value at index {int(np.argmin(codes))}; "
+            "drop or fill missing values before estimating"
+        )
+    return codes
+
+
+def as_variable(x: Any, name: str) -> Variable:
+    """Coerce samples ``x`` (1-D labels, or ``(n, d)`` rows of labels) into a :class:`Variable`."""
+    codes = _categorical_codes(x, name)
+    if codes is not None:
+        categories = np.asarray(getattr(getattr(x, "cat", x), "categories"))
+
+        def decode_category(values: IntArray) -> npt.NDArray[Any]:
+            return categories[values]
+
+        column = np.ascontiguousarray(codes)
+        return Variable(name, [column], [decode_category], False)
+    array = np.asarray(x)
+    if array.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must be 1-D (n,) or 2-D (n, d) with one sample per row, "
+            f"got a {array.ndim}-d array of shape {array.shape}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} is empty: at least one sample is needed")
+    if array.ndim == 1:
+        column, decoder = _column_labels(array, name)
+        return Variable(name, [column], [decoder], False)
+    if array.shape[1] == 0:
+        raise ValueError(f"{name} has shape {array.shape}: a 2-D variable needs at least 1 column")
+    # Rows of x.T are the columns of x; for a Fortran-ordered x this is a free view.
+    transposed = np.ascontiguousarray(array.T)
+    pairs = [_column_labels(transposed[j], f"{name}[:, {j}]") for j in range(array.shape[1])]
+    return Variable(name, [c for c, _ in pairs], [d for _, d in pairs], True)
+
+
+def check_same_length(first: Variable, *others: Variable) -> None:
+    """Raise ValueError naming the first variable whose sample count differs from ``first``."""
+    for other in others:
+        if other.n != first.n:
+            raise ValueError(
+                f"{other.name} has {other.n} samples but {first.name} has {first.n}: "
+                "all variables must have the same number of samples"
+            )
+
+
+def check_estimator(estimator: object, allowed: Sequence[str] = ESTIMATORS) -> str:
+    """Return ``estimator`` if it names a known estimator, else raise."""
+    if not isinstance(estimator, str):
+        raise TypeError(f"estimator must be a string, got {type(estimator).__name__}")
+    if estimator not in allowed:
+        raise ValueError(f"estimator must be one of {list(allowed)}, got {estimator!r}")
+    return estimator
+
+
+def log_base(base: object) -> float:
+    """``ln(base)`` to divide nats by (1.0 for ``base=None``), after checking ``base``."""
+    if base is None:
+        return 1.0
+    if isinstance(base, bool) or not isinstance(base, numbers.Real):
+        raise TypeError(f"base must be a positive real number or None, got {base!r}")
+    value = float(base)
+    if not math.isfinite(value) or value <= 0 or value == 1:
+        raise ValueError(f"base must be positive, finite and not 1, got {base!r}")
+    return math.log(value)
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` if it is a bool (or numpy bool), else raise TypeError."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def memory_budget() -> int:
+    """Bytes one output may take: ``FASTINFO_MEMORY_LIMIT`` or half of physical memory."""
+    configured = os.environ.get("FASTINFO_MEMORY_LIMIT")
+    if configured:
+        try:
+            return int(float(configured))
+        except ValueError:
+            raise ValueError(
+                f"FASTINFO_MEMORY_LIMIT must be a number of bytes, got {configured!r}"
+            ) from None
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30

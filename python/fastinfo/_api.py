@@ -47,8 +47,8 @@ def entropy(x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin"
         Logarithm base; ``None`` (default) gives nats, ``2`` bits.
     estimator : {"plugin", "miller_madow"}
         ``"plugin"`` is the maximum-likelihood estimate ``-sum(p log p)`` of the empirical
-        distribution; ``"miller_madow"`` adds the bias correction ``(m - 1) / (2 n)`` nats, ``m`` the
-        number of distinct observed values.
+        distribution; ``"miller_madow"`` adds the bias correction ``(m - 1) / (2 n)`` nats,
+        ``m`` the number of distinct observed values.
 
     Returns
     -------

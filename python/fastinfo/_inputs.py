@@ -12,7 +12,7 @@ import numbers
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -77,9 +77,7 @@ def _factorize_objects(
         try:
             codes[i] = table.setdefault(value, len(table))
         except TypeError:
-            raise TypeError(
-                f"{name} contains an unhashable label {value!r} at index {i}"
-            ) from None
+            raise TypeError(f"{name} contains an unhashable label {value!r} at index {i}") from None
     uniques = np.empty(len(table), dtype=object)
     uniques[:] = list(table)
 
@@ -125,7 +123,7 @@ def _column_labels(
     raise TypeError(f"{name} has unsupported dtype {dtype}; labels must be integers or strings")
 
 
-def _categorical_codes(x: Any, name: str) -> Optional[IntArray]:
+def _categorical_codes(x: Any, name: str) -> IntArray | None:
     """The codes of a pandas Categorical / categorical Series, or None for anything else."""
     dtype = getattr(x, "dtype", None)
     if getattr(dtype, "name", None) != "category":
@@ -144,7 +142,7 @@ def as_variable(x: Any, name: str) -> Variable:
     """Coerce samples ``x`` (1-D labels, or ``(n, d)`` rows of labels) into a :class:`Variable`."""
     codes = _categorical_codes(x, name)
     if codes is not None:
-        categories = np.asarray(getattr(getattr(x, "cat", x), "categories"))
+        categories = np.asarray(getattr(x, "cat", x).categories)
 
         def decode_category(values: IntArray) -> npt.NDArray[Any]:
             return categories[values]

@@ -1,9 +1,28 @@
-# Stub of the Rust extension module (src/python.rs), checked by `python -m mypy.stubtest fastinfo._native`.
+# Stub of the Rust extension module (src/python.rs).
+# Checked by `python -m mypy.stubtest fastinfo._native`.
 # Label arrays are 1-D, C-contiguous, native-endian integer arrays; the public API prepares them.
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from typing import Any
+
+__all__ = [
+    "__version__",
+    "conditional_entropy",
+    "conditional_mutual_information",
+    "contingency",
+    "counts",
+    "entropy",
+    "get_num_threads",
+    "joint_entropy",
+    "mutual_information",
+    "pmf_cross_entropy",
+    "pmf_entropy",
+    "pmf_js_divergence",
+    "pmf_kl_divergence",
+    "set_num_threads",
+]
 
 __version__: str
 

@@ -43,12 +43,16 @@ def _normalized(rows: Rows, name: str, normalize: bool) -> Rows:
     if overflow.any():
         peak = rows.max(axis=1, keepdims=True)
         sums = np.where(overflow, peak[:, 0] * (rows / peak).sum(axis=1), sums)
-    return rows / sums[:, None]
+    normalized: Rows = rows / sums[:, None]
+    return normalized
 
 
 def _relative_entropy(x: Rows, y: Rows) -> Rows:
-    """Elementwise ``x log(x / y)``: 0 where x = 0, inf where y = 0 < x; ``x (log x - log y)``
-    where the ratio is not a normal float (subnormal or overflowing)."""
+    """Elementwise ``x log(x / y)``, with the conventions of :mod:`fastinfo.pmf`.
+
+    0 where x = 0, inf where y = 0 < x, and ``x (log x - log y)`` where the ratio is not a normal
+    float (subnormal or overflowing).
+    """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         ratio = x / y
         direct = x * np.log(ratio)
@@ -59,7 +63,9 @@ def _relative_entropy(x: Rows, y: Rows) -> Rows:
     return np.where((x > 0) & (y == 0), np.inf, value)
 
 
-def _prepare(p: npt.ArrayLike, q: Any, axis: int, normalize: bool) -> tuple[Rows, Any, tuple[int, ...]]:
+def _prepare(
+    p: npt.ArrayLike, q: Any, axis: int, normalize: bool
+) -> tuple[Rows, Any, tuple[int, ...]]:
     normalize = check_bool(normalize, "normalize")
     pa = as_weights(p, "p")
     if q is None:
@@ -94,7 +100,12 @@ def entropy(
 
 
 def cross_entropy(
-    p: npt.ArrayLike, q: npt.ArrayLike, /, *, base: Base = None, axis: int = -1,
+    p: npt.ArrayLike,
+    q: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    axis: int = -1,
     normalize: bool = True,
 ) -> Result:
     """Cross-entropy ``-sum p log q`` (see :func:`fastinfo.pmf.cross_entropy`)."""
@@ -106,7 +117,12 @@ def cross_entropy(
 
 
 def kl_divergence(
-    p: npt.ArrayLike, q: npt.ArrayLike, /, *, base: Base = None, axis: int = -1,
+    p: npt.ArrayLike,
+    q: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    axis: int = -1,
     normalize: bool = True,
 ) -> Result:
     """KL divergence ``sum p log(p / q)`` (see :func:`fastinfo.pmf.kl_divergence`)."""
@@ -117,7 +133,12 @@ def kl_divergence(
 
 
 def js_divergence(
-    p: npt.ArrayLike, q: npt.ArrayLike, /, *, base: Base = None, axis: int = -1,
+    p: npt.ArrayLike,
+    q: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    axis: int = -1,
     normalize: bool = True,
 ) -> Result:
     """Jensen-Shannon divergence (see :func:`fastinfo.pmf.js_divergence`)."""

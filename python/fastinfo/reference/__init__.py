@@ -46,11 +46,18 @@ Codes = npt.NDArray[np.int64]
 
 
 def _cell_codes(*variables: Variable) -> Codes:
-    """One integer per sample identifying its cell (the tuple of all columns' values)."""
+    """One integer per sample identifying its cell (the tuple of all columns' values).
+
+    Columns are folded in one at a time: ``code * (rank of column j) ...``, re-ranked with
+    ``np.unique`` after each step so the code stays below n and never overflows.
+    """
     columns = [column for v in variables for column in v.columns]
-    ranks = [np.unique(column, return_inverse=True)[1].reshape(-1) for column in columns]
-    _, cells = np.unique(np.column_stack(ranks), axis=0, return_inverse=True)
-    return np.asarray(cells, dtype=np.int64).reshape(-1)
+    code = np.zeros(columns[0].shape[0], dtype=np.int64)
+    for column in columns:
+        uniques, rank = np.unique(column, return_inverse=True)
+        combined = code * uniques.size + rank.reshape(-1)
+        code = np.unique(combined, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return code
 
 
 def _cells(codes: Codes) -> tuple[Codes, Codes]:

@@ -35,6 +35,7 @@ pub mod estimate;
 mod hashmap;
 mod label;
 pub mod pmf;
+pub mod simd;
 
 #[cfg(feature = "python")]
 mod python;

@@ -78,15 +78,22 @@ pub(crate) fn compensated_sum(values: impl IntoIterator<Item = f64>) -> f64 {
     }
 }
 
-/// Deterministic compensated `Σ f(i)` over `0..len`, in parallel over fixed chunks.
-fn chunked_sum(len: usize, f: impl Fn(std::ops::Range<usize>) -> f64 + Sync) -> f64 {
+/// Deterministic compensated sum of the terms `f(range)` yields for the stored cells `0..len`:
+/// terms are gathered in order (in parallel over stored chunks) and then summed in fixed chunks of
+/// the *terms*, so empty cells never move a chunk boundary.
+fn chunked_sum(len: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<f64> + Sync) -> f64 {
     let chunk = |c: usize| f(c * SUM_CHUNK..((c + 1) * SUM_CHUNK).min(len));
     let chunks = len.div_ceil(SUM_CHUNK);
-    let partial: Vec<f64> = if chunks <= 2 {
+    let parts: Vec<Vec<f64>> = if chunks <= 2 {
         (0..chunks).map(chunk).collect()
     } else {
         (0..chunks).into_par_iter().map(chunk).collect()
     };
+    let terms = parts.concat();
+    let partial: Vec<f64> = terms
+        .par_chunks(SUM_CHUNK)
+        .map(|c| compensated_sum(c.iter().copied()))
+        .collect();
     compensated_sum(partial)
 }
 
@@ -100,17 +107,21 @@ fn sum_cells(table: &JointCounts, term: impl Fn(&[u64], u64, &mut [u64]) -> f64 
         table.for_each_cell(range, |codes, count| {
             terms.push(term(codes, count, &mut scratch));
         });
-        compensated_sum(terms)
+        terms
     })
 }
 
 /// `Σ −p ln p` over the non-zero `counts` (`p = count / n`).
 fn plugin_entropy(counts: &[u64], n: f64) -> f64 {
     chunked_sum(counts.len(), |range| {
-        compensated_sum(counts[range].iter().filter(|&&c| c != 0).map(|&c| {
-            let p = c as f64 / n;
-            -p * p.ln()
-        }))
+        counts[range]
+            .iter()
+            .filter(|&&c| c != 0)
+            .map(|&c| {
+                let p = c as f64 / n;
+                -p * p.ln()
+            })
+            .collect()
     })
 }
 
@@ -138,14 +149,16 @@ fn dense_two_way_information(
         row_sums[r] = row.iter().sum();
     }
     let info = chunked_sum(table.len(), |range| {
-        compensated_sum(range.filter_map(|i| {
-            let c = table[i];
-            (c != 0).then(|| {
-                let ratio = (c as f64 * n)
-                    / (row_sums[i / columns] as f64 * column_sums[i % columns] as f64);
-                (c as f64 / n) * ratio.ln()
+        range
+            .filter_map(|i| {
+                let c = table[i];
+                (c != 0).then(|| {
+                    let ratio = (c as f64 * n)
+                        / (row_sums[i / columns] as f64 * column_sums[i % columns] as f64);
+                    (c as f64 / n) * ratio.ln()
+                })
             })
-        }))
+            .collect()
     });
     let occupied = |sums: &[u64]| sums.iter().filter(|&&s| s != 0).count();
     (info, occupied(&row_sums), occupied(&column_sums))

@@ -20,10 +20,23 @@ pub(crate) struct U64Map {
     seed: u64,
 }
 
-fn process_seed() -> u64 {
+/// A fresh hash key for each table: the process's random key mixed with a per-table counter.
+///
+/// Tables must not share a key: copying one table into another in slot order would then insert
+/// keys in increasing hash order, which piles them into long probe runs (quadratic time).
+fn table_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
     static SEED: OnceLock<u64> = OnceLock::new();
-    *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1)
+    static TABLES: AtomicU64 = AtomicU64::new(0);
+    let base =
+        *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64));
+    let mut z = TABLES
+        .fetch_add(1, Ordering::Relaxed)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ base;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z ^ (z >> 31)
 }
 
 impl U64Map {
@@ -34,7 +47,7 @@ impl U64Map {
             slots: vec![(0, 0); capacity],
             len: 0,
             shift: 64 - capacity.trailing_zeros(),
-            seed: process_seed(),
+            seed: table_seed(),
         }
     }
 
@@ -138,7 +151,7 @@ impl Dictionary {
             slots: vec![0; capacity],
             keys: Vec::new(),
             shift: 64 - capacity.trailing_zeros(),
-            seed: process_seed(),
+            seed: table_seed(),
         }
     }
 

@@ -34,6 +34,7 @@ mod error;
 pub mod estimate;
 mod hashmap;
 mod label;
+pub mod pairwise;
 pub mod pmf;
 pub mod simd;
 

@@ -14,7 +14,6 @@
 //!
 //! Results are in nats. Rows are independent, so the output does not depend on the thread count.
 
-use crate::estimate::compensated_sum;
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -70,8 +69,11 @@ impl<'a> Distributions<'a> {
         &self.weights[r * self.k..(r + 1) * self.k]
     }
 
-    /// Checks row `r` and returns the divisor that normalises it (1 when `normalize` is false).
-    pub fn scale(&self, r: usize, normalize: bool) -> Result<f64> {
+    /// Checks row `r` and returns the two divisors that normalise it: each weight `w` becomes
+    /// `(w / first) / second`. Usually `first` is the row's sum and `second` is 1 (so the result is
+    /// `w / sum` exactly); when the sum of finite weights overflows, `first` is the largest weight
+    /// and `second` the sum of the rescaled weights. With `normalize = false` both are 1.
+    pub fn scale(&self, r: usize, normalize: bool) -> Result<(f64, f64)> {
         let row = self.row(r);
         let mut sum = 0.0;
         for (index, &w) in row.iter().enumerate() {
@@ -99,21 +101,23 @@ impl<'a> Distributions<'a> {
                     sum,
                 });
             }
-            return Ok(1.0);
+            return Ok((1.0, 1.0));
         }
         if sum.is_infinite() {
-            // Finite weights whose sum overflows: normalise in two steps, by the largest weight first.
             let max = row.iter().copied().fold(0.0, f64::max);
             let rescaled: f64 = row.iter().map(|&w| w / max).sum();
-            return Ok(max * rescaled);
+            return Ok((max, rescaled));
         }
-        Ok(sum)
+        Ok((sum, 1.0))
     }
 
-    /// The normalised row `r` (allocates; for tests and small inputs).
-    pub fn normalized_row(&self, r: usize, normalize: bool) -> Result<Vec<f64>> {
-        let s = self.scale(r, normalize)?;
-        Ok(self.row(r).iter().map(|&w| w / s).collect())
+    /// Writes row `r`, checked and normalised (see [`Distributions::scale`]), into `out`.
+    pub fn normalized_row_into(&self, r: usize, normalize: bool, out: &mut [f64]) -> Result<()> {
+        let (first, second) = self.scale(r, normalize)?;
+        for (o, &w) in out.iter_mut().zip(self.row(r)) {
+            *o = (w / first) / second;
+        }
+        Ok(())
     }
 }
 
@@ -135,15 +139,166 @@ pub fn relative_entropy_term(x: f64, y: f64) -> f64 {
     }
 }
 
-/// `−x ln y` with `0 · ln 0 = 0` and `+∞` when `y = 0 < x`.
-#[inline]
-fn cross_term(x: f64, y: f64) -> f64 {
-    if x == 0.0 {
-        0.0
-    } else if y == 0.0 {
-        f64::INFINITY
-    } else {
-        -x * y.ln()
+/// Exact per-pair kernels on probability vectors that are already normalised (or used as given).
+///
+/// Each is a compensated sum of terms that are all non-negative (or all of one sign), written so that
+/// nearly equal inputs do not cancel: the KL term is `p ln(p/q) − p + q = p (r − ln(1 + r))` with
+/// `r = q/p − 1` (a series for small `r`), the JS term `m g(d)` with `d = (p − q)/(p + q)` and
+/// `g(d) = (1+d) ln(1+d) + (1−d) ln(1−d)`, the Hellinger term `((p − q)/(√p + √q))²`. These are the
+/// definitions the pairwise matrices are checked against and fall back to.
+pub mod pair {
+    use super::relative_entropy_term;
+    use crate::estimate::compensated_sum;
+
+    /// `p ln(p/q) − p + q ≥ 0`, accurate for `q ≈ p`.
+    #[inline]
+    fn kl_term(p: f64, q: f64) -> f64 {
+        if p == 0.0 {
+            return q;
+        }
+        if q == 0.0 {
+            return f64::INFINITY;
+        }
+        let r = (q - p) / p;
+        if r.abs() < 1e-3 {
+            // r − ln(1 + r) = r²/2 − r³/3 + r⁴/4 − r⁵/5 + r⁶/6 − r⁷/7 + …
+            let r2 = r * r;
+            p * r2 * (0.5 - r * (1.0 / 3.0 - r * (0.25 - r * (0.2 - r * (1.0 / 6.0 - r / 7.0)))))
+        } else if r.is_finite() && r > -0.5 {
+            p * (r - r.ln_1p())
+        } else {
+            relative_entropy_term(p, q) - p + q
+        }
+    }
+
+    /// `(1 + d) ln(1 + d) + (1 − d) ln(1 − d)` for `d` in `[−1, 1]`.
+    #[inline]
+    fn js_g(d: f64) -> f64 {
+        let a = d.abs();
+        if a < 1e-3 {
+            let d2 = d * d;
+            d2 * (1.0 + d2 * (1.0 / 6.0 + d2 * (1.0 / 15.0 + d2 / 28.0)))
+        } else if a >= 1.0 {
+            2.0 * std::f64::consts::LN_2
+        } else {
+            (1.0 + a) * a.ln_1p() + (1.0 - a) * (-a).ln_1p()
+        }
+    }
+
+    /// `(p − q) ln(p / q) ≥ 0`.
+    #[inline]
+    #[allow(clippy::float_cmp)] // equal weights give exactly 0
+    fn jeffreys_term(p: f64, q: f64) -> f64 {
+        if p == q {
+            return 0.0;
+        }
+        if p == 0.0 || q == 0.0 {
+            return f64::INFINITY;
+        }
+        let diff = p - q;
+        let r = diff / q;
+        if r.is_finite() && r.abs() < 0.5 {
+            diff * r.ln_1p()
+        } else {
+            diff * (p.ln() - q.ln())
+        }
+    }
+
+    /// Entropy `−Σ p ln p`.
+    #[must_use]
+    pub fn entropy(p: &[f64]) -> f64 {
+        compensated_sum(p.iter().map(|&x| if x > 0.0 { -x * x.ln() } else { 0.0 }))
+    }
+
+    /// Cross-entropy `−Σ p ln q` (`+∞` where `q = 0 < p`).
+    #[must_use]
+    pub fn cross_entropy(p: &[f64], q: &[f64]) -> f64 {
+        compensated_sum(p.iter().zip(q).map(|(&x, &y)| {
+            if x == 0.0 {
+                0.0
+            } else if y == 0.0 {
+                f64::INFINITY
+            } else {
+                -x * y.ln()
+            }
+        }))
+    }
+
+    /// Kullback–Leibler divergence `Σ p ln(p/q)`, as `Σ [p ln(p/q) − p + q] + (Σ p − Σ q)`.
+    #[must_use]
+    pub fn kl_divergence(p: &[f64], q: &[f64]) -> f64 {
+        let terms = compensated_sum(p.iter().zip(q).map(|(&x, &y)| kl_term(x, y)));
+        if terms.is_infinite() {
+            return terms;
+        }
+        let mass = compensated_sum(p.iter().zip(q).map(|(&x, &y)| x - y));
+        (terms + mass).max(0.0)
+    }
+
+    /// Jensen–Shannon divergence `½ Σ m g(d)`, within `[0, ln 2]` for distributions.
+    #[must_use]
+    pub fn js_divergence(p: &[f64], q: &[f64]) -> f64 {
+        let d = compensated_sum(p.iter().zip(q).map(|(&x, &y)| {
+            let s = x + y;
+            if s == 0.0 {
+                0.0
+            } else {
+                0.5 * s * js_g((x - y) / s)
+            }
+        }));
+        (0.5 * d).clamp(0.0, std::f64::consts::LN_2)
+    }
+
+    /// Jeffreys divergence `KL(p ‖ q) + KL(q ‖ p) = Σ (p − q) ln(p / q)`.
+    #[must_use]
+    pub fn jeffreys(p: &[f64], q: &[f64]) -> f64 {
+        compensated_sum(p.iter().zip(q).map(|(&x, &y)| jeffreys_term(x, y)))
+    }
+
+    /// `1 − Σ √(p q)` as `½ Σ ((p − q)/(√p + √q))² + (1 − (Σ p + Σ q)/2)`, and whether the supports
+    /// intersect.
+    fn one_minus_bhattacharyya_coefficient(p: &[f64], q: &[f64]) -> (f64, bool) {
+        let mut overlap = false;
+        let squares = compensated_sum(p.iter().zip(q).map(|(&x, &y)| {
+            overlap |= x > 0.0 && y > 0.0;
+            let s = x.sqrt() + y.sqrt();
+            if s == 0.0 {
+                0.0
+            } else {
+                let t = (x - y) / s;
+                t * t
+            }
+        }));
+        let mass = compensated_sum(p.iter().chain(q).copied());
+        (0.5 * squares + (1.0 - 0.5 * mass), overlap)
+    }
+
+    /// Hellinger distance `√(1 − Σ √(p q))`, within `[0, 1]`.
+    #[must_use]
+    pub fn hellinger(p: &[f64], q: &[f64]) -> f64 {
+        let (h2, overlap) = one_minus_bhattacharyya_coefficient(p, q);
+        if overlap {
+            h2.clamp(0.0, 1.0).sqrt()
+        } else {
+            1.0
+        }
+    }
+
+    /// Bhattacharyya distance `−ln Σ √(p q)` (`+∞` for disjoint supports).
+    #[must_use]
+    pub fn bhattacharyya(p: &[f64], q: &[f64]) -> f64 {
+        let (h2, overlap) = one_minus_bhattacharyya_coefficient(p, q);
+        if overlap {
+            (-(-h2.clamp(0.0, 1.0)).ln_1p()).max(0.0)
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Total variation distance `½ Σ |p − q|`, within `[0, 1]`.
+    #[must_use]
+    pub fn total_variation(p: &[f64], q: &[f64]) -> f64 {
+        0.5 * compensated_sum(p.iter().zip(q).map(|(&x, &y)| (x - y).abs()))
     }
 }
 
@@ -158,33 +313,38 @@ fn check_pair(p: &Distributions<'_>, q: &Distributions<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Applies `f(row)` to every row in parallel, returning the first error in row order.
+/// Applies `kernel` to every row (of `p`, paired with the same row of `q`), normalised into scratch
+/// buffers, in parallel; returns the first error in row order.
 fn map_rows(
-    rows: usize,
-    work: usize,
-    f: impl Fn(usize) -> Result<f64> + Sync + Send,
+    p: &Distributions<'_>,
+    q: Option<&Distributions<'_>>,
+    normalize: bool,
+    kernel: impl Fn(&[f64], &[f64]) -> f64 + Sync + Send,
 ) -> Result<Vec<f64>> {
-    let results: Vec<Result<f64>> = if work < PARALLEL_MIN {
-        (0..rows).map(f).collect()
+    if let Some(q) = q {
+        check_pair(p, q)?;
+    }
+    let k = p.k;
+    let one = |(bp, bq): &mut (Vec<f64>, Vec<f64>), r: usize| -> Result<f64> {
+        p.normalized_row_into(r, normalize, bp)?;
+        if let Some(q) = q {
+            q.normalized_row_into(r, normalize, bq)?;
+        }
+        Ok(kernel(bp, bq))
+    };
+    let init = || (vec![0.0; k], vec![0.0; if q.is_some() { k } else { 0 }]);
+    let results: Vec<Result<f64>> = if p.weights.len() < PARALLEL_MIN {
+        let mut scratch = init();
+        (0..p.rows()).map(|r| one(&mut scratch, r)).collect()
     } else {
-        (0..rows).into_par_iter().map(f).collect()
+        (0..p.rows()).into_par_iter().map_init(init, one).collect()
     };
     results.into_iter().collect()
 }
 
 /// Entropy `H(p) = −Σ p ln p` of every row.
 pub fn entropy(p: &Distributions<'_>, normalize: bool) -> Result<Vec<f64>> {
-    map_rows(p.rows(), p.weights.len(), |r| {
-        let s = p.scale(r, normalize)?;
-        Ok(compensated_sum(p.row(r).iter().map(|&w| {
-            let x = w / s;
-            if x > 0.0 {
-                -x * x.ln()
-            } else {
-                0.0
-            }
-        })))
-    })
+    map_rows(p, None, normalize, |x, _| pair::entropy(x))
 }
 
 /// Cross-entropy `H(p, q) = −Σ p ln q` of every pair of rows.
@@ -193,16 +353,7 @@ pub fn cross_entropy(
     q: &Distributions<'_>,
     normalize: bool,
 ) -> Result<Vec<f64>> {
-    check_pair(p, q)?;
-    map_rows(p.rows(), p.weights.len(), |r| {
-        let (sp, sq) = (p.scale(r, normalize)?, q.scale(r, normalize)?);
-        Ok(compensated_sum(
-            p.row(r)
-                .iter()
-                .zip(q.row(r))
-                .map(|(&a, &b)| cross_term(a / sp, b / sq)),
-        ))
-    })
+    map_rows(p, Some(q), normalize, pair::cross_entropy)
 }
 
 /// Kullback–Leibler divergence `D(p ‖ q) = Σ p ln(p / q)` of every pair of rows.
@@ -211,17 +362,7 @@ pub fn kl_divergence(
     q: &Distributions<'_>,
     normalize: bool,
 ) -> Result<Vec<f64>> {
-    check_pair(p, q)?;
-    map_rows(p.rows(), p.weights.len(), |r| {
-        let (sp, sq) = (p.scale(r, normalize)?, q.scale(r, normalize)?);
-        let d = compensated_sum(
-            p.row(r)
-                .iter()
-                .zip(q.row(r))
-                .map(|(&a, &b)| relative_entropy_term(a / sp, b / sq)),
-        );
-        Ok(d.max(0.0))
-    })
+    map_rows(p, Some(q), normalize, pair::kl_divergence)
 }
 
 /// Jensen–Shannon divergence `½ D(p ‖ m) + ½ D(q ‖ m)`, `m = ½ (p + q)`, of every pair of rows.
@@ -232,16 +373,7 @@ pub fn js_divergence(
     q: &Distributions<'_>,
     normalize: bool,
 ) -> Result<Vec<f64>> {
-    check_pair(p, q)?;
-    map_rows(p.rows(), p.weights.len(), |r| {
-        let (sp, sq) = (p.scale(r, normalize)?, q.scale(r, normalize)?);
-        let d = compensated_sum(p.row(r).iter().zip(q.row(r)).map(|(&a, &b)| {
-            let (x, y) = (a / sp, b / sq);
-            let m = 0.5 * (x + y);
-            relative_entropy_term(x, m) + relative_entropy_term(y, m)
-        }));
-        Ok((0.5 * d).clamp(0.0, std::f64::consts::LN_2))
-    })
+    map_rows(p, Some(q), normalize, pair::js_divergence)
 }
 
 #[cfg(test)]

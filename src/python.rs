@@ -11,9 +11,11 @@
 // `#[pyfunction]` arguments are extracted by value (`Vec<LabelArray>`, `PyReadonlyArray2`).
 #![allow(clippy::needless_pass_by_value)]
 
+use crate::pairwise::Metric;
 use crate::pmf::Distributions;
-use crate::{estimate, pmf, Error, Estimator, Label, Labels};
-use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use crate::{estimate, pairwise, pmf, Error, Estimator, Label, Labels};
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
@@ -42,12 +44,15 @@ struct Pool {
 
 static POOL: Mutex<Option<Pool>> = Mutex::new(None);
 
+/// Most threads a pool may have (each reserves a stack).
+const MAX_THREADS: usize = 1024;
+
 fn default_threads() -> PyResult<usize> {
     match std::env::var("FASTINFO_NUM_THREADS") {
         Ok(s) => match s.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(n),
+            Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
             _ => Err(PyValueError::new_err(format!(
-                "FASTINFO_NUM_THREADS must be a positive integer, got {s:?}"
+                "FASTINFO_NUM_THREADS must be a positive integer at most {MAX_THREADS}, got {s:?}"
             ))),
         },
         Err(_) => Ok(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)),
@@ -217,6 +222,21 @@ fn estimator(name: &str) -> PyResult<Estimator> {
     Ok(name.parse::<Estimator>()?)
 }
 
+/// A row-major `rows × columns` vector as a 2-D array (no copy).
+fn matrix<T: numpy::Element>(
+    py: Python<'_>,
+    values: Vec<T>,
+    columns: usize,
+) -> Bound<'_, PyArray2<T>> {
+    let rows = values.len().checked_div(columns).unwrap_or(0);
+    Array2::from_shape_vec((rows, columns), values)
+        .expect("the kernels return rows × columns values")
+        .into_pyarray(py)
+}
+
+/// `(indices, values)` of the nearest rows.
+type Neighbours<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<f64>>);
+
 /// `(values, counts)`: one array of values per column, and the counts.
 type ValueCounts<'py> = (Vec<Bound<'py, PyAny>>, Bound<'py, PyArray1<i64>>);
 
@@ -239,8 +259,9 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 #[pymodule]
 mod _native {
     use super::{
-        estimate, int64_array, labels, pmf, run, CoordinateTable, Distributions, LabelArray,
-        PyArray1, PyReadonlyArray2, PyResult, PyValueError, ValueCounts,
+        estimate, int64_array, labels, matrix, pairwise, pmf, run, CoordinateTable, Distributions,
+        LabelArray, Metric, Neighbours, PyArray1, PyArray2, PyReadonlyArray2, PyResult,
+        PyValueError, ValueCounts,
     };
     use pyo3::prelude::*;
 
@@ -257,8 +278,11 @@ mod _native {
     /// Rebuilds fastinfo's pool with `n` threads.
     #[pyfunction]
     fn set_num_threads(n: usize) -> PyResult<()> {
-        if n == 0 {
-            return Err(PyValueError::new_err("n must be a positive integer, got 0"));
+        if !(1..=super::MAX_THREADS).contains(&n) {
+            return Err(PyValueError::new_err(format!(
+                "n must be a positive integer at most {}, got {n}",
+                super::MAX_THREADS
+            )));
         }
         let fresh = super::build_pool(n)?;
         *super::POOL
@@ -432,5 +456,42 @@ mod _native {
         let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
         let out = run(py, |_| pmf::js_divergence(&p, &q, normalize))?;
         Ok(PyArray1::from_vec(py, out))
+    }
+
+    /// The matrix of `metric` between every row of `p` and every row of `q` (nats).
+    #[pyfunction]
+    fn pmf_pairwise<'py>(
+        py: Python<'py>,
+        p: PyReadonlyArray2<'py, f64>,
+        q: PyReadonlyArray2<'py, f64>,
+        metric: &str,
+        normalize: bool,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let metric: Metric = metric.parse()?;
+        let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
+        let columns = q.rows();
+        let out = run(py, |interrupt| {
+            pairwise::pairwise(&p, &q, metric, normalize, interrupt)
+        })?;
+        Ok(matrix(py, out, columns))
+    }
+
+    /// For every row of `p`, the indices and values of the `k` rows of `q` nearest under `metric`.
+    #[pyfunction]
+    fn pmf_nearest<'py>(
+        py: Python<'py>,
+        p: PyReadonlyArray2<'py, f64>,
+        q: PyReadonlyArray2<'py, f64>,
+        k: usize,
+        metric: &str,
+        normalize: bool,
+    ) -> PyResult<Neighbours<'py>> {
+        let metric: Metric = metric.parse()?;
+        let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
+        let (indices, values) = run(py, |interrupt| {
+            pairwise::nearest(&p, &q, k, metric, normalize, interrupt)
+        })?;
+        let indices = indices.into_iter().map(|i| i as i64).collect();
+        Ok((matrix(py, indices, k), matrix(py, values, k)))
     }
 }

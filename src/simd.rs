@@ -1,2 +1,748 @@
-//! The one place for runtime-dispatched vector kernels (vectorised natural log and the per-pair
-//! reductions of the pairwise divergences).
+//! The one place for runtime-dispatched vector kernels: a vectorised natural log and the per-pair
+//! reductions of the pairwise divergences.
+//!
+//! # Levels
+//! Each kernel is one `#[inline(always)]` body written on arrays of [`LANES`] `f64` lanes, compiled
+//! three times: for the baseline x86-64 (SSE2, or whatever the build targets elsewhere), under
+//! `#[target_feature(enable = "avx2")]` and under `#[target_feature(enable = "avx512f")]`. The
+//! crate is never built with `target-cpu=native` or global target features; [`level`] picks the
+//! best compiled variant the CPU supports, once, at run time. The environment variable
+//! `FASTINFO_SIMD` (`scalar`, `avx2` or `avx512`) lowers that choice — never above what the CPU
+//! has, and an unknown value is ignored — and the `*_with` functions run any level directly, so
+//! one machine can test every path.
+//!
+//! # Determinism
+//! Every level returns the same bits for the same input, so results do not depend on the machine:
+//! - the three variants are the *same source*: lane `i` of a block performs exactly the scalar
+//!   operations of [`ln`], in the same order. Rust never contracts `a * b + c` into a fused
+//!   multiply-add, and FMA is not enabled anyway, so every product and sum is rounded as written;
+//!   division is IEEE-exact on every level. The exponent is converted to `f64` with integer bit
+//!   operations (no conversion instruction that one level has and another lacks);
+//! - reductions always keep [`LANES`] = 8 partial sums: element `k` goes to lane `k mod 8`, a
+//!   ragged tail is zero-padded to a full block, and the lanes are combined in one fixed tree,
+//!   `((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))`. AVX-512 holds the 8 lanes in one
+//!   register, AVX2 in two, the baseline in four; the arithmetic is identical. A term
+//!   `s ln s` is the product of `s` and [`ln`]`(s)`, bit for bit.
+//!
+//! # The logarithm
+//! fdlibm's `e_log.c` (as in musl): `x = 2^k · m` with `m ∈ [√½, √2)`, `f = m − 1`,
+//! `s = f / (2 + f)`, `ln(1 + f) = f − f²/2 + s (f²/2 + R(s²))` with a degree-14 even polynomial `R`,
+//! and `k ln 2` added in two parts. The error is below 1 ulp. Edge classes are exact:
+//! `ln(1) = +0`, `ln(±0) = −∞`, `ln(+∞) = +∞`, and `NaN` (the canonical [`f64::NAN`]) for `NaN`
+//! and for negative input, `−∞` included. Subnormal inputs are scaled by `2^54` first.
+
+use std::sync::OnceLock;
+
+/// Partial sums kept by every reduction, whatever the vector width.
+pub const LANES: usize = 8;
+
+/// A compiled variant of the kernels, from the baseline to the widest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Baseline code for the build target (SSE2 on x86-64): runs anywhere.
+    Scalar,
+    /// 256-bit vectors (`avx2`).
+    Avx2,
+    /// 512-bit vectors (`avx512f`).
+    Avx512,
+}
+
+impl Level {
+    /// Every level, from the baseline to the widest.
+    pub const ALL: [Level; 3] = [Level::Scalar, Level::Avx2, Level::Avx512];
+
+    /// Whether this CPU can run the level (the baseline always can).
+    #[must_use]
+    pub fn is_available(self) -> bool {
+        match self {
+            Level::Scalar => true,
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Level::Avx2 => is_x86_feature_detected!("avx2"),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Level::Avx512 => {
+                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx2")
+            }
+            #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+            _ => false,
+        }
+    }
+
+    /// The widest level this CPU can run, ignoring `FASTINFO_SIMD`.
+    #[must_use]
+    pub fn best_available() -> Level {
+        Level::ALL
+            .into_iter()
+            .rev()
+            .find(|level| level.is_available())
+            .unwrap_or(Level::Scalar)
+    }
+
+    /// The lowercase name used by `FASTINFO_SIMD`: `scalar`, `avx2` or `avx512`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Scalar => "scalar",
+            Level::Avx2 => "avx2",
+            Level::Avx512 => "avx512",
+        }
+    }
+
+    /// This level if the CPU has it, else the widest available level below it.
+    fn usable(self) -> Level {
+        if self.is_available() {
+            self
+        } else {
+            self.min(Level::best_available())
+        }
+    }
+}
+
+/// The level chosen for `request` (the value of `FASTINFO_SIMD`) on this CPU.
+fn choose(request: Option<&str>) -> Level {
+    let requested = request.and_then(|value| {
+        let value = value.trim();
+        Level::ALL
+            .into_iter()
+            .find(|level| level.name().eq_ignore_ascii_case(value))
+    });
+    requested.unwrap_or(Level::Avx512).usable()
+}
+
+/// The level the dispatched kernels use: the widest the CPU supports, lowered by the environment
+/// variable `FASTINFO_SIMD` (`scalar`, `avx2`, `avx512`; an unknown value is ignored). Detected
+/// on the first call and cached.
+pub fn level() -> Level {
+    static LEVEL: OnceLock<Level> = OnceLock::new();
+    *LEVEL.get_or_init(|| choose(std::env::var("FASTINFO_SIMD").ok().as_deref()))
+}
+
+// fdlibm e_log.c constants, by their bits: ln 2 in two parts (`LN2_HI` has 32 trailing zero bits,
+// so `k · LN2_HI` is exact) and the coefficients of `R(z) ≈ Lg1 z + Lg2 z² + ... + Lg7 z⁷`.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 6.93147180369123816490e-01
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.90821492927058770002e-10
+const LG1: f64 = f64::from_bits(0x3fe5_5555_5555_5593); // 6.666666666666735130e-01
+const LG2: f64 = f64::from_bits(0x3fd9_9999_9997_fa04); // 3.999999999940941908e-01
+const LG3: f64 = f64::from_bits(0x3fd2_4924_9422_9359); // 2.857142874366239149e-01
+const LG4: f64 = f64::from_bits(0x3fcc_71c5_1d8e_78af); // 2.222219843214978396e-01
+const LG5: f64 = f64::from_bits(0x3fc7_4664_96cb_03de); // 1.818357216161805012e-01
+const LG6: f64 = f64::from_bits(0x3fc3_9a09_d078_c69f); // 1.531383769920937332e-01
+const LG7: f64 = f64::from_bits(0x3fc2_f112_df3e_5244); // 1.479819860511658591e-01
+/// 2^54, the scale that makes a subnormal normal.
+const TWO54: f64 = 18_014_398_509_481_984.0;
+/// 2^52: `from_bits(bits(2^52) | n) − 2^52 = n` converts a small integer exactly.
+const TWO52: f64 = 4_503_599_627_370_496.0;
+/// Added to the bits of `x` so that the exponent field rounds `x` to `2^k` with
+/// `x / 2^k ∈ [√½, √2)`: `0x3ff00000 − 0x3fe6a09e` in the high word.
+const SQRT_HALF_SHIFT: u64 = 0x0009_5f62_0000_0000;
+/// High word of √½ (rounded down), the bottom of the reduced range.
+const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_0000_0000;
+const MANTISSA: u64 = 0x000f_ffff_ffff_ffff;
+
+/// `ln x` for positive finite `x` (subnormals included), branch-free; other inputs give garbage.
+#[inline(always)]
+fn ln_positive(x: f64) -> f64 {
+    let subnormal = x < f64::MIN_POSITIVE;
+    let xs = if subnormal { x * TWO54 } else { x };
+    // 2^52 + the exponent bias, plus 54 for a scaled subnormal: `(2^52 + e) − this` is exact.
+    let offset = if subnormal {
+        TWO52 + 1023.0 + 54.0
+    } else {
+        TWO52 + 1023.0
+    };
+    let ix = xs.to_bits().wrapping_add(SQRT_HALF_SHIFT);
+    let dk = f64::from_bits(TWO52.to_bits() | (ix >> 52)) - offset;
+    let m = f64::from_bits((ix & MANTISSA) + SQRT_HALF_BITS);
+    let f = m - 1.0;
+    let hfsq = 0.5 * f * f;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (LG2 + w * (LG4 + w * LG6));
+    let t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+    let r = t2 + t1;
+    s * (hfsq + r) + dk * LN2_LO - hfsq + f + dk * LN2_HI
+}
+
+/// Natural logarithm, branch-free: one lane of every vector variant.
+#[inline(always)]
+fn ln_lane(x: f64) -> f64 {
+    let y = ln_positive(x);
+    let special = if x == 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        f64::NAN
+    };
+    let y = if x > 0.0 { y } else { special };
+    if x == f64::INFINITY {
+        f64::INFINITY
+    } else {
+        y
+    }
+}
+
+/// `s ln s`, with `0 · ln 0 = 0`, `+∞` for `+∞` and `NaN` for `NaN` and negative `s`; the product
+/// of `s` and [`ln`]`(s)`, bit for bit.
+#[inline(always)]
+fn xlogx_lane(s: f64) -> f64 {
+    // For s = +∞, `ln_positive` gives 1024 ln 2 and the product is +∞ as it should be.
+    let t = s * ln_positive(s);
+    let special = if s == 0.0 { 0.0 } else { f64::NAN };
+    if s > 0.0 {
+        t
+    } else {
+        special
+    }
+}
+
+/// Natural logarithm (fdlibm's algorithm, error below 1 ulp), bit-identical to every lane of
+/// [`ln_slice`]. `ln(1) = 0`, `ln(±0) = −∞`, `ln(+∞) = +∞`, `NaN` for `NaN` and negative input.
+#[must_use]
+#[inline]
+pub fn ln(x: f64) -> f64 {
+    ln_lane(x)
+}
+
+#[inline(always)]
+fn ln_block(x: [f64; LANES]) -> [f64; LANES] {
+    let mut out = [0.0; LANES];
+    for (o, &v) in out.iter_mut().zip(&x) {
+        *o = ln_lane(v);
+    }
+    out
+}
+
+#[inline(always)]
+fn load(chunk: &[f64]) -> [f64; LANES] {
+    std::array::from_fn(|i| chunk[i])
+}
+
+/// The fixed combination of the lane sums.
+#[inline(always)]
+fn combine(acc: [f64; LANES]) -> f64 {
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
+/// Adds `s ln s` (0 where `s = 0`) lane by lane.
+#[inline(always)]
+fn add_xlogx(s: [f64; LANES], acc: &mut [f64; LANES]) {
+    for (a, &s) in acc.iter_mut().zip(&s) {
+        *a += xlogx_lane(s);
+    }
+}
+
+mod body {
+    use super::{add_xlogx, combine, ln_block, ln_lane, load, LANES};
+
+    #[inline(always)]
+    pub(super) fn ln_slice(x: &[f64], out: &mut [f64]) {
+        let mut xs = x.chunks_exact(LANES);
+        let mut os = out.chunks_exact_mut(LANES);
+        for (xc, oc) in (&mut xs).zip(&mut os) {
+            oc.copy_from_slice(&ln_block(load(xc)));
+        }
+        for (&v, o) in xs.remainder().iter().zip(os.into_remainder()) {
+            *o = ln_lane(v);
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn sum_xlogx(p: &[f64]) -> f64 {
+        let mut acc = [0.0; LANES];
+        let ps = p.chunks_exact(LANES);
+        let tail = ps.remainder();
+        for pc in ps {
+            add_xlogx(load(pc), &mut acc);
+        }
+        if !tail.is_empty() {
+            let mut s = [0.0; LANES];
+            s[..tail.len()].copy_from_slice(tail);
+            add_xlogx(s, &mut acc);
+        }
+        combine(acc)
+    }
+
+    #[inline(always)]
+    pub(super) fn sum_xlogx_of_sum(p: &[f64], q: &[f64]) -> f64 {
+        let mut acc = [0.0; LANES];
+        let ps = p.chunks_exact(LANES);
+        let qs = q.chunks_exact(LANES);
+        let (pt, qt) = (ps.remainder(), qs.remainder());
+        for (pc, qc) in ps.zip(qs) {
+            let (a, b) = (load(pc), load(qc));
+            add_xlogx(std::array::from_fn(|i| a[i] + b[i]), &mut acc);
+        }
+        if !pt.is_empty() {
+            let mut s = [0.0; LANES];
+            for ((s, &a), &b) in s.iter_mut().zip(pt).zip(qt) {
+                *s = a + b;
+            }
+            add_xlogx(s, &mut acc);
+        }
+        combine(acc)
+    }
+
+    #[inline(always)]
+    pub(super) fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
+        let mut acc = [0.0; LANES];
+        let ps = p.chunks_exact(LANES);
+        let qs = q.chunks_exact(LANES);
+        let (pt, qt) = (ps.remainder(), qs.remainder());
+        for (pc, qc) in ps.zip(qs) {
+            let (a, b) = (load(pc), load(qc));
+            for (s, (&a, &b)) in acc.iter_mut().zip(a.iter().zip(&b)) {
+                *s += (a - b).abs();
+            }
+        }
+        for (s, (&a, &b)) in acc.iter_mut().zip(pt.iter().zip(qt)) {
+            *s += (a - b).abs();
+        }
+        combine(acc)
+    }
+}
+
+/// The kernels compiled for one set of target features.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+macro_rules! compiled_for {
+    ($module:ident, $features:tt) => {
+        mod $module {
+            use super::body;
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn ln_slice(x: &[f64], out: &mut [f64]) {
+                body::ln_slice(x, out);
+            }
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn sum_xlogx(p: &[f64]) -> f64 {
+                body::sum_xlogx(p)
+            }
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn sum_xlogx_of_sum(p: &[f64], q: &[f64]) -> f64 {
+                body::sum_xlogx_of_sum(p, q)
+            }
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
+                body::sum_abs_diff(p, q)
+            }
+        }
+    };
+}
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+compiled_for!(avx2, "avx2");
+// `avx512f` as a `target_feature` is stable since Rust 1.89.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+compiled_for!(avx512, "avx512f");
+
+/// Runs `$kernel($args)` compiled for `$level` (lowered to what the CPU supports).
+macro_rules! dispatch {
+    ($level:expr, $kernel:ident($($arg:expr),*)) => {
+        match $level.usable() {
+            // SAFETY: `usable` returns only levels whose features the CPU was detected to have.
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Level::Avx512 => unsafe { avx512::$kernel($($arg),*) },
+            // SAFETY: as above.
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Level::Avx2 => unsafe { avx2::$kernel($($arg),*) },
+            _ => body::$kernel($($arg),*),
+        }
+    };
+}
+
+/// `out[i] = ln(x[i])` ([`ln`], bit for bit) at the dispatched [`level`].
+///
+/// # Panics
+/// If `x` and `out` differ in length.
+pub fn ln_slice(x: &[f64], out: &mut [f64]) {
+    ln_slice_with(level(), x, out);
+}
+
+/// [`ln_slice`] at `level` (or the widest available level below it).
+///
+/// # Panics
+/// If `x` and `out` differ in length.
+pub fn ln_slice_with(level: Level, x: &[f64], out: &mut [f64]) {
+    assert_eq!(x.len(), out.len(), "ln_slice: input and output lengths");
+    dispatch!(level, ln_slice(x, out));
+}
+
+/// `Σ p_k ln p_k` with `0 · ln 0 = 0`, for finite `p_k ≥ 0` (the entropy of a row is minus this),
+/// at the dispatched [`level`]; same lanes and logarithm as [`sum_xlogx_of_sum`].
+#[must_use]
+pub fn sum_xlogx(p: &[f64]) -> f64 {
+    sum_xlogx_with(level(), p)
+}
+
+/// [`sum_xlogx`] at `level` (or the widest available level below it).
+#[must_use]
+pub fn sum_xlogx_with(level: Level, p: &[f64]) -> f64 {
+    dispatch!(level, sum_xlogx(p))
+}
+
+/// `Σ s_k ln s_k` with `s_k = p_k + q_k` and `0 · ln 0 = 0`, for finite `p_k, q_k ≥ 0` (the pair
+/// term of the Jensen–Shannon divergence), at the dispatched [`level`].
+///
+/// # Panics
+/// If `p` and `q` differ in length.
+#[must_use]
+pub fn sum_xlogx_of_sum(p: &[f64], q: &[f64]) -> f64 {
+    sum_xlogx_of_sum_with(level(), p, q)
+}
+
+/// [`sum_xlogx_of_sum`] at `level` (or the widest available level below it).
+///
+/// # Panics
+/// If `p` and `q` differ in length.
+#[must_use]
+pub fn sum_xlogx_of_sum_with(level: Level, p: &[f64], q: &[f64]) -> f64 {
+    assert_eq!(p.len(), q.len(), "sum_xlogx_of_sum: lengths of p and q");
+    dispatch!(level, sum_xlogx_of_sum(p, q))
+}
+
+/// `Σ |p_k − q_k|` (twice the total variation distance of two distributions), at the dispatched
+/// [`level`].
+///
+/// # Panics
+/// If `p` and `q` differ in length.
+#[must_use]
+pub fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
+    sum_abs_diff_with(level(), p, q)
+}
+
+/// [`sum_abs_diff`] at `level` (or the widest available level below it).
+///
+/// # Panics
+/// If `p` and `q` differ in length.
+#[must_use]
+pub fn sum_abs_diff_with(level: Level, p: &[f64], q: &[f64]) -> f64 {
+    assert_eq!(p.len(), q.len(), "sum_abs_diff: lengths of p and q");
+    dispatch!(level, sum_abs_diff(p, q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Split-mix 64: reproducible inputs without a dependency.
+    struct SplitMix(u64);
+
+    impl SplitMix {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        /// Uniform in [0, 1).
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Distance in ulps between two finite values (bit patterns mapped to a monotone integer line).
+    fn ulps(a: f64, b: f64) -> u64 {
+        let key = |x: f64| {
+            let bits = x.to_bits() as i64;
+            if bits < 0 {
+                i64::MIN - bits
+            } else {
+                bits
+            }
+        };
+        key(a).abs_diff(key(b))
+    }
+
+    /// Positive test values: random bit patterns over the whole finite range (subnormals
+    /// included), random subnormals, values near 1, in (0, 2), every power of two and the ends.
+    fn positive_values() -> Vec<f64> {
+        let mut rng = SplitMix(0x5eed);
+        let mut values = Vec::new();
+        for _ in 0..1_000_000 {
+            values.push(f64::from_bits(1 + rng.next() % 0x7fef_ffff_ffff_ffff));
+        }
+        for _ in 0..100_000 {
+            values.push(f64::from_bits(1 + rng.next() % 0x000f_ffff_ffff_ffff));
+            values.push(1.0 + (rng.unit() - 0.5) * 1e-3);
+            values.push(1.0 + (rng.unit() - 0.5) * 0.9);
+            values.push(2.0 * rng.unit() + f64::MIN_POSITIVE);
+        }
+        for step in 1..10_000u64 {
+            values.push(f64::from_bits(1.0f64.to_bits() + step));
+            values.push(f64::from_bits(1.0f64.to_bits() - step));
+        }
+        for e in -1074..=1023 {
+            values.push(2f64.powi(e));
+        }
+        values.extend([
+            f64::MIN_POSITIVE,
+            f64::from_bits(1),
+            f64::from_bits(0x000f_ffff_ffff_ffff),
+            f64::MAX,
+            std::f64::consts::E,
+            std::f64::consts::SQRT_2,
+            std::f64::consts::FRAC_1_SQRT_2,
+        ]);
+        values
+    }
+
+    #[test]
+    fn ln_is_within_one_ulp_and_every_level_is_bit_identical() {
+        let values = positive_values();
+        let mut worst = (0, 0.0);
+        for &x in &values {
+            let d = ulps(ln(x), x.ln());
+            if d > worst.0 {
+                worst = (d, x);
+            }
+        }
+        assert!(worst.0 <= 1, "ln({:e}) is {} ulps off", worst.1, worst.0);
+        let scalar: Vec<u64> = values.iter().map(|&x| ln(x).to_bits()).collect();
+        let mut out = vec![0.0; values.len()];
+        for level in Level::ALL {
+            out.fill(0.0);
+            ln_slice_with(level, &values, &mut out);
+            let bits: Vec<u64> = out.iter().map(|y| y.to_bits()).collect();
+            assert!(bits == scalar, "ln_slice at {level:?} differs from ln");
+        }
+        ln_slice(&values, &mut out);
+        assert!(out.iter().zip(&scalar).all(|(y, &b)| y.to_bits() == b));
+    }
+
+    #[test]
+    fn ln_edge_classes_are_exact() {
+        let tiny = f64::from_bits(1);
+        let largest_subnormal = f64::from_bits(0x000f_ffff_ffff_ffff);
+        let cases = [
+            (1.0, 0.0),
+            (0.0, f64::NEG_INFINITY),
+            (-0.0, f64::NEG_INFINITY),
+            (f64::INFINITY, f64::INFINITY),
+            (f64::NAN, f64::NAN),
+            (-f64::NAN, f64::NAN),
+            (-1.0, f64::NAN),
+            (-tiny, f64::NAN),
+            (-f64::MAX, f64::NAN),
+            (f64::NEG_INFINITY, f64::NAN),
+            (tiny, tiny.ln()),
+            (largest_subnormal, largest_subnormal.ln()),
+            (f64::MAX, f64::MAX.ln()),
+        ];
+        for level in Level::ALL {
+            // Every position of a block and of the ragged tail sees every case.
+            let inputs: Vec<f64> = (0..3 * LANES + 3)
+                .flat_map(|_| cases.iter().map(|c| c.0))
+                .collect();
+            let mut out = vec![0.0; inputs.len()];
+            ln_slice_with(level, &inputs, &mut out);
+            for ((&x, &y), &(_, want)) in inputs.iter().zip(&out).zip(cases.iter().cycle()) {
+                assert_eq!(y.to_bits(), ln(x).to_bits(), "{level:?}: ln({x})");
+                if want.is_nan() {
+                    assert!(y.is_nan(), "{level:?}: ln({x}) = {y}");
+                } else if want.is_finite() && want != 0.0 {
+                    assert!(ulps(y, want) <= 1, "{level:?}: ln({x:e}) = {y}");
+                } else {
+                    assert_eq!(y.to_bits(), want.to_bits(), "{level:?}: ln({x}) = {y}");
+                }
+            }
+        }
+        assert_eq!(ln(1.0).to_bits(), 0);
+        for x in [tiny, largest_subnormal, f64::MIN_POSITIVE, f64::MAX] {
+            assert!(ulps(ln(x), x.ln()) <= 1, "ln({x:e})");
+        }
+    }
+
+    const LENGTHS: [usize; 20] = [
+        0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 255, 256, 257, 1000, 1023, 4099,
+    ];
+
+    /// Weights in [0, 1) with about one zero in five, and now and then a subnormal or a large one.
+    fn weights(rng: &mut SplitMix, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|_| match rng.next() % 50 {
+                0..=9 => 0.0,
+                10 => f64::from_bits(1 + rng.next() % 0x000f_ffff_ffff_ffff),
+                11 => 1e6 * rng.unit(),
+                _ => rng.unit(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_level_gives_the_same_bits() {
+        let mut rng = SplitMix(7);
+        for n in LENGTHS {
+            for _ in 0..4 {
+                let p = weights(&mut rng, n);
+                let q = weights(&mut rng, n);
+                let xlogx = sum_xlogx_of_sum_with(Level::Scalar, &p, &q).to_bits();
+                let single = sum_xlogx_with(Level::Scalar, &p).to_bits();
+                let abs = sum_abs_diff_with(Level::Scalar, &p, &q).to_bits();
+                let mut logs = vec![0.0; n];
+                ln_slice_with(Level::Scalar, &p, &mut logs);
+                for level in Level::ALL {
+                    assert_eq!(
+                        sum_xlogx_of_sum_with(level, &p, &q).to_bits(),
+                        xlogx,
+                        "{level:?}, n = {n}"
+                    );
+                    assert_eq!(sum_xlogx_with(level, &p).to_bits(), single);
+                    assert_eq!(sum_abs_diff_with(level, &p, &q).to_bits(), abs);
+                    let mut out = vec![0.0; n];
+                    ln_slice_with(level, &p, &mut out);
+                    assert!(out
+                        .iter()
+                        .zip(&logs)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()));
+                }
+                assert_eq!(sum_xlogx_of_sum(&p, &q).to_bits(), xlogx);
+                assert_eq!(sum_xlogx(&p).to_bits(), single);
+                assert_eq!(sum_abs_diff(&p, &q).to_bits(), abs);
+            }
+        }
+    }
+
+    #[test]
+    fn reductions_match_a_naive_loop() {
+        let mut rng = SplitMix(11);
+        let xlogx = |s: f64| if s == 0.0 { 0.0 } else { s * s.ln() };
+        for n in LENGTHS {
+            for _ in 0..4 {
+                let p = weights(&mut rng, n);
+                let q = weights(&mut rng, n);
+                let terms: Vec<f64> = p.iter().zip(&q).map(|(a, b)| xlogx(a + b)).collect();
+                let naive: f64 = terms.iter().sum();
+                let scale: f64 = terms.iter().map(|t| t.abs()).sum();
+                let got = sum_xlogx_of_sum(&p, &q);
+                assert!(
+                    (got - naive).abs() <= 1e-14 * scale,
+                    "n = {n}: {got} vs {naive}"
+                );
+
+                let naive: f64 = p.iter().map(|&a| xlogx(a)).sum();
+                let scale: f64 = p.iter().map(|&a| xlogx(a).abs()).sum();
+                let got = sum_xlogx(&p);
+                assert!(
+                    (got - naive).abs() <= 1e-14 * scale,
+                    "n = {n}: {got} vs {naive}"
+                );
+
+                let naive: f64 = p.iter().zip(&q).map(|(a, b)| (a - b).abs()).sum();
+                let got = sum_abs_diff(&p, &q);
+                assert!(
+                    (got - naive).abs() <= 1e-14 * naive,
+                    "n = {n}: {got} vs {naive}"
+                );
+            }
+        }
+        // Normalised 256-bin rows, the Jensen–Shannon workload.
+        for _ in 0..100 {
+            let mut p = weights(&mut rng, 256);
+            let mut q = weights(&mut rng, 256);
+            for row in [&mut p, &mut q] {
+                let total: f64 = row.iter().sum();
+                for w in row.iter_mut() {
+                    *w /= total;
+                }
+            }
+            let naive: f64 = p.iter().zip(&q).map(|(a, b)| xlogx(a + b)).sum();
+            let got = sum_xlogx_of_sum(&p, &q);
+            assert!(
+                (got - naive).abs() <= 1e-14 * naive.abs(),
+                "{got} vs {naive}"
+            );
+        }
+    }
+
+    #[test]
+    fn reduction_conventions() {
+        for level in Level::ALL {
+            assert_eq!(sum_xlogx_of_sum_with(level, &[], &[]).to_bits(), 0);
+            assert_eq!(
+                sum_xlogx_of_sum_with(level, &[0.0; 9], &[0.0; 9]).to_bits(),
+                0
+            );
+            assert_eq!(sum_xlogx_with(level, &[1.0; 17]).to_bits(), 0);
+            assert_eq!(
+                sum_xlogx_of_sum_with(level, &[0.5; 3], &[0.5; 3]).to_bits(),
+                0
+            );
+            let half = 0.5 * 0.5f64.ln();
+            let bits = |x: f64| x.to_bits();
+            assert_eq!(
+                bits(sum_xlogx_with(level, &[0.5, 0.0, 0.5])),
+                bits(half + half)
+            );
+            assert_eq!(
+                bits(sum_abs_diff_with(level, &[1.0, 0.0, 2.5], &[0.0, 1.0, 0.5])),
+                bits(4.0)
+            );
+            assert_eq!(
+                bits(sum_xlogx_of_sum_with(level, &[f64::MAX], &[f64::MAX])),
+                bits(f64::INFINITY)
+            );
+            assert_eq!(
+                bits(sum_xlogx_with(level, &[f64::INFINITY])),
+                bits(f64::INFINITY)
+            );
+            assert_eq!(bits(sum_xlogx_with(level, &[-0.0, 0.0])), 0);
+            for bad in [-1.0, -f64::from_bits(1), f64::NAN, f64::NEG_INFINITY] {
+                assert!(
+                    sum_xlogx_with(level, &[0.5, bad]).is_nan(),
+                    "{level:?}: {bad}"
+                );
+            }
+        }
+        // Each term is `s * ln(s)`, bit for bit, whatever the lane.
+        let mut rng = SplitMix(3);
+        let values = weights(&mut rng, 10_000);
+        for (i, &s) in values.iter().enumerate() {
+            let mut row = [0.0; 11];
+            row[i % 11] = s;
+            let want = if s == 0.0 { 0.0 } else { s * ln(s) };
+            for level in Level::ALL {
+                assert_eq!(sum_xlogx_with(level, &row).to_bits(), want.to_bits());
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "lengths")]
+    fn mismatched_lengths_panic() {
+        let _ = sum_xlogx_of_sum(&[1.0, 2.0], &[1.0]);
+    }
+
+    #[test]
+    fn level_choice_never_exceeds_the_cpu() {
+        let best = Level::best_available();
+        assert!(best.is_available());
+        assert!(Level::Scalar.is_available());
+        assert_eq!(choose(None), best);
+        assert_eq!(choose(Some("no such level")), best);
+        assert_eq!(choose(Some("")), best);
+        assert_eq!(choose(Some("scalar")), Level::Scalar);
+        assert_eq!(choose(Some(" AVX2 ")), Level::Avx2.min(best));
+        assert_eq!(choose(Some("avx512")), best);
+        for level in Level::ALL {
+            assert_eq!(choose(Some(level.name())), level.min(best));
+            assert!(level.usable().is_available());
+            assert!(level.usable() <= level);
+        }
+        assert!(level().is_available());
+        eprintln!(
+            "simd levels on this CPU: best {best:?}, dispatched {:?}",
+            level()
+        );
+    }
+}

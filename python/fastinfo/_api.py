@@ -32,6 +32,9 @@ __all__ = [
 
 Base = Union[float, int, None]
 
+#: Upper bound accepted by :func:`set_num_threads` (each thread reserves a stack).
+MAX_THREADS = 1024
+
 
 def entropy(x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin") -> float:
     """Entropy H(X) of discrete samples.
@@ -333,8 +336,8 @@ def set_num_threads(n: int, /) -> None:
         count = operator.index(n)
     except TypeError:
         raise TypeError(f"n must be a positive integer, got {n!r}") from None
-    if count < 1:
-        raise ValueError(f"n must be a positive integer, got {count}")
+    if not 1 <= count <= MAX_THREADS:
+        raise ValueError(f"n must be a positive integer at most {MAX_THREADS}, got {count}")
     _native.set_num_threads(count)
 
 

@@ -100,10 +100,9 @@ def _column_labels(
     if kind == "b":
         return np.ascontiguousarray(column).view(np.uint8), lambda v: v.astype(bool)
     if kind in "mM":
-        as_int = np.ascontiguousarray(column).view(np.int64)
-        if not dtype.isnative:
-            as_int = as_int.astype(np.int64)
-        return as_int, lambda v: v.view(dtype.newbyteorder("="))
+        native = dtype.newbyteorder("=")
+        as_int = np.ascontiguousarray(column.astype(native, copy=False)).view(np.int64)
+        return as_int, lambda v: v.view(native)
     if kind == "f":
         raise TypeError(
             f"{name} has floating-point dtype {dtype}, but fastinfo counts discrete labels. "
@@ -112,7 +111,9 @@ def _column_labels(
         )
     if kind == "c":
         raise TypeError(
-            f"{name} has complex dtype {dtype}; labels must be integers, booleans or strings"
+            f"{name} has complex dtype {dtype}; labels must be integers, booleans or strings. "
+            f"Use the real part ({name}.real), or pair real and imaginary parts as a 2-D "
+            f"variable (np.column_stack([{name}.real, {name}.imag])) after discretising them"
         )
     if kind in "US":
         uniques, codes = np.unique(column, return_inverse=True)
@@ -120,7 +121,11 @@ def _column_labels(
         return codes, lambda v: uniques[v]
     if kind == "O":
         return _factorize_objects(column, name)
-    raise TypeError(f"{name} has unsupported dtype {dtype}; labels must be integers or strings")
+    raise TypeError(
+        f"{name} has unsupported dtype {dtype}; labels must be integers, booleans or strings. "
+        "For a structured array, pass its fields as the columns of a 2-D variable "
+        f"(np.column_stack([{name}[f] for f in {name}.dtype.names]))"
+    )
 
 
 def _categorical_codes(x: Any, name: str) -> IntArray | None:
@@ -138,6 +143,21 @@ def _categorical_codes(x: Any, name: str) -> IntArray | None:
     return codes
 
 
+def _without_missing(x: Any, name: str) -> Any:
+    """A pandas nullable / extension array as numpy, after refusing missing values."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or isinstance(dtype, np.dtype) or not hasattr(x, "isna"):
+        return x
+    missing = np.asarray(x.isna())
+    if missing.any():
+        raise ValueError(
+            f"{name} contains a missing value at index {int(np.argmax(missing.reshape(-1)))}; "
+            "drop or fill missing values before estimating"
+        )
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)
+    return x.to_numpy(dtype=numpy_dtype) if numpy_dtype is not None else x.to_numpy()
+
+
 def as_variable(x: Any, name: str) -> Variable:
     """Coerce samples ``x`` (1-D labels, or ``(n, d)`` rows of labels) into a :class:`Variable`."""
     codes = _categorical_codes(x, name)
@@ -149,7 +169,7 @@ def as_variable(x: Any, name: str) -> Variable:
 
         column = np.ascontiguousarray(codes)
         return Variable(name, [column], [decode_category], False)
-    array = np.asarray(x)
+    array = np.asarray(_without_missing(x, name))
     if array.ndim not in (1, 2):
         raise ValueError(
             f"{name} must be 1-D (n,) or 2-D (n, d) with one sample per row, "
@@ -220,3 +240,10 @@ def memory_budget() -> int:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
     except (ValueError, OSError, AttributeError):
         return 8 << 30
+
+
+def check_axis(axis: object) -> int:
+    """Return ``axis`` as an int, or raise TypeError naming it."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {axis!r}")
+    return int(axis)

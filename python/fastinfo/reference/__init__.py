@@ -27,6 +27,7 @@ from .._inputs import (
     check_estimator,
     check_same_length,
     log_base,
+    memory_budget,
 )
 from . import pmf
 
@@ -200,12 +201,20 @@ def contingency(
     sparse = check_bool(sparse, "sparse")
     x_values, rows = _distinct(vx)
     y_values, columns = _distinct(vy)
-    shape = (int(rows.max()) + 1, int(columns.max()) + 1)
-    table = np.zeros(shape, dtype=np.int64)
-    np.add.at(table, (rows, columns), 1)
-    result: Any = table
+    shape = (len(x_values[0]), len(y_values[0]))
+    cells, counts = np.unique(rows * shape[1] + columns, return_counts=True)
     if sparse:
         import scipy.sparse
 
-        result = scipy.sparse.coo_array(table)
+        coordinates = (cells // shape[1], cells % shape[1])
+        result: Any = scipy.sparse.coo_array((counts, coordinates), shape=shape)
+    else:
+        needed, budget = 8 * shape[0] * shape[1], memory_budget()
+        if needed > budget:
+            raise MemoryError(
+                f"a dense {shape[0]} x {shape[1]} int64 contingency table would need "
+                f"{needed / 2**30:.1f} GiB (budget {budget / 2**30:.1f} GiB); pass sparse=True"
+            )
+        result = np.zeros(shape, dtype=np.int64)
+        result.reshape(-1)[cells] = counts
     return vx.decode(x_values), vy.decode(y_values), result

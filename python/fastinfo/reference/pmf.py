@@ -7,10 +7,18 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from .._inputs import check_bool, log_base
-from ..pmf import as_weights, to_rows
+from .._inputs import check_bool, log_base, memory_budget
+from ..pmf import METRICS, _matrices, as_weights, to_rows
 
-__all__ = ["cross_entropy", "entropy", "js_divergence", "kl_divergence"]
+__all__ = [
+    "METRICS",
+    "cross_entropy",
+    "entropy",
+    "js_divergence",
+    "kl_divergence",
+    "nearest",
+    "pairwise",
+]
 
 Base = Union[float, int, None]
 Result = Union[float, npt.NDArray[np.float64]]
@@ -28,7 +36,8 @@ def _normalized(rows: Rows, name: str, normalize: bool) -> Rows:
             f"{name}: row {row} has an invalid weight {rows[row, index]} at position {index}; "
             "weights must be finite and non-negative"
         )
-    sums = rows.sum(axis=1)
+    with np.errstate(over="ignore"):
+        sums = rows.sum(axis=1)
     if (sums == 0).any():
         row = int(np.argmax(sums == 0))
         raise ValueError(f"{name}: row {row} sums to zero and cannot be normalised")
@@ -38,12 +47,12 @@ def _normalized(rows: Rows, name: str, normalize: bool) -> Rows:
             row = int(np.argmax(off))
             raise ValueError(f"{name}: row {row} sums to {sums[row]}, not 1")
         return rows
-    with np.errstate(over="ignore"):
-        overflow = ~np.isfinite(sums)
-    if overflow.any():
-        peak = rows.max(axis=1, keepdims=True)
-        sums = np.where(overflow, peak[:, 0] * (rows / peak).sum(axis=1), sums)
-    normalized: Rows = rows / sums[:, None]
+    # Finite weights whose sum overflows: divide by the largest weight first, then by the sum.
+    overflow = ~np.isfinite(sums)
+    first = np.where(overflow, rows.max(axis=1), sums)
+    scaled = rows / first[:, None]
+    second = np.where(overflow, scaled.sum(axis=1), 1.0)
+    normalized: Rows = scaled / second[:, None]
     return normalized
 
 
@@ -144,7 +153,81 @@ def js_divergence(
     """Jensen-Shannon divergence (see :func:`fastinfo.pmf.js_divergence`)."""
     scale = log_base(base)
     prows, qrows, batch = _prepare(p, q, axis, normalize)
-    m = 0.5 * (prows + qrows)
-    total = _relative_entropy(prows, m).sum(axis=1) + _relative_entropy(qrows, m).sum(axis=1)
+    # x log(x / m) with m = (x + y) / 2, written as x log(2x / (x + y)) so a subnormal x + y
+    # cannot round m to zero.
+    s = prows + qrows
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left = np.where(prows > 0, prows * np.log(2 * prows / s), 0.0)
+        right = np.where(qrows > 0, qrows * np.log(2 * qrows / s), 0.0)
+    total = left.sum(axis=1) + right.sum(axis=1)
     values = np.clip(0.5 * total, 0.0, np.log(2))
     return _finish(values, batch, scale)
+
+
+def _metric_row(metric: str, p: Rows, q: Rows) -> Any:
+    """``metric(p, q[j])`` for every row ``q[j]``: the textbook formula, broadcast."""
+    p = np.broadcast_to(p, q.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric == "kl":
+            return np.maximum(_relative_entropy(p, q).sum(axis=1), 0.0)
+        if metric == "cross_entropy":
+            return np.where(p > 0, -p * np.log(q), 0.0).sum(axis=1)
+        if metric == "jeffreys":
+            return _relative_entropy(p, q).sum(axis=1) + _relative_entropy(q, p).sum(axis=1)
+        if metric == "js":
+            s = p + q
+            left = np.where(p > 0, p * np.log(2 * p / s), 0.0)
+            right = np.where(q > 0, q * np.log(2 * q / s), 0.0)
+            return np.clip(0.5 * (left + right).sum(axis=1), 0.0, np.log(2))
+        if metric == "hellinger":
+            # H = ||sqrt(p) - sqrt(q)|| / sqrt(2), which equals sqrt(1 - sum sqrt(p q)).
+            squares = ((np.sqrt(p) - np.sqrt(q)) ** 2).sum(axis=1)
+            return np.sqrt(np.clip(0.5 * squares, 0.0, 1.0))
+        if metric == "bhattacharyya":
+            return np.maximum(-np.log(np.sqrt(p * q).sum(axis=1)), 0.0)
+    return 0.5 * np.abs(p - q).sum(axis=1)
+
+
+def pairwise(
+    P: npt.ArrayLike,
+    Q: npt.ArrayLike | None = None,
+    /,
+    *,
+    metric: str = "kl",
+    base: Base = None,
+    normalize: bool = True,
+) -> Rows:
+    """Matrix of ``metric(P[i], Q[j])`` (see :func:`fastinfo.pmf.pairwise`), one row at a time."""
+    pm, qm, name, scale, flag = _matrices(P, Q, metric, base, normalize)
+    n, m = pm.shape[0], qm.shape[0]
+    if 8 * n * m > memory_budget():
+        raise MemoryError(f"a {n} x {m} float64 matrix would exceed the memory budget")
+    pn = _normalized(pm, "P", flag)
+    qn = _normalized(qm, "Q", flag)
+    out = np.zeros((n, m))
+    for i in range(n):
+        out[i] = _metric_row(name, pn[i], qn)
+    return out / scale
+
+
+def nearest(
+    P: npt.ArrayLike,
+    Q: npt.ArrayLike,
+    /,
+    k: int,
+    *,
+    metric: str = "kl",
+    base: Base = None,
+    normalize: bool = True,
+) -> tuple[npt.NDArray[np.int64], Rows]:
+    """The ``k`` nearest rows of ``Q`` for each row of ``P`` (see :func:`fastinfo.pmf.nearest`)."""
+    pm, qm, _, _, _ = _matrices(P, Q, metric, base, normalize)
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an integer, got {k!r}")
+    if not 1 <= k <= qm.shape[0]:
+        raise ValueError(
+            f"k must be between 1 and the number of rows of Q ({qm.shape[0]}), got {k}"
+        )
+    matrix = pairwise(pm, qm, metric=metric, base=base, normalize=normalize)
+    order = np.argsort(matrix, axis=1, kind="stable")[:, :k]
+    return order.astype(np.int64), np.take_along_axis(matrix, order, axis=1)

@@ -101,8 +101,10 @@ impl FromStr for Metric {
     }
 }
 
-/// Rows of output computed per task (one sequential GEMM each).
+/// Rows of output per task of the direct metrics and per tile of [`nearest`].
 const ROW_BLOCK: usize = 64;
+/// Rows of output per (parallel) matrix product of the GEMM metrics; Ctrl-C is checked between.
+const PRODUCT_BLOCK: usize = 512;
 /// Columns of `Q` per tile in [`nearest`].
 const COLUMN_BLOCK: usize = 2048;
 /// Entries whose error bound exceeds this are recomputed exactly.
@@ -139,47 +141,51 @@ impl Prepared {
         logs_needed: bool,
     ) -> Result<Self> {
         let (rows, k) = (d.rows(), d.outcomes());
-        let mut values = vec![0.0; rows * k];
-        let checks: Vec<Result<()>> = values
-            .par_chunks_mut(k)
-            .enumerate()
-            .map(|(r, out)| d.normalized_row_into(r, normalize, out))
-            .collect();
-        checks.into_iter().collect::<Result<()>>()?;
         let words = k.div_ceil(64);
+        let roots_needed = matches!(metric, Metric::Hellinger | Metric::Bhattacharyya);
+        let mut values = vec![0.0; rows * k];
         let mut zeros = vec![0u64; rows * words];
-        zeros
-            .par_chunks_mut(words)
-            .zip(values.par_chunks(k))
-            .for_each(|(bits, row)| {
+        let mut logs = vec![0.0; if logs_needed { rows * k } else { 0 }];
+        let mut roots = vec![0.0; if roots_needed { rows * k } else { 0 }];
+        // One pass per row: check and normalise it, then derive what we can from the cached row.
+        let per_row: Vec<Result<(bool, f64, f64)>> = values
+            .par_chunks_mut(k)
+            .zip(zeros.par_chunks_mut(words))
+            .enumerate()
+            .map(|(r, (row, bits))| {
+                d.normalized_row_into(r, normalize, row)?;
                 for (c, &v) in row.iter().enumerate() {
                     if v == 0.0 {
                         bits[c / 64] |= 1 << (c % 64);
                     }
                 }
-            });
-        let has_zero = zeros
-            .par_chunks(words)
-            .map(|b| b.iter().any(|&w| w != 0))
+                let has_zero = bits.iter().any(|&w| w != 0);
+                Ok((has_zero, row.iter().sum(), crate::simd::sum_xlogx(row)))
+            })
             .collect();
-        let negentropy = values
-            .par_chunks(k)
-            .map(|row| -pair::entropy(row))
-            .collect();
-        let mass = values.par_chunks(k).map(|row| row.iter().sum()).collect();
-        let logs = if logs_needed {
-            values
-                .par_iter()
-                .map(|&v| if v > 0.0 { v.ln() } else { 0.0 })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let roots = if matches!(metric, Metric::Hellinger | Metric::Bhattacharyya) {
-            values.par_iter().map(|&v| v.sqrt()).collect()
-        } else {
-            Vec::new()
-        };
+        if logs_needed {
+            logs.par_chunks_mut(k)
+                .zip(values.par_chunks(k))
+                .for_each(|(out, row)| {
+                    crate::simd::ln_slice(row, out);
+                    // 0 · ln 0 contributes 0 to the products: store 0, not −∞.
+                    for (l, &v) in out.iter_mut().zip(row) {
+                        if v == 0.0 {
+                            *l = 0.0;
+                        }
+                    }
+                });
+        }
+        if roots_needed {
+            roots
+                .par_iter_mut()
+                .zip(values.par_iter())
+                .for_each(|(o, &v)| *o = v.sqrt());
+        }
+        let per_row: Vec<(bool, f64, f64)> = per_row.into_iter().collect::<Result<_>>()?;
+        let has_zero = per_row.iter().map(|t| t.0).collect();
+        let mass = per_row.iter().map(|t| t.1).collect();
+        let negentropy = per_row.iter().map(|t| t.2).collect();
         Ok(Prepared {
             rows,
             k,
@@ -221,8 +227,12 @@ impl Prepared {
     }
 }
 
-/// `out (rows × cols, row-major) = a[rows] · b[cols]ᵀ`, both `· × k` row-major, sequentially.
-fn product(a: &[f64], b: &[f64], k: usize, out: &mut [f64], cols: usize) {
+/// `out (rows × cols, row-major) = a[rows] · b[cols]ᵀ`, both `· × k` row-major.
+///
+/// With `parallel`, gemm splits the output tiles over the current rayon pool; each output element
+/// is still one dot product accumulated in the same order (gemm never splits the inner dimension
+/// between threads), so the result does not depend on the number of threads.
+fn product(a: &[f64], b: &[f64], k: usize, out: &mut [f64], cols: usize, parallel: bool) {
     let rows = out.len() / cols.max(1);
     if rows == 0 || cols == 0 {
         return;
@@ -251,7 +261,11 @@ fn product(a: &[f64], b: &[f64], k: usize, out: &mut [f64], cols: usize) {
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            if parallel {
+                gemm::Parallelism::Rayon(rayon::current_num_threads())
+            } else {
+                gemm::Parallelism::None
+            },
         );
     }
 }
@@ -273,6 +287,7 @@ fn block<'a>(m: &'a [f64], r: &Range<usize>, k: usize) -> &'a [f64] {
 }
 
 /// Fills `out` (`rows.len() × cols.len()`) with the metric between `p` rows and `q` rows.
+#[allow(clippy::too_many_arguments)]
 fn fill_block(
     metric: Metric,
     p: &Prepared,
@@ -281,12 +296,15 @@ fn fill_block(
     cols: Range<usize>,
     out: &mut [f64],
     scratch: &mut Vec<f64>,
+    parallel: bool,
 ) {
     match metric {
         Metric::KlDivergence | Metric::CrossEntropy | Metric::Jeffreys => {
-            fill_logarithmic(metric, p, rows, q, cols, out, scratch);
+            fill_logarithmic(metric, p, rows, q, cols, out, scratch, parallel);
         }
-        Metric::Hellinger | Metric::Bhattacharyya => fill_roots(metric, p, rows, q, cols, out),
+        Metric::Hellinger | Metric::Bhattacharyya => {
+            fill_roots(metric, p, rows, q, cols, out, parallel);
+        }
         Metric::JsDivergence => fill_js(p, rows, q, cols, out),
         Metric::TotalVariation => {
             let width = cols.len();
@@ -299,7 +317,29 @@ fn fill_block(
     }
 }
 
+/// Calls `fix(i, row_of_out, row_of_scratch)` for every output row, in parallel if asked.
+fn for_each_row(
+    rows: Range<usize>,
+    width: usize,
+    out: &mut [f64],
+    scratch: &[f64],
+    parallel: bool,
+    fix: impl Fn(usize, &mut [f64], &[f64]) + Sync,
+) {
+    let scratch_rows = |b: usize| scratch.get(b * width..(b + 1) * width).unwrap_or(&[]);
+    if parallel {
+        out.par_chunks_mut(width)
+            .enumerate()
+            .for_each(|(b, row)| fix(rows.start + b, row, scratch_rows(b)));
+    } else {
+        for (b, row) in out.chunks_mut(width).enumerate() {
+            fix(rows.start + b, row, scratch_rows(b));
+        }
+    }
+}
+
 /// KL, cross-entropy and Jeffreys from `P · (ln Q)ᵀ` (and `(ln P) · Qᵀ`).
+#[allow(clippy::too_many_arguments)]
 fn fill_logarithmic(
     metric: Metric,
     p: &Prepared,
@@ -308,30 +348,20 @@ fn fill_logarithmic(
     cols: Range<usize>,
     out: &mut [f64],
     scratch: &mut Vec<f64>,
+    parallel: bool,
 ) {
     let (k, width, g) = (p.k, cols.len(), gamma(p.k));
-    product(
-        block(&p.values, &rows, k),
-        block(&q.logs, &cols, k),
-        k,
-        out,
-        width,
-    );
+    let (a, b) = (block(&p.values, &rows, k), block(&q.logs, &cols, k));
+    product(a, b, k, out, width, parallel);
     if metric == Metric::Jeffreys {
         scratch.resize(out.len(), 0.0);
-        product(
-            block(&p.logs, &rows, k),
-            block(&q.values, &cols, k),
-            k,
-            scratch,
-            width,
-        );
+        let (a, b) = (block(&p.logs, &rows, k), block(&q.values, &cols, k));
+        product(a, b, k, scratch, width, parallel);
     }
-    for (bi, i) in rows.enumerate() {
+    for_each_row(rows, width, out, scratch, parallel, |i, row, reverse| {
         for (bj, j) in cols.clone().enumerate() {
-            let e = bi * width + bj;
-            let ce = -out[e];
-            out[e] = match metric {
+            let ce = -row[bj];
+            row[bj] = match metric {
                 Metric::CrossEntropy => {
                     if p.mass_where_zero(i, q, j) {
                         f64::INFINITY
@@ -353,7 +383,7 @@ fn fill_logarithmic(
                     }
                 }
                 _ => {
-                    let ce_reverse = -scratch[e];
+                    let ce_reverse = -reverse[bj];
                     let (hp, hq) = (-p.negentropy[i], -q.negentropy[j]);
                     let value = ce + ce_reverse - hp - hq;
                     if p.mass_where_zero(i, q, j) || q.mass_where_zero(j, p, i) {
@@ -366,7 +396,7 @@ fn fill_logarithmic(
                 }
             };
         }
-    }
+    });
 }
 
 /// Hellinger and Bhattacharyya from the coefficients `√P · √Qᵀ`.
@@ -377,21 +407,16 @@ fn fill_roots(
     q: &Prepared,
     cols: Range<usize>,
     out: &mut [f64],
+    parallel: bool,
 ) {
     let (k, width, g) = (p.k, cols.len(), gamma(p.k));
-    product(
-        block(&p.roots, &rows, k),
-        block(&q.roots, &cols, k),
-        k,
-        out,
-        width,
-    );
-    for (bi, i) in rows.enumerate() {
+    let (a, b) = (block(&p.roots, &rows, k), block(&q.roots, &cols, k));
+    product(a, b, k, out, width, parallel);
+    for_each_row(rows, width, out, &[], parallel, |i, row, _| {
         for (bj, j) in cols.clone().enumerate() {
-            let e = bi * width + bj;
-            let coefficient = out[e];
+            let coefficient = row[bj];
             let h2 = 1.0 - coefficient;
-            out[e] = if ill_conditioned(h2, g) || coefficient <= 0.0 {
+            row[bj] = if ill_conditioned(h2, g) || coefficient <= 0.0 {
                 metric.exact(p.row(i), q.row(j))
             } else if metric == Metric::Hellinger {
                 h2.clamp(0.0, 1.0).sqrt()
@@ -399,7 +424,7 @@ fn fill_roots(
                 -coefficient.ln()
             };
         }
-    }
+    });
 }
 
 /// Jensen–Shannon from `½(Σ p ln p + Σ q ln q − Σ s ln s + ln 2 · Σ s)`, `s = p + q`.
@@ -465,16 +490,30 @@ pub fn pairwise(
     if m == 0 {
         return Ok(out);
     }
-    out.par_chunks_mut(ROW_BLOCK * m)
-        .enumerate()
-        .for_each_init(Vec::new, |scratch, (b, block)| {
+    if matches!(metric, Metric::JsDivergence | Metric::TotalVariation) {
+        // A logarithm (or difference) per pair and outcome: blocks of rows in parallel.
+        out.par_chunks_mut(ROW_BLOCK * m)
+            .enumerate()
+            .for_each(|(b, block)| {
+                if interrupt.load(Ordering::Relaxed) {
+                    return;
+                }
+                let start = b * ROW_BLOCK;
+                let rows = start..start + block.len() / m;
+                fill_block(metric, &pp, rows, &pq, 0..m, block, &mut Vec::new(), false);
+            });
+    } else {
+        // One parallel matrix product per large block of rows (packing Q once per block).
+        let mut scratch = Vec::new();
+        for (b, block) in out.chunks_mut(PRODUCT_BLOCK * m).enumerate() {
             if interrupt.load(Ordering::Relaxed) {
-                return;
+                break;
             }
-            let start = b * ROW_BLOCK;
+            let start = b * PRODUCT_BLOCK;
             let rows = start..start + block.len() / m;
-            fill_block(metric, &pp, rows, &pq, 0..m, block, scratch);
-        });
+            fill_block(metric, &pp, rows, &pq, 0..m, block, &mut scratch, true);
+        }
+    }
     if interrupt.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
@@ -532,6 +571,7 @@ pub fn nearest(
                     cols.clone(),
                     &mut tile,
                     &mut scratch,
+                    false,
                 );
                 for (r, candidates) in best.iter_mut().enumerate() {
                     candidates.extend(

@@ -112,10 +112,17 @@ impl<'a> Distributions<'a> {
     }
 
     /// Writes row `r`, checked and normalised (see [`Distributions::scale`]), into `out`.
+    #[allow(clippy::float_cmp)] // `second` is exactly 1.0 unless the row's sum overflowed
     pub fn normalized_row_into(&self, r: usize, normalize: bool, out: &mut [f64]) -> Result<()> {
         let (first, second) = self.scale(r, normalize)?;
-        for (o, &w) in out.iter_mut().zip(self.row(r)) {
-            *o = (w / first) / second;
+        if second == 1.0 {
+            for (o, &w) in out.iter_mut().zip(self.row(r)) {
+                *o = w / first;
+            }
+        } else {
+            for (o, &w) in out.iter_mut().zip(self.row(r)) {
+                *o = (w / first) / second;
+            }
         }
         Ok(())
     }

@@ -88,7 +88,8 @@ impl Level {
     }
 
     /// This level if the CPU has it, else the widest available level below it.
-    fn usable(self) -> Level {
+    #[must_use]
+    pub fn usable(self) -> Level {
         if self.is_available() {
             self
         } else {
@@ -180,17 +181,17 @@ fn ln_lane(x: f64) -> f64 {
     }
 }
 
-/// `s ln s`, with `0 · ln 0 = 0`, `+∞` for `+∞` and `NaN` for `NaN` and negative `s`; the product
-/// of `s` and [`ln`]`(s)`, bit for bit.
+/// `s ln s`: the product of `s` and [`ln`]`(s)`, bit for bit, for `s > 0` (`+∞` for `+∞`), `±0`
+/// for `s = ±0` (so a sum ignores it), `NaN` for `NaN` and negative `s`.
 #[inline(always)]
 fn xlogx_lane(s: f64) -> f64 {
-    // For s = +∞, `ln_positive` gives 1024 ln 2 and the product is +∞ as it should be.
+    // `ln_positive` is finite for ±0 (about −746 and 673) and ±∞, so the product is ±0 for ±0,
+    // +∞ for +∞, and NaN for NaN.
     let t = s * ln_positive(s);
-    let special = if s == 0.0 { 0.0 } else { f64::NAN };
-    if s > 0.0 {
-        t
+    if s < 0.0 {
+        f64::NAN
     } else {
-        special
+        t
     }
 }
 
@@ -344,11 +345,13 @@ compiled_for!(avx2, "avx2");
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 compiled_for!(avx512, "avx512f");
 
-/// Runs `$kernel($args)` compiled for `$level` (lowered to what the CPU supports).
+/// Runs `$kernel($args)` compiled for `$level`, which must be available: a value of [`level`]
+/// or of [`Level::usable`].
 macro_rules! dispatch {
     ($level:expr, $kernel:ident($($arg:expr),*)) => {
-        match $level.usable() {
-            // SAFETY: `usable` returns only levels whose features the CPU was detected to have.
+        match $level {
+            // SAFETY: `level()` and `usable()` return only levels whose target features the CPU
+            // was detected to have.
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
             Level::Avx512 => unsafe { avx512::$kernel($($arg),*) },
             // SAFETY: as above.
@@ -364,7 +367,8 @@ macro_rules! dispatch {
 /// # Panics
 /// If `x` and `out` differ in length.
 pub fn ln_slice(x: &[f64], out: &mut [f64]) {
-    ln_slice_with(level(), x, out);
+    assert_eq!(x.len(), out.len(), "ln_slice: input and output lengths");
+    dispatch!(level(), ln_slice(x, out));
 }
 
 /// [`ln_slice`] at `level` (or the widest available level below it).
@@ -373,30 +377,33 @@ pub fn ln_slice(x: &[f64], out: &mut [f64]) {
 /// If `x` and `out` differ in length.
 pub fn ln_slice_with(level: Level, x: &[f64], out: &mut [f64]) {
     assert_eq!(x.len(), out.len(), "ln_slice: input and output lengths");
-    dispatch!(level, ln_slice(x, out));
+    dispatch!(level.usable(), ln_slice(x, out));
 }
 
 /// `Σ p_k ln p_k` with `0 · ln 0 = 0`, for finite `p_k ≥ 0` (the entropy of a row is minus this),
-/// at the dispatched [`level`]; same lanes and logarithm as [`sum_xlogx_of_sum`].
+/// at the dispatched [`level`]; same lanes and logarithm as [`sum_xlogx_of_sum`]. A `+∞` weight
+/// gives `+∞`; a negative or `NaN` one gives `NaN`.
 #[must_use]
 pub fn sum_xlogx(p: &[f64]) -> f64 {
-    sum_xlogx_with(level(), p)
+    dispatch!(level(), sum_xlogx(p))
 }
 
 /// [`sum_xlogx`] at `level` (or the widest available level below it).
 #[must_use]
 pub fn sum_xlogx_with(level: Level, p: &[f64]) -> f64 {
-    dispatch!(level, sum_xlogx(p))
+    dispatch!(level.usable(), sum_xlogx(p))
 }
 
 /// `Σ s_k ln s_k` with `s_k = p_k + q_k` and `0 · ln 0 = 0`, for finite `p_k, q_k ≥ 0` (the pair
-/// term of the Jensen–Shannon divergence), at the dispatched [`level`].
+/// term of the Jensen–Shannon divergence), at the dispatched [`level`]. Each term is
+/// `s_k * ln(s_k)` with [`ln`], bit for bit; a negative or `NaN` sum `s_k` gives `NaN`.
 ///
 /// # Panics
 /// If `p` and `q` differ in length.
 #[must_use]
 pub fn sum_xlogx_of_sum(p: &[f64], q: &[f64]) -> f64 {
-    sum_xlogx_of_sum_with(level(), p, q)
+    assert_eq!(p.len(), q.len(), "sum_xlogx_of_sum: lengths of p and q");
+    dispatch!(level(), sum_xlogx_of_sum(p, q))
 }
 
 /// [`sum_xlogx_of_sum`] at `level` (or the widest available level below it).
@@ -406,7 +413,7 @@ pub fn sum_xlogx_of_sum(p: &[f64], q: &[f64]) -> f64 {
 #[must_use]
 pub fn sum_xlogx_of_sum_with(level: Level, p: &[f64], q: &[f64]) -> f64 {
     assert_eq!(p.len(), q.len(), "sum_xlogx_of_sum: lengths of p and q");
-    dispatch!(level, sum_xlogx_of_sum(p, q))
+    dispatch!(level.usable(), sum_xlogx_of_sum(p, q))
 }
 
 /// `Σ |p_k − q_k|` (twice the total variation distance of two distributions), at the dispatched
@@ -416,7 +423,8 @@ pub fn sum_xlogx_of_sum_with(level: Level, p: &[f64], q: &[f64]) -> f64 {
 /// If `p` and `q` differ in length.
 #[must_use]
 pub fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
-    sum_abs_diff_with(level(), p, q)
+    assert_eq!(p.len(), q.len(), "sum_abs_diff: lengths of p and q");
+    dispatch!(level(), sum_abs_diff(p, q))
 }
 
 /// [`sum_abs_diff`] at `level` (or the widest available level below it).
@@ -426,7 +434,7 @@ pub fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
 #[must_use]
 pub fn sum_abs_diff_with(level: Level, p: &[f64], q: &[f64]) -> f64 {
     assert_eq!(p.len(), q.len(), "sum_abs_diff: lengths of p and q");
-    dispatch!(level, sum_abs_diff(p, q))
+    dispatch!(level.usable(), sum_abs_diff(p, q))
 }
 
 #[cfg(test)]

@@ -235,7 +235,7 @@ mod tests {
             x = x
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            let key = ((x >> 50) << 20) | (u64::from(x % 3 == 0) * u64::MAX);
+            let key = ((x >> 50) << 20) | (u64::from(x.is_multiple_of(3)) * u64::MAX);
             map.add(key, 1);
             *reference.entry(key).or_insert(0u64) += 1;
         }

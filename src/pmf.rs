@@ -37,7 +37,7 @@ impl<'a> Distributions<'a> {
         if k == 0 || weights.is_empty() {
             return Err(Error::EmptyInput { argument });
         }
-        if weights.len() % k != 0 {
+        if !weights.len().is_multiple_of(k) {
             return Err(Error::ShapeMismatch {
                 argument,
                 expected: vec![weights.len() / k, k],

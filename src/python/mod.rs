@@ -5,19 +5,20 @@
 //! the GIL, runs the work in the extension's own thread pool, polls for Ctrl-C while it waits, and
 //! converts errors (a panic becomes a `RuntimeError`, never a `PanicException`).
 //!
-//! Distribution functions are exported flat with a `pmf_` prefix (`_native.pmf_entropy` backs
-//! `fastinfo.pmf.entropy`): a nested extension submodule cannot be imported or stub-checked.
+//! One binding file per part of the API, each with a `register` function called from the module
+//! initialiser: `samples.rs` (entropies, information, counts), `pmf.rs` (distributions, exported
+//! flat with a `pmf_` prefix: `_native.pmf_entropy` backs `fastinfo.pmf.entropy`, since a nested
+//! extension submodule cannot be imported or stub-checked). This file holds what they share: the
+//! pool, [`run`], error conversion and the label-array dispatch.
 
 // `#[pyfunction]` arguments are extracted by value (`Vec<LabelArray>`, `PyReadonlyArray2`).
 #![allow(clippy::needless_pass_by_value)]
 
-use crate::pairwise::Metric;
-use crate::pmf::Distributions;
-use crate::{estimate, pairwise, pmf, Error, Estimator, Label, Labels};
+use crate::{Error, Estimator, Label, Labels};
 use numpy::ndarray::Array2;
 use numpy::{
-    IntoPyArray, PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray1, PyReadonlyArray2,
-    PyUntypedArray, PyUntypedArrayMethods,
+    IntoPyArray, PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray,
+    PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{
     PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError,
@@ -283,15 +284,14 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 }
 
 // ---------------------------------------------------------------------------------------------
-// The module.
+// The module: thread control here, every other function registered by its binding file.
+
+mod pmf;
+mod samples;
 
 #[pymodule]
 mod _native {
-    use super::{
-        estimate, int64_array, labels, matrix, pairwise, pmf, run, CoordinateTable, Distributions,
-        LabelArray, Metric, Neighbours, PyArray1, PyArray2, PyReadonlyArray2, PyResult,
-        PyValueError, ValueCounts,
-    };
+    use pyo3::exceptions::PyValueError;
     use pyo3::prelude::*;
 
     #[allow(non_upper_case_globals)]
@@ -320,207 +320,10 @@ mod _native {
         Ok(())
     }
 
-    /// H(x) in nats; `x` is the list of columns of one variable.
-    #[pyfunction]
-    fn entropy(py: Python<'_>, x: Vec<LabelArray<'_>>, estimator: &str) -> PyResult<f64> {
-        let (x, e) = (labels(&x)?, super::estimator(estimator)?);
-        run(py, |_| estimate::entropy(&x, e))
-    }
-
-    /// H(variables...) in nats; each variable is a list of columns.
-    #[pyfunction]
-    fn joint_entropy(
-        py: Python<'_>,
-        variables: Vec<Vec<LabelArray<'_>>>,
-        estimator: &str,
-    ) -> PyResult<f64> {
-        let e = super::estimator(estimator)?;
-        let columns: Vec<Vec<_>> = variables
-            .iter()
-            .map(|v| labels(v))
-            .collect::<PyResult<_>>()?;
-        let views: Vec<&[_]> = columns.iter().map(Vec::as_slice).collect();
-        run(py, |_| estimate::joint_entropy(&views, e))
-    }
-
-    /// H(x | given) in nats.
-    #[pyfunction]
-    fn conditional_entropy(
-        py: Python<'_>,
-        x: Vec<LabelArray<'_>>,
-        given: Vec<LabelArray<'_>>,
-        estimator: &str,
-    ) -> PyResult<f64> {
-        let (x, given, e) = (labels(&x)?, labels(&given)?, super::estimator(estimator)?);
-        run(py, |_| estimate::conditional_entropy(&x, &given, e))
-    }
-
-    /// I(x; y) in nats.
-    #[pyfunction]
-    fn mutual_information(
-        py: Python<'_>,
-        x: Vec<LabelArray<'_>>,
-        y: Vec<LabelArray<'_>>,
-        estimator: &str,
-    ) -> PyResult<f64> {
-        let (x, y, e) = (labels(&x)?, labels(&y)?, super::estimator(estimator)?);
-        run(py, |_| estimate::mutual_information(&x, &y, e))
-    }
-
-    /// I(x; y | given) in nats.
-    #[pyfunction]
-    fn conditional_mutual_information(
-        py: Python<'_>,
-        x: Vec<LabelArray<'_>>,
-        y: Vec<LabelArray<'_>>,
-        given: Vec<LabelArray<'_>>,
-        estimator: &str,
-    ) -> PyResult<f64> {
-        let (x, y, given) = (labels(&x)?, labels(&y)?, labels(&given)?);
-        let e = super::estimator(estimator)?;
-        run(py, |_| {
-            estimate::conditional_mutual_information(&x, &y, &given, e)
-        })
-    }
-
-    /// Observed values (one array per column, the columns' dtypes) and their counts (int64).
-    #[pyfunction]
-    fn counts<'py>(py: Python<'py>, x: Vec<LabelArray<'py>>) -> PyResult<ValueCounts<'py>> {
-        let columns = labels(&x)?;
-        let (keys, counts) = run(py, |_| Ok(crate::joint_counts(&columns)?.nonzero_cells()))?;
-        let values = x
-            .iter()
-            .zip(&keys)
-            .map(|(a, k)| a.values_of(py, k))
-            .collect();
-        Ok((values, int64_array(py, &counts)))
-    }
-
-    /// The contingency table of `x` and `y` in coordinate form:
-    /// `(x_values, y_values, rows, columns, counts)`.
-    #[pyfunction]
-    fn contingency<'py>(
-        py: Python<'py>,
-        x: Vec<LabelArray<'py>>,
-        y: Vec<LabelArray<'py>>,
-    ) -> PyResult<CoordinateTable<'py>> {
-        let (xl, yl) = (labels(&x)?, labels(&y)?);
-        let table = run(py, |_| crate::contingency(&xl, &yl))?;
-        let x_values = x
-            .iter()
-            .zip(&table.x_values)
-            .map(|(a, k)| a.values_of(py, k))
-            .collect();
-        let y_values = y
-            .iter()
-            .zip(&table.y_values)
-            .map(|(a, k)| a.values_of(py, k))
-            .collect();
-        Ok((
-            x_values,
-            y_values,
-            int64_array(py, &table.rows),
-            int64_array(py, &table.columns),
-            int64_array(py, &table.counts),
-        ))
-    }
-
-    fn rows<'a>(
-        array: &'a PyReadonlyArray2<'_, f64>,
-        argument: &'static str,
-    ) -> PyResult<Distributions<'a>> {
-        let k = array.as_array().ncols();
-        let slice = array
-            .as_slice()
-            .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous")))?;
-        Ok(Distributions::new(slice, k, argument)?)
-    }
-
-    /// Entropy of each row of `p` (rows × k), in nats.
-    #[pyfunction]
-    fn pmf_entropy<'py>(
-        py: Python<'py>,
-        p: PyReadonlyArray2<'py, f64>,
-        normalize: bool,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let p = rows(&p, "p")?;
-        let out = run(py, |_| pmf::entropy(&p, normalize))?;
-        Ok(PyArray1::from_vec(py, out))
-    }
-
-    /// Cross-entropy of each pair of rows, in nats.
-    #[pyfunction]
-    fn pmf_cross_entropy<'py>(
-        py: Python<'py>,
-        p: PyReadonlyArray2<'py, f64>,
-        q: PyReadonlyArray2<'py, f64>,
-        normalize: bool,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
-        let out = run(py, |_| pmf::cross_entropy(&p, &q, normalize))?;
-        Ok(PyArray1::from_vec(py, out))
-    }
-
-    /// KL divergence of each pair of rows, in nats.
-    #[pyfunction]
-    fn pmf_kl_divergence<'py>(
-        py: Python<'py>,
-        p: PyReadonlyArray2<'py, f64>,
-        q: PyReadonlyArray2<'py, f64>,
-        normalize: bool,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
-        let out = run(py, |_| pmf::kl_divergence(&p, &q, normalize))?;
-        Ok(PyArray1::from_vec(py, out))
-    }
-
-    /// Jensen–Shannon divergence of each pair of rows, in nats.
-    #[pyfunction]
-    fn pmf_js_divergence<'py>(
-        py: Python<'py>,
-        p: PyReadonlyArray2<'py, f64>,
-        q: PyReadonlyArray2<'py, f64>,
-        normalize: bool,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
-        let out = run(py, |_| pmf::js_divergence(&p, &q, normalize))?;
-        Ok(PyArray1::from_vec(py, out))
-    }
-
-    /// The matrix of `metric` between every row of `p` and every row of `q` (nats).
-    #[pyfunction]
-    fn pmf_pairwise<'py>(
-        py: Python<'py>,
-        p: PyReadonlyArray2<'py, f64>,
-        q: PyReadonlyArray2<'py, f64>,
-        metric: &str,
-        normalize: bool,
-    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let metric: Metric = metric.parse()?;
-        let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
-        let columns = q.rows();
-        let out = run(py, |interrupt| {
-            pairwise::pairwise(&p, &q, metric, normalize, interrupt)
-        })?;
-        Ok(matrix(py, out, columns))
-    }
-
-    /// For every row of `p`, the indices and values of the `k` rows of `q` nearest under `metric`.
-    #[pyfunction]
-    fn pmf_nearest<'py>(
-        py: Python<'py>,
-        p: PyReadonlyArray2<'py, f64>,
-        q: PyReadonlyArray2<'py, f64>,
-        k: usize,
-        metric: &str,
-        normalize: bool,
-    ) -> PyResult<Neighbours<'py>> {
-        let metric: Metric = metric.parse()?;
-        let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
-        let (indices, values) = run(py, |interrupt| {
-            pairwise::nearest(&p, &q, k, metric, normalize, interrupt)
-        })?;
-        let indices = indices.into_iter().map(|i| i as i64).collect();
-        Ok((matrix(py, indices, k), matrix(py, values, k)))
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        super::samples::register(m)?;
+        super::pmf::register(m)?;
+        Ok(())
     }
 }

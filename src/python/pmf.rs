@@ -1,0 +1,121 @@
+//! Bindings of the distribution functions (`fastinfo.pmf`), exported flat with a `pmf_` prefix.
+
+use super::{matrix, run, Neighbours};
+use crate::pairwise::{self, Metric};
+use crate::pmf::{self, Distributions};
+use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    for f in [
+        wrap_pyfunction!(pmf_entropy, m)?,
+        wrap_pyfunction!(pmf_cross_entropy, m)?,
+        wrap_pyfunction!(pmf_kl_divergence, m)?,
+        wrap_pyfunction!(pmf_js_divergence, m)?,
+        wrap_pyfunction!(pmf_pairwise, m)?,
+        wrap_pyfunction!(pmf_nearest, m)?,
+    ] {
+        m.add_function(f)?;
+    }
+    Ok(())
+}
+
+fn rows<'a>(
+    array: &'a PyReadonlyArray2<'_, f64>,
+    argument: &'static str,
+) -> PyResult<Distributions<'a>> {
+    let k = array.as_array().ncols();
+    let slice = array
+        .as_slice()
+        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous")))?;
+    Ok(Distributions::new(slice, k, argument)?)
+}
+
+/// Entropy of each row of `p` (rows × k), in nats.
+#[pyfunction]
+fn pmf_entropy<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray2<'py, f64>,
+    normalize: bool,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let p = rows(&p, "p")?;
+    let out = run(py, |_| pmf::entropy(&p, normalize))?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Cross-entropy of each pair of rows, in nats.
+#[pyfunction]
+fn pmf_cross_entropy<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray2<'py, f64>,
+    q: PyReadonlyArray2<'py, f64>,
+    normalize: bool,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
+    let out = run(py, |_| pmf::cross_entropy(&p, &q, normalize))?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// KL divergence of each pair of rows, in nats.
+#[pyfunction]
+fn pmf_kl_divergence<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray2<'py, f64>,
+    q: PyReadonlyArray2<'py, f64>,
+    normalize: bool,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
+    let out = run(py, |_| pmf::kl_divergence(&p, &q, normalize))?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Jensen–Shannon divergence of each pair of rows, in nats.
+#[pyfunction]
+fn pmf_js_divergence<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray2<'py, f64>,
+    q: PyReadonlyArray2<'py, f64>,
+    normalize: bool,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
+    let out = run(py, |_| pmf::js_divergence(&p, &q, normalize))?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// The matrix of `metric` between every row of `p` and every row of `q` (nats).
+#[pyfunction]
+fn pmf_pairwise<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray2<'py, f64>,
+    q: PyReadonlyArray2<'py, f64>,
+    metric: &str,
+    normalize: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let metric: Metric = metric.parse()?;
+    let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
+    let columns = q.rows();
+    let out = run(py, |interrupt| {
+        pairwise::pairwise(&p, &q, metric, normalize, interrupt)
+    })?;
+    Ok(matrix(py, out, columns))
+}
+
+/// For every row of `p`, the indices and values of the `k` rows of `q` nearest under `metric`.
+#[pyfunction]
+fn pmf_nearest<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray2<'py, f64>,
+    q: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    metric: &str,
+    normalize: bool,
+) -> PyResult<Neighbours<'py>> {
+    let metric: Metric = metric.parse()?;
+    let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
+    let (indices, values) = run(py, |interrupt| {
+        pairwise::nearest(&p, &q, k, metric, normalize, interrupt)
+    })?;
+    let indices = indices.into_iter().map(|i| i as i64).collect();
+    Ok((matrix(py, indices, k), matrix(py, values, k)))
+}

@@ -1,0 +1,125 @@
+//! Bindings of the samples functions: entropies, information, counts and tables.
+
+use super::{int64_array, labels, run, CoordinateTable, LabelArray, ValueCounts};
+use crate::estimate;
+use pyo3::prelude::*;
+
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    for f in [
+        wrap_pyfunction!(entropy, m)?,
+        wrap_pyfunction!(joint_entropy, m)?,
+        wrap_pyfunction!(conditional_entropy, m)?,
+        wrap_pyfunction!(mutual_information, m)?,
+        wrap_pyfunction!(conditional_mutual_information, m)?,
+        wrap_pyfunction!(counts, m)?,
+        wrap_pyfunction!(contingency, m)?,
+    ] {
+        m.add_function(f)?;
+    }
+    Ok(())
+}
+
+/// H(x) in nats; `x` is the list of columns of one variable.
+#[pyfunction]
+fn entropy(py: Python<'_>, x: Vec<LabelArray<'_>>, estimator: &str) -> PyResult<f64> {
+    let (x, e) = (labels(&x)?, super::estimator(estimator)?);
+    run(py, |_| estimate::entropy(&x, e))
+}
+
+/// H(variables...) in nats; each variable is a list of columns.
+#[pyfunction]
+fn joint_entropy(
+    py: Python<'_>,
+    variables: Vec<Vec<LabelArray<'_>>>,
+    estimator: &str,
+) -> PyResult<f64> {
+    let e = super::estimator(estimator)?;
+    let columns: Vec<Vec<_>> = variables
+        .iter()
+        .map(|v| labels(v))
+        .collect::<PyResult<_>>()?;
+    let views: Vec<&[_]> = columns.iter().map(Vec::as_slice).collect();
+    run(py, |_| estimate::joint_entropy(&views, e))
+}
+
+/// H(x | given) in nats.
+#[pyfunction]
+fn conditional_entropy(
+    py: Python<'_>,
+    x: Vec<LabelArray<'_>>,
+    given: Vec<LabelArray<'_>>,
+    estimator: &str,
+) -> PyResult<f64> {
+    let (x, given, e) = (labels(&x)?, labels(&given)?, super::estimator(estimator)?);
+    run(py, |_| estimate::conditional_entropy(&x, &given, e))
+}
+
+/// I(x; y) in nats.
+#[pyfunction]
+fn mutual_information(
+    py: Python<'_>,
+    x: Vec<LabelArray<'_>>,
+    y: Vec<LabelArray<'_>>,
+    estimator: &str,
+) -> PyResult<f64> {
+    let (x, y, e) = (labels(&x)?, labels(&y)?, super::estimator(estimator)?);
+    run(py, |_| estimate::mutual_information(&x, &y, e))
+}
+
+/// I(x; y | given) in nats.
+#[pyfunction]
+fn conditional_mutual_information(
+    py: Python<'_>,
+    x: Vec<LabelArray<'_>>,
+    y: Vec<LabelArray<'_>>,
+    given: Vec<LabelArray<'_>>,
+    estimator: &str,
+) -> PyResult<f64> {
+    let (x, y, given) = (labels(&x)?, labels(&y)?, labels(&given)?);
+    let e = super::estimator(estimator)?;
+    run(py, |_| {
+        estimate::conditional_mutual_information(&x, &y, &given, e)
+    })
+}
+
+/// Observed values (one array per column, the columns' dtypes) and their counts (int64).
+#[pyfunction]
+fn counts<'py>(py: Python<'py>, x: Vec<LabelArray<'py>>) -> PyResult<ValueCounts<'py>> {
+    let columns = labels(&x)?;
+    let (keys, counts) = run(py, |_| Ok(crate::joint_counts(&columns)?.nonzero_cells()))?;
+    let values = x
+        .iter()
+        .zip(&keys)
+        .map(|(a, k)| a.values_of(py, k))
+        .collect();
+    Ok((values, int64_array(py, &counts)))
+}
+
+/// The contingency table of `x` and `y` in coordinate form:
+/// `(x_values, y_values, rows, columns, counts)`.
+#[pyfunction]
+fn contingency<'py>(
+    py: Python<'py>,
+    x: Vec<LabelArray<'py>>,
+    y: Vec<LabelArray<'py>>,
+) -> PyResult<CoordinateTable<'py>> {
+    let (xl, yl) = (labels(&x)?, labels(&y)?);
+    let table = run(py, |_| crate::contingency(&xl, &yl))?;
+    let x_values = x
+        .iter()
+        .zip(&table.x_values)
+        .map(|(a, k)| a.values_of(py, k))
+        .collect();
+    let y_values = y
+        .iter()
+        .zip(&table.y_values)
+        .map(|(a, k)| a.values_of(py, k))
+        .collect();
+    Ok((
+        x_values,
+        y_values,
+        int64_array(py, &table.rows),
+        int64_array(py, &table.columns),
+        int64_array(py, &table.counts),
+    ))
+}

@@ -29,13 +29,19 @@
 //! Rayon's global pool runs the parallel kernels; call them inside `ThreadPool::install` to choose
 //! another. The Python extension (feature `python`) owns its own pool.
 
+pub mod agreement;
+pub mod binning;
 pub mod counts;
 mod error;
 pub mod estimate;
+pub mod estimators;
 mod hashmap;
 mod label;
+pub mod losses;
+pub mod matrix;
 pub mod pairwise;
 pub mod pmf;
+pub mod significance;
 pub mod simd;
 
 #[cfg(feature = "python")]

@@ -9,7 +9,8 @@
 Results are in nats unless ``base`` is given (``base=2`` for bits).
 """
 
-from . import pmf, reference
+from . import _agreement, _continuous, _dataset, _losses, _significance, gaussian, pmf, reference
+from ._agreement import *  # noqa: F403
 from ._api import (
     conditional_entropy,
     conditional_mutual_information,
@@ -21,7 +22,11 @@ from ._api import (
     mutual_information,
     set_num_threads,
 )
+from ._continuous import *  # noqa: F403
+from ._dataset import *  # noqa: F403
+from ._losses import *  # noqa: F403
 from ._native import __version__
+from ._significance import *  # noqa: F403
 
 __all__ = [
     "__version__",
@@ -30,6 +35,7 @@ __all__ = [
     "contingency",
     "counts",
     "entropy",
+    "gaussian",
     "get_num_threads",
     "joint_entropy",
     "mutual_information",
@@ -37,3 +43,8 @@ __all__ = [
     "reference",
     "set_num_threads",
 ]
+__all__ += _agreement.__all__
+__all__ += _continuous.__all__
+__all__ += _dataset.__all__
+__all__ += _losses.__all__
+__all__ += _significance.__all__

@@ -53,3 +53,13 @@ def pmf_pairwise(p: _Rows, q: _Rows, metric: str, normalize: bool) -> _Rows: ...
 def pmf_nearest(
     p: _Rows, q: _Rows, k: int, metric: str, normalize: bool
 ) -> tuple[npt.NDArray[np.int64], _Rows]: ...
+
+# --- dataset (src/python/dataset.rs) ---
+
+# --- agreement (src/python/agreement.rs) ---
+
+# --- significance (src/python/significance.rs) ---
+
+# --- continuous (src/python/continuous.rs) ---
+
+# --- losses (src/python/losses.rs) ---

@@ -286,8 +286,13 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 // ---------------------------------------------------------------------------------------------
 // The module: thread control here, every other function registered by its binding file.
 
+mod agreement;
+mod continuous;
+mod dataset;
+mod losses;
 mod pmf;
 mod samples;
+mod significance;
 
 #[pymodule]
 mod _native {
@@ -324,6 +329,11 @@ mod _native {
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         super::samples::register(m)?;
         super::pmf::register(m)?;
+        super::dataset::register(m)?;
+        super::agreement::register(m)?;
+        super::significance::register(m)?;
+        super::continuous::register(m)?;
+        super::losses::register(m)?;
         Ok(())
     }
 }

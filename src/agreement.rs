@@ -1,0 +1,1 @@
+//! Expected mutual information under the hypergeometric model; adjusted MI (issue 4).

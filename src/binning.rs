@@ -1,0 +1,1 @@
+//! Discretisation of continuous samples into histogram bins (issue 5).

@@ -1,0 +1,1 @@
+//! Entropy estimators beyond the plug-in: jackknife, Grassberger, Chao–Shen, NSB (issue 4).

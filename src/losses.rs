@@ -1,0 +1,1 @@
+//! Cross-entropy losses from logits, computed without materialising a softmax (issue 5).

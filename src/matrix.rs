@@ -1,0 +1,1 @@
+//! All-pairs mutual information matrices and MI of many columns with one target (issue 4).

@@ -1,0 +1,1 @@
+//! Permutation tests (Patefield's algorithm) and the G-test (issue 4).

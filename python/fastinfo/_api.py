@@ -242,7 +242,8 @@ def counts(x: npt.ArrayLike, /) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]
     -----
     The same result as ``np.unique(x, return_counts=True)`` (``axis=0`` for 2-D), computed by a
     parallel dense or hashed count instead of a sort. Strings keep ``np.unique``'s order; Python
-    objects come in order of first appearance.
+    objects come in order of first appearance; a pandas Categorical in the order of its
+    categories.
 
     Examples
     --------

@@ -102,6 +102,12 @@ def _column_labels(
     if kind in "mM":
         native = dtype.newbyteorder("=")
         as_int = np.ascontiguousarray(column.astype(native, copy=False)).view(np.int64)
+        missing = as_int == np.iinfo(np.int64).min  # NaT
+        if missing.any():
+            raise ValueError(
+                f"{name} contains a missing value (NaT) at index {int(np.argmax(missing))}; "
+                "drop or fill missing values before estimating"
+            )
         return as_int, lambda v: v.view(native)
     if kind == "f":
         raise TypeError(

@@ -18,6 +18,7 @@
 //! (KL, cross-entropy, Jeffreys on support mismatch; Bhattacharyya on disjoint supports) are set
 //! exactly from support bitsets, never left to the floating-point products.
 
+use crate::estimate::compensated_sum;
 use crate::pmf::{pair, Distributions};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -36,7 +37,7 @@ pub enum Metric {
     JsDivergence,
     /// Symmetric KL `KL(p‖q) + KL(q‖p)`.
     Jeffreys,
-    /// Hellinger distance `√(1 − Σ √(pq))`, in `[0, 1]`.
+    /// Hellinger distance `‖√p − √q‖₂ / √2` (`= √(1 − Σ √(pq))` for distributions), in `[0, 1]`.
     Hellinger,
     /// Bhattacharyya distance `−ln Σ √(pq)`.
     Bhattacharyya,
@@ -118,8 +119,11 @@ struct Prepared {
     k: usize,
     /// Normalised rows, `rows × k`.
     values: Vec<f64>,
-    /// `ln` of each value, 0 where the value is 0 (KL, cross-entropy, Jeffreys).
+    /// `ln v − c_k` for each value `v > 0` of column `k`, 0 where `v = 0` (KL, cross-entropy,
+    /// Jeffreys). The column reference `c` is shared by both sides (see [`center`]).
     logs: Vec<f64>,
+    /// Per row: `Σ v (ln v − c)`, `Σ v |ln v − c|`, `Σ v c`, `‖v‖₂` and `‖ln v − c‖₂` (over `v > 0`).
+    centered: Vec<CenteredRow>,
     /// `√` of each value (Hellinger, Bhattacharyya).
     roots: Vec<f64>,
     /// `Σ p ln p` per row (KL, Jeffreys, JS).
@@ -191,6 +195,7 @@ impl Prepared {
             k,
             values,
             logs,
+            centered: Vec::new(),
             roots,
             negentropy,
             mass,
@@ -224,6 +229,67 @@ impl Prepared {
                     };
                     !zi & zj & valid != 0
                 })
+    }
+}
+
+/// Per-row sums of a side whose logarithms were centred by [`center`].
+#[derive(Clone, Copy, Default)]
+struct CenteredRow {
+    own: f64,
+    own_abs: f64,
+    reference: f64,
+    norm: f64,
+    log_norm: f64,
+}
+
+/// Subtracts the column reference `c_k` from the logarithms of both sides and fills their
+/// [`CenteredRow`]s. `c_k` is the mean of `ln q_jk` over the rows of `q` with `q_jk > 0`.
+///
+/// Products of centred logarithms add terms `v (ln v − c)` much smaller than `v ln v` when the
+/// rows resemble each other, so the matrix products lose less to rounding and fewer entries need
+/// to be recomputed; the `c` terms cancel exactly in every divergence.
+fn center(p: &mut Prepared, q: &mut Prepared) {
+    let k = q.k;
+    let reference: Vec<f64> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let (sum, count) = (0..q.rows)
+                .filter(|&j| q.values[j * k + c] > 0.0)
+                .fold((0.0, 0u64), |(s, n), j| (s + q.logs[j * k + c], n + 1));
+            if count == 0 {
+                0.0
+            } else {
+                sum / count as f64
+            }
+        })
+        .collect();
+    for side in [p, q] {
+        let rows: Vec<CenteredRow> = side
+            .logs
+            .par_chunks_mut(k)
+            .zip(side.values.par_chunks(k))
+            .map(|(logs, values)| {
+                let mut row = CenteredRow::default();
+                let (mut own, mut own_abs, mut refs) = (Vec::new(), Vec::new(), Vec::new());
+                for ((l, &v), &c) in logs.iter_mut().zip(values).zip(&reference) {
+                    if v > 0.0 {
+                        *l -= c;
+                        own.push(v * *l);
+                        own_abs.push(v * l.abs());
+                        refs.push(v * c);
+                        row.log_norm += *l * *l;
+                    }
+                    row.norm += v * v;
+                }
+                row.own = compensated_sum(own);
+                row.own_abs = compensated_sum(own_abs);
+                row.reference = compensated_sum(refs);
+                row.norm = row.norm.sqrt();
+                row.log_norm = row.log_norm.sqrt();
+                row
+            })
+            .collect();
+        side.centered = rows;
     }
 }
 
@@ -350,7 +416,7 @@ fn fill_logarithmic(
     scratch: &mut Vec<f64>,
     parallel: bool,
 ) {
-    let (k, width, g) = (p.k, cols.len(), gamma(p.k));
+    let (k, width, gamma) = (p.k, cols.len(), gamma(p.k));
     let (a, b) = (block(&p.values, &rows, k), block(&q.logs, &cols, k));
     product(a, b, k, out, width, parallel);
     if metric == Metric::Jeffreys {
@@ -359,36 +425,42 @@ fn fill_logarithmic(
         product(a, b, k, scratch, width, parallel);
     }
     for_each_row(rows, width, out, scratch, parallel, |i, row, reverse| {
+        let pi = &p.centered[i];
         for (bj, j) in cols.clone().enumerate() {
-            let ce = -row[bj];
+            let qj = &q.centered[j];
+            // g_ij = Σ p_i (ln q_j − c): what the product computed.
+            let g = row[bj];
             row[bj] = match metric {
                 Metric::CrossEntropy => {
+                    let value = -pi.reference - g;
+                    let bound = gamma * (pi.reference.abs() + pi.norm * qj.log_norm);
                     if p.mass_where_zero(i, q, j) {
                         f64::INFINITY
-                    } else if ill_conditioned(ce, g * ce) {
+                    } else if ill_conditioned(value, bound) {
                         pair::cross_entropy(p.row(i), q.row(j))
                     } else {
-                        ce
+                        value
                     }
                 }
                 Metric::KlDivergence => {
-                    let h = -p.negentropy[i];
-                    let kl = ce - h;
+                    let value = pi.own - g;
+                    let bound = gamma * (pi.own_abs + pi.norm * qj.log_norm);
                     if p.mass_where_zero(i, q, j) {
                         f64::INFINITY
-                    } else if ill_conditioned(kl, g * (ce + h)) {
+                    } else if ill_conditioned(value, bound) {
                         pair::kl_divergence(p.row(i), q.row(j))
                     } else {
-                        kl
+                        value
                     }
                 }
                 _ => {
-                    let ce_reverse = -reverse[bj];
-                    let (hp, hq) = (-p.negentropy[i], -q.negentropy[j]);
-                    let value = ce + ce_reverse - hp - hq;
+                    // Σ (p − q)(ln p − ln q) = Σ p E_p + Σ q E_q − Σ p E_q − Σ q E_p.
+                    let value = pi.own + qj.own - g - reverse[bj];
+                    let bound = gamma
+                        * (pi.own_abs + qj.own_abs + pi.norm * qj.log_norm + qj.norm * pi.log_norm);
                     if p.mass_where_zero(i, q, j) || q.mass_where_zero(j, p, i) {
                         f64::INFINITY
-                    } else if ill_conditioned(value, g * (ce + ce_reverse + hp + hq)) {
+                    } else if ill_conditioned(value, bound) {
                         pair::jeffreys(p.row(i), q.row(j))
                     } else {
                         value
@@ -414,12 +486,25 @@ fn fill_roots(
     product(a, b, k, out, width, parallel);
     for_each_row(rows, width, out, &[], parallel, |i, row, _| {
         for (bj, j) in cols.clone().enumerate() {
+            // All terms of the coefficient are positive: its error is about γ · coefficient.
+            // ½ Σ (√p − √q)² = ½ (Σ p + Σ q) − Σ √(pq); Bhattacharyya uses 1 − Σ √(pq).
             let coefficient = row[bj];
-            let h2 = 1.0 - coefficient;
-            row[bj] = if ill_conditioned(h2, g) || coefficient <= 0.0 {
+            let h2 = if metric == Metric::Hellinger {
+                0.5 * (p.mass[i] + q.mass[j]) - coefficient
+            } else {
+                1.0 - coefficient
+            };
+            let bound = g * (coefficient.max(0.0) + 1.0);
+            row[bj] = if coefficient <= 0.0 || ill_conditioned(h2, bound) {
                 metric.exact(p.row(i), q.row(j))
             } else if metric == Metric::Hellinger {
-                h2.clamp(0.0, 1.0).sqrt()
+                // √ magnifies an error δ in h² to δ / (2h).
+                let h = h2.sqrt();
+                if ill_conditioned(h, bound / (2.0 * h)) {
+                    metric.exact(p.row(i), q.row(j))
+                } else {
+                    h.min(1.0)
+                }
             } else {
                 -coefficient.ln()
             };
@@ -465,9 +550,11 @@ fn prepare_pair(
         metric,
         Metric::KlDivergence | Metric::CrossEntropy | Metric::Jeffreys
     );
-    let jeffreys = metric == Metric::Jeffreys;
-    let prepared_p = Prepared::new(p, normalize, metric, jeffreys)?;
-    let prepared_q = Prepared::new(q, normalize, metric, logs)?;
+    let mut prepared_p = Prepared::new(p, normalize, metric, logs)?;
+    let mut prepared_q = Prepared::new(q, normalize, metric, logs)?;
+    if logs {
+        center(&mut prepared_p, &mut prepared_q);
+    }
     Ok((prepared_p, prepared_q))
 }
 

@@ -262,9 +262,9 @@ pub mod pair {
         compensated_sum(p.iter().zip(q).map(|(&x, &y)| jeffreys_term(x, y)))
     }
 
-    /// `1 − Σ √(p q)` as `½ Σ ((p − q)/(√p + √q))² + (1 − (Σ p + Σ q)/2)`, and whether the supports
-    /// intersect.
-    fn one_minus_bhattacharyya_coefficient(p: &[f64], q: &[f64]) -> (f64, bool) {
+    /// `½ Σ (√p − √q)²`, summed as `½ Σ ((p − q)/(√p + √q))²` (no cancellation for `p ≈ q`),
+    /// and whether the supports intersect.
+    fn half_squared_root_distance(p: &[f64], q: &[f64]) -> (f64, bool) {
         let mut overlap = false;
         let squares = compensated_sum(p.iter().zip(q).map(|(&x, &y)| {
             overlap |= x > 0.0 && y > 0.0;
@@ -276,30 +276,29 @@ pub mod pair {
                 t * t
             }
         }));
-        let mass = compensated_sum(p.iter().chain(q).copied());
-        (0.5 * squares + (1.0 - 0.5 * mass), overlap)
+        (0.5 * squares, overlap)
     }
 
-    /// Hellinger distance `√(1 − Σ √(p q))`, within `[0, 1]`.
+    /// Hellinger distance `‖√p − √q‖₂ / √2`, which is `√(1 − Σ √(p q))` for distributions; within
+    /// `[0, 1]`.
     #[must_use]
     pub fn hellinger(p: &[f64], q: &[f64]) -> f64 {
-        let (h2, overlap) = one_minus_bhattacharyya_coefficient(p, q);
-        if overlap {
-            h2.clamp(0.0, 1.0).sqrt()
-        } else {
-            1.0
-        }
+        half_squared_root_distance(p, q).0.clamp(0.0, 1.0).sqrt()
     }
 
-    /// Bhattacharyya distance `−ln Σ √(p q)` (`+∞` for disjoint supports).
+    /// Bhattacharyya distance `−ln Σ √(p q)` (`+∞` for disjoint supports). Near `Σ √(pq) = 1` it
+    /// is evaluated as `−ln(1 − h)` with `h = ½ Σ (√p − √q)² + (1 − ½ Σ p − ½ Σ q)`, the second
+    /// part summed exactly enough that rows summing to 1 only up to rounding stay accurate.
     #[must_use]
     pub fn bhattacharyya(p: &[f64], q: &[f64]) -> f64 {
-        let (h2, overlap) = one_minus_bhattacharyya_coefficient(p, q);
-        if overlap {
-            (-(-h2.clamp(0.0, 1.0)).ln_1p()).max(0.0)
-        } else {
-            f64::INFINITY
+        let (half_squares, overlap) = half_squared_root_distance(p, q);
+        if !overlap {
+            return f64::INFINITY;
         }
+        let deficit =
+            compensated_sum(std::iter::once(1.0).chain(p.iter().chain(q).map(|&x| -0.5 * x)));
+        let h = half_squares + deficit;
+        (-(-h.min(1.0)).ln_1p()).max(0.0)
     }
 
     /// Total variation distance `½ Σ |p − q|`, within `[0, 1]`.

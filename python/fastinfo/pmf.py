@@ -337,7 +337,8 @@ def pairwise(
         ``"kl"`` (``KL(P[i] || Q[j])``), ``"cross_entropy"``, ``"js"`` (the Jensen-Shannon
         *divergence*; ``scipy.spatial.distance.jensenshannon`` returns its square root),
         ``"jeffreys"`` (``KL(p||q) + KL(q||p)``), ``"bhattacharyya"`` (``-log sum sqrt(p q)``),
-        ``"hellinger"`` (``sqrt(1 - sum sqrt(p q))``, in [0, 1]) or ``"total_variation"``
+        ``"hellinger"`` (``||sqrt(p) - sqrt(q)|| / sqrt(2)``, which is ``sqrt(1 - sum sqrt(p q))``
+        for distributions; in [0, 1]) or ``"total_variation"``
         (``sum |p - q| / 2``, in [0, 1]).
     base : float, optional
         Logarithm base for the logarithmic metrics; ``None`` (default) gives nats. Not accepted

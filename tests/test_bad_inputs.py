@@ -12,12 +12,13 @@ import math
 import re
 from typing import Any, Callable
 
+import numpy as np
+import pytest
+
 import fastinfo
 import fastinfo.pmf
 import fastinfo.reference
 import fastinfo.reference.pmf
-import numpy as np
-import pytest
 
 pd = pytest.importorskip("pandas")
 

@@ -4,10 +4,11 @@ import doctest
 import pathlib
 import re
 
+import pytest
+
 import fastinfo
 import fastinfo._api
 import fastinfo.pmf
-import pytest
 from fastinfo.__main__ import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

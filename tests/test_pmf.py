@@ -22,9 +22,6 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-import fastinfo
-import fastinfo.pmf as pmf
-import fastinfo.reference.pmf as ref
 import numpy as np
 import pytest
 import scipy.special
@@ -33,6 +30,10 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.spatial.distance import jensenshannon
+
+import fastinfo
+import fastinfo.pmf as pmf
+import fastinfo.reference.pmf as ref
 
 LN2 = math.log(2)
 RTOL = 1e-12

@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import fastinfo
-import fastinfo.reference as reference
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,6 +27,9 @@ import sklearn.metrics
 from hypothesis import given, note
 from hypothesis import strategies as st
 from sklearn.metrics.cluster import contingency_matrix
+
+import fastinfo
+import fastinfo.reference as reference
 
 REL = 1e-12
 ABS = 1e-13

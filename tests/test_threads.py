@@ -12,10 +12,11 @@ import threading
 import time
 from typing import Any, Callable
 
-import fastinfo
-import fastinfo.pmf
 import numpy as np
 import pytest
+
+import fastinfo
+import fastinfo.pmf
 
 THREAD_COUNTS = [1, 2, 3]  # 3 > cores on a 2-core machine: a different partition again
 

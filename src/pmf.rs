@@ -286,25 +286,33 @@ pub mod pair {
         half_squared_root_distance(p, q).0.clamp(0.0, 1.0).sqrt()
     }
 
-    /// Bhattacharyya distance `−ln Σ √(p q)` (`+∞` for disjoint supports). Near `Σ √(pq) = 1` it
-    /// is evaluated as `−ln(1 − h)` with `h = ½ Σ (√p − √q)² + (1 − ½ Σ p − ½ Σ q)`, the second
-    /// part summed exactly enough that rows summing to 1 only up to rounding stay accurate.
+    /// Bhattacharyya distance `−ln Σ √(p q)` (`+∞` for disjoint supports, exactly 0 for
+    /// identical rows). Near a coefficient of 1 it is `−ln(1 − x)` with
+    /// `x = ½ Σ (√p − √q)² + (1 − ½ Σ p − ½ Σ q)`, both parts summed without cancellation.
     #[must_use]
     pub fn bhattacharyya(p: &[f64], q: &[f64]) -> f64 {
-        let (half_squares, overlap) = half_squared_root_distance(p, q);
+        let (h2, overlap) = half_squared_root_distance(p, q);
         if !overlap {
             return f64::INFINITY;
         }
+        if h2 == 0.0 {
+            return 0.0;
+        }
         let deficit =
             compensated_sum(std::iter::once(1.0).chain(p.iter().chain(q).map(|&x| -0.5 * x)));
-        let h = half_squares + deficit;
-        (-(-h.min(1.0)).ln_1p()).max(0.0)
+        let x = h2 + deficit;
+        if x < 0.5 {
+            (-(-x).ln_1p()).max(0.0)
+        } else {
+            let coefficient = compensated_sum(p.iter().zip(q).map(|(&x, &y)| x.sqrt() * y.sqrt()));
+            -coefficient.ln()
+        }
     }
 
     /// Total variation distance `½ Σ |p − q|`, within `[0, 1]`.
     #[must_use]
     pub fn total_variation(p: &[f64], q: &[f64]) -> f64 {
-        0.5 * compensated_sum(p.iter().zip(q).map(|(&x, &y)| (x - y).abs()))
+        (0.5 * compensated_sum(p.iter().zip(q).map(|(&x, &y)| (x - y).abs()))).min(1.0)
     }
 }
 

@@ -311,6 +311,18 @@ def _matrices(
     return pm, qm, metric, scale, flag
 
 
+def check_neighbours(k: object, m: int, base: Base) -> None:
+    """Check the ``k`` and ``base`` of :func:`nearest` against ``m`` candidate rows."""
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an integer, got {k!r}")
+    if not 1 <= k <= m:
+        raise ValueError(f"k must be between 1 and the number of rows of Q ({m}), got {k}")
+    if base is not None and float(base) < 1:
+        raise ValueError(
+            f"base must be above 1 for nearest (a base below 1 reverses the order), got {base!r}"
+        )
+
+
 def pairwise(
     P: npt.ArrayLike,
     Q: npt.ArrayLike | None = None,
@@ -422,7 +434,8 @@ def nearest(
     Returns
     -------
     indices : ndarray of int64, shape (n, k)
-        Row numbers in ``Q``, nearest first (ties: smaller index first).
+        Row numbers in ``Q``, nearest first (ties between the returned values, in the units of
+        ``base``: smaller index first).
     values : ndarray of float64, shape (n, k)
         The metric for those rows, ascending; identical to the matching entries of
         :func:`pairwise`.
@@ -441,15 +454,7 @@ def nearest(
     ([[1, 0]], [[0.1003, 0.2265]])
     """
     pm, qm, name, scale, flag = _matrices(P, Q, metric, base, normalize)
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be an integer, got {k!r}")
-    if not 1 <= k <= qm.shape[0]:
-        raise ValueError(
-            f"k must be between 1 and the number of rows of Q ({qm.shape[0]}), got {k}"
-        )
+    check_neighbours(k, len(qm), base)
     if pm.shape[0] == 0:
         return np.zeros((0, int(k)), dtype=np.int64), np.zeros((0, int(k)))
-    indices, values = _native.pmf_nearest(pm, qm, int(k), name, flag)
-    if scale != 1.0:
-        values /= scale
-    return indices, values
+    return _native.pmf_nearest(pm, qm, int(k), name, flag, scale)

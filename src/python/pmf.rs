@@ -44,6 +44,21 @@ fn pmf_entropy<'py>(
     Ok(PyArray1::from_vec(py, out))
 }
 
+type RowWise = fn(&Distributions<'_>, &Distributions<'_>, bool) -> crate::Result<Vec<f64>>;
+
+/// A row-wise function of two sets of distributions, in nats.
+fn two_sided<'py>(
+    py: Python<'py>,
+    p: &PyReadonlyArray2<'py, f64>,
+    q: &PyReadonlyArray2<'py, f64>,
+    normalize: bool,
+    kernel: RowWise,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (p, q) = (rows(p, "p")?, rows(q, "q")?);
+    let out = run(py, |_| kernel(&p, &q, normalize))?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
 /// Cross-entropy of each pair of rows, in nats.
 #[pyfunction]
 fn pmf_cross_entropy<'py>(
@@ -52,9 +67,7 @@ fn pmf_cross_entropy<'py>(
     q: PyReadonlyArray2<'py, f64>,
     normalize: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
-    let out = run(py, |_| pmf::cross_entropy(&p, &q, normalize))?;
-    Ok(PyArray1::from_vec(py, out))
+    two_sided(py, &p, &q, normalize, pmf::cross_entropy)
 }
 
 /// KL divergence of each pair of rows, in nats.
@@ -65,9 +78,7 @@ fn pmf_kl_divergence<'py>(
     q: PyReadonlyArray2<'py, f64>,
     normalize: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
-    let out = run(py, |_| pmf::kl_divergence(&p, &q, normalize))?;
-    Ok(PyArray1::from_vec(py, out))
+    two_sided(py, &p, &q, normalize, pmf::kl_divergence)
 }
 
 /// Jensen–Shannon divergence of each pair of rows, in nats.
@@ -78,9 +89,7 @@ fn pmf_js_divergence<'py>(
     q: PyReadonlyArray2<'py, f64>,
     normalize: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (p, q) = (rows(&p, "p")?, rows(&q, "q")?);
-    let out = run(py, |_| pmf::js_divergence(&p, &q, normalize))?;
-    Ok(PyArray1::from_vec(py, out))
+    two_sided(py, &p, &q, normalize, pmf::js_divergence)
 }
 
 /// The matrix of `metric` between every row of `p` and every row of `q` (nats).
@@ -101,7 +110,8 @@ fn pmf_pairwise<'py>(
     Ok(matrix(py, out, columns))
 }
 
-/// For every row of `p`, the indices and values of the `k` rows of `q` nearest under `metric`.
+/// For every row of `p`, the indices and values of the `k` rows of `q` nearest under `metric`,
+/// values divided by `unit` (`ln base`).
 #[pyfunction]
 fn pmf_nearest<'py>(
     py: Python<'py>,
@@ -110,11 +120,12 @@ fn pmf_nearest<'py>(
     k: usize,
     metric: &str,
     normalize: bool,
+    unit: f64,
 ) -> PyResult<Neighbours<'py>> {
     let metric: Metric = metric.parse()?;
     let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
     let (indices, values) = run(py, |interrupt| {
-        pairwise::nearest(&p, &q, k, metric, normalize, interrupt)
+        pairwise::nearest(&p, &q, k, metric, normalize, unit, interrupt)
     })?;
     let indices = indices.into_iter().map(|i| i as i64).collect();
     Ok((matrix(py, indices, k), matrix(py, values, k)))

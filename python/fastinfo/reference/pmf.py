@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._inputs import check_bool, log_base, memory_budget
-from ..pmf import METRICS, _matrices, as_weights, to_rows
+from ..pmf import METRICS, _matrices, as_weights, check_neighbours, to_rows
 
 __all__ = [
     "METRICS",
@@ -184,8 +184,10 @@ def _metric_row(metric: str, p: Rows, q: Rows) -> Any:
             squares = ((np.sqrt(p) - np.sqrt(q)) ** 2).sum(axis=1)
             return np.sqrt(np.clip(0.5 * squares, 0.0, 1.0))
         if metric == "bhattacharyya":
-            return np.maximum(-np.log(np.sqrt(p * q).sum(axis=1)), 0.0)
-    return 0.5 * np.abs(p - q).sum(axis=1)
+            coefficient = (np.sqrt(p) * np.sqrt(q)).sum(axis=1)
+            identical = (p == q).all(axis=1)
+            return np.where(identical, 0.0, np.maximum(-np.log(coefficient), 0.0))
+    return np.minimum(0.5 * np.abs(p - q).sum(axis=1), 1.0)
 
 
 def pairwise(
@@ -222,12 +224,7 @@ def nearest(
 ) -> tuple[npt.NDArray[np.int64], Rows]:
     """The ``k`` nearest rows of ``Q`` for each row of ``P`` (see :func:`fastinfo.pmf.nearest`)."""
     pm, qm, _, _, _ = _matrices(P, Q, metric, base, normalize)
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be an integer, got {k!r}")
-    if not 1 <= k <= qm.shape[0]:
-        raise ValueError(
-            f"k must be between 1 and the number of rows of Q ({qm.shape[0]}), got {k}"
-        )
+    check_neighbours(k, len(qm), base)
     matrix = pairwise(pm, qm, metric=metric, base=base, normalize=normalize)
     order = np.argsort(matrix, axis=1, kind="stable")[:, :k]
     return order.astype(np.int64), np.take_along_axis(matrix, order, axis=1)

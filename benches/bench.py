@@ -3,16 +3,16 @@
 Run from the repository root after installing the extension (release build) and the ``bench``
 extra::
 
-    python benches/bench.py                 # n = 10 million, every case, about a minute
+    python benches/bench.py                 # n = 10 million, every case, a few minutes
     python benches/bench.py --quick         # smoke run: n = 1 million, 1 repeat, no sklearn
     python benches/bench.py --json out.json # also save the results
 
 Every contender computes the same number as fastinfo (checked to 1e-9 relative before it is
 timed). Times are the median of ``--repeats`` calls after one untimed checking call; slow
 contenders (scikit-learn, ``--reference``) are timed on the checking call itself plus
-``--slow-repeats - 1`` more. Extra memory is measured in a fresh spawned process per contender:
-its peak resident set size during the call minus its resident set size just before it (inputs
-loaded, imports and a tiny warm-up call done).
+``--slow-repeats - 1`` more. The timed calls are interleaved across contenders. Extra memory is
+measured in a fresh spawned process per contender: its peak resident set size during the call
+minus its resident set size just before it (inputs loaded, imports and a tiny warm-up call done).
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import fastinfo
 import numpy as np
 import pandas as pd
 import psutil
 import scipy
 import sklearn
 from sklearn.metrics import mutual_info_score
+
+import fastinfo
 
 try:
     import resource
@@ -240,19 +241,40 @@ def agrees(value: float, expected: float) -> bool:
     return math.isclose(value, expected, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-15)
 
 
-def time_contender(contender: Contender, inputs: Arrays, repeats: int) -> tuple[float, list[float]]:
-    """The checked value and the wall times of the timed calls."""
+def timed_call(contender: Contender, inputs: Arrays) -> tuple[float, float]:
+    """The value of one call and its wall time in seconds."""
     gc.collect()
     start = time.perf_counter()
     value = contender.function(*inputs)
-    first = time.perf_counter() - start
-    times = [first] if contender.slow else []
-    for _ in range(repeats - len(times)):
-        gc.collect()
-        start = time.perf_counter()
-        contender.function(*inputs)
-        times.append(time.perf_counter() - start)
-    return float(value), times
+    return float(value), time.perf_counter() - start
+
+
+def time_case(
+    case: Case, inputs: Arrays, repeats: int, slow_repeats: int
+) -> list[tuple[float, list[float]]]:
+    """Check every contender against fastinfo, then time them: ``(value, times)`` each.
+
+    The timed calls are interleaved, one per contender per round, so a change in the machine's
+    load during the run hits every contender alike instead of whichever ran at that moment.
+    """
+    values: list[float] = []
+    times: list[list[float]] = []
+    for contender in case.contenders:
+        value, seconds = timed_call(contender, inputs)
+        if values and not agrees(value, values[0]):
+            raise AssertionError(
+                f"{case.key}: {contender.label} gives {value!r} but fastinfo gives "
+                f"{values[0]!r}; refusing to time a wrong implementation"
+            )
+        values.append(value)
+        # A slow contender's checking call is one of its timed calls; a fast one's is a warm-up.
+        times.append([seconds] if contender.slow else [])
+    for _ in range(max(repeats, slow_repeats)):
+        for contender, contender_times in zip(case.contenders, times):
+            wanted = slow_repeats if contender.slow else repeats
+            if len(contender_times) < wanted:
+                contender_times.append(timed_call(contender, inputs)[1])
+    return list(zip(values, times))
 
 
 PROC_STATUS = Path("/proc/self/status")
@@ -477,8 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"timing: median of {args.repeats} call(s) after 1 untimed checking call; sklearn / "
-        f"reference: {args.slow_repeats} call(s), the checking call included. "
-        "ratio = contender time / fastinfo time."
+        f"reference: {args.slow_repeats} call(s), the checking call included; calls interleaved "
+        "across contenders. ratio = contender median / fastinfo median."
     )
     if measure_mem:
         print(
@@ -510,14 +532,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     np.save(path, array)
                     paths.append(path)
             results: list[dict] = []
-            for contender in case.contenders:
-                repeats = args.slow_repeats if contender.slow else args.repeats
-                value, times = time_contender(contender, inputs, repeats)
-                if results and not agrees(value, results[0]["value"]):
-                    raise AssertionError(
-                        f"{case.key}: {contender.label} gives {value!r} but fastinfo gives "
-                        f"{results[0]['value']!r}; refusing to time a wrong implementation"
-                    )
+            timings = time_case(case, inputs, args.repeats, args.slow_repeats)
+            for contender, (value, times) in zip(case.contenders, timings):
                 median = statistics.median(times)
                 result: dict[str, Any] = {
                     "case": case.key,

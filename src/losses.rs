@@ -38,12 +38,17 @@
 //! row, 0 for an ignored row.
 //!
 //! # Speed and determinism
-//! Each row is read twice: once for its maximum, once more — from cache, a row of 32 000 `f32` is
-//! 125 KiB — for `Σ exp(z_j − m)` with a branch-free vectorised exponential, compiled for the
-//! baseline, AVX2 and AVX-512 and chosen at run time like [`crate::simd`] (every level gives the
-//! same bits). Rows are processed in parallel in fixed chunks whose size depends only on `k`; the
-//! row losses of a chunk are added with a compensated sum and the chunk sums combined in order, so
-//! the result is identical, bit for bit, for any number of threads.
+//! Each row is read once from memory, in blocks of 1024 values that stay in L1 cache: the block's
+//! maximum, then `exp(z_j − m)` relative to the running maximum `m` (the partial sums are rescaled
+//! when it grows), with a branch-free vectorised double-precision exponential compiled for the
+//! baseline, AVX2 + FMA and AVX-512 and chosen at run time like [`crate::simd`] (every level gives
+//! the same bits). The logits equal to the maximum are counted apart, so that
+//! `ln Σ_j exp(z_j − m) = ln_1p(rest)` keeps the relative precision of a tiny loss (a confident,
+//! correct prediction; the textbook formula in `f64` rounds it to 0). With label smoothing the
+//! row's maximum is needed first: two passes, the second from cache. Nothing of size `k` is
+//! allocated. Rows are processed in parallel in fixed chunks whose size depends only on `k`; the
+//! row losses of a chunk are added with a compensated sum and the chunk sums combined in order,
+//! so the result is identical, bit for bit, for any number of threads.
 
 use crate::estimate::compensated_sum;
 use crate::simd::{self, Level};
@@ -190,8 +195,10 @@ const C13: f64 = 1.0 / 6_227_020_800.0;
 /// `exp(d)` for `d ≤ 0` (`−∞` included), branch-free: one lane of every vector variant.
 ///
 /// `d = k ln 2 + r` with `k = round(d / ln 2)` and `|r| ≤ ½ ln 2`; `exp(r)` is the Taylor
-/// polynomial of degree 13 (truncation error below `4·10⁻¹⁸`), and `2^k` is built from its bits.
-/// The error is about 1 ulp. Values below `EXP_MIN` (and `−∞`) give exactly 0; `NaN` gives `NaN`.
+/// polynomial of degree 13 (truncation error below `4·10⁻¹⁸`), evaluated with fused
+/// multiply-adds, and `2^k` is built from its bits. The error is within 2 ulps. Every operation is
+/// correctly rounded (an FMA included: the baseline build calls the C library's `fma`), so every
+/// vector level gives the same bits. Values below `EXP_MIN` (and `−∞`) give exactly 0; `NaN` gives `NaN`.
 /// Positive `d` is not supported (the caller subtracts the maximum first).
 #[inline(always)]
 fn exp_lane(d: f64) -> f64 {
@@ -202,11 +209,18 @@ fn exp_lane(d: f64) -> f64 {
     let shifted = x.mul_add(LOG2_E, SHIFTER);
     let k = shifted - SHIFTER;
     let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
-    let mut q = C13;
-    for c in [C12, C11, C10, C9, C8, C7, C6, C5, C4, C3, C2, 1.0, 1.0] {
-        q = q.mul_add(r, c);
-    }
-    let p = q;
+    // exp(r) = 1 + r (1 + r (C2 + r (C3 + r q))) with q = C4 + ... + C13 r^9 by Estrin's scheme
+    // (shorter dependency chains than Horner's, so more lanes are in flight).
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let low = C7.mul_add(r, C6).mul_add(r2, C5.mul_add(r, C4));
+    let mid = C11.mul_add(r, C10).mul_add(r2, C9.mul_add(r, C8));
+    let q = C13.mul_add(r, C12).mul_add(r4, mid).mul_add(r4, low);
+    let p = q
+        .mul_add(r, C3)
+        .mul_add(r, C2)
+        .mul_add(r, 1.0)
+        .mul_add(r, 1.0);
     // The low 12 bits of `shifted` are `k mod 2^12`; `k + 1023 ∈ [2, 1023]` is the biased exponent.
     let scale = f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52);
     f64::from_bits((p * scale).to_bits() & keep)
@@ -218,6 +232,30 @@ pub fn exp_nonpositive(d: f64) -> f64 {
     exp_lane(d)
 }
 
+/// `(exp(d), 0)`, or `(0, 1)` for `d = 0` (a logit equal to the maximum), branch-free: the terms
+/// of the maximum are counted apart so that `ln(ties + rest)` can be `ln_1p(rest)`, accurate
+/// when the other terms are tiny (a confident prediction).
+#[inline(always)]
+fn exp_or_tie(d: f64) -> (f64, f64) {
+    let tie = u64::from(d == 0.0).wrapping_neg();
+    let e = exp_lane(d);
+    (
+        f64::from_bits(e.to_bits() & !tie),
+        f64::from_bits(1f64.to_bits() & tie),
+    )
+}
+
+/// `ln(ties + rest)` where `ties ≥ 1` logits equal the maximum and `rest` is the sum of the other
+/// exponentials: `ln_1p(rest)` for a single maximum (full relative precision for tiny `rest`).
+#[allow(clippy::float_cmp)] // `ties` is an exact small count
+fn log_of_sum(ties: f64, rest: f64) -> f64 {
+    if ties == 1.0 {
+        rest.ln_1p()
+    } else {
+        simd::ln(ties + rest)
+    }
+}
+
 /// The fixed combination of the lane sums (the tree of [`crate::simd`]).
 #[inline(always)]
 fn combine(acc: [f64; LANES]) -> f64 {
@@ -226,7 +264,7 @@ fn combine(acc: [f64; LANES]) -> f64 {
 
 /// The row kernels, written once on arrays of lanes and compiled for each level.
 mod body {
-    use super::{combine, exp_lane, Real, LANES, MAX_LANES};
+    use super::{combine, exp_or_tie, Real, LANES, MAX_LANES};
 
     /// The largest value of a non-empty row, as `f64` (`NaN`s are skipped or returned; either way
     /// the sum of exponentials that follows is `NaN`).
@@ -266,52 +304,67 @@ mod body {
         d
     }
 
-    /// `acc` plus `exp(z_j − m)` of the block, element `j` in lane `j mod 8`.
+    /// `sums` plus the block's terms `exp(z_j − m)` (element `j` in lane `j mod 8`): `sums[0]`
+    /// accumulates the terms of logits below `m`, `sums[1]` counts the logits equal to `m`.
     #[inline(always)]
-    pub(super) fn add_exp<T: Real>(block: &[T], m: f64, acc: [f64; LANES]) -> [f64; LANES] {
-        let mut acc = acc;
+    pub(super) fn add_exp<T: Real>(
+        block: &[T],
+        m: f64,
+        sums: [[f64; LANES]; 2],
+    ) -> [[f64; LANES]; 2] {
+        let [mut acc, mut ties] = sums;
         let chunks = block.chunks_exact(LANES);
         let tail = chunks.remainder();
         for chunk in chunks {
             let x = load(chunk);
-            for (a, &x) in acc.iter_mut().zip(&x) {
-                *a += exp_lane(x - m);
+            for ((a, t), &x) in acc.iter_mut().zip(ties.iter_mut()).zip(&x) {
+                let (e, tie) = exp_or_tie(x - m);
+                *a += e;
+                *t += tie;
             }
         }
         if !tail.is_empty() {
             let d = tail_offsets(tail, m);
-            for (a, &d) in acc.iter_mut().zip(&d) {
-                *a += exp_lane(d);
+            for ((a, t), &d) in acc.iter_mut().zip(ties.iter_mut()).zip(&d) {
+                let (e, tie) = exp_or_tie(d);
+                *a += e;
+                *t += tie;
             }
         }
-        acc
+        [acc, ties]
     }
 
-    /// `(Σ_j exp(z_j − m), Σ_j (m − z_j))`, for label smoothing.
+    /// `(ties, rest, gaps)` for label smoothing, with `m` the row's maximum: the number of logits
+    /// equal to `m`, `Σ exp(z_j − m)` over the others, and `Σ_j (m − z_j)`.
     #[inline(always)]
-    pub(super) fn sum_exp_and_gaps<T: Real>(row: &[T], m: f64) -> (f64, f64) {
+    pub(super) fn sum_exp_and_gaps<T: Real>(row: &[T], m: f64) -> (f64, f64, f64) {
         let mut acc = [0.0; LANES];
+        let mut ties = [0.0; LANES];
         let mut gaps = [0.0; LANES];
         let chunks = row.chunks_exact(LANES);
         let tail = chunks.remainder();
         for chunk in chunks {
             let x = load(chunk);
-            for ((a, g), &x) in acc.iter_mut().zip(gaps.iter_mut()).zip(&x) {
+            for (i, &x) in x.iter().enumerate() {
                 let d = x - m;
-                *a += exp_lane(d);
-                *g -= d;
+                let (e, tie) = exp_or_tie(d);
+                acc[i] += e;
+                ties[i] += tie;
+                gaps[i] -= d;
             }
         }
         if !tail.is_empty() {
             let d = tail_offsets(tail, m);
-            for (i, (a, g)) in acc.iter_mut().zip(gaps.iter_mut()).enumerate() {
-                *a += exp_lane(d[i]);
+            for (i, &d) in d.iter().enumerate() {
+                let (e, tie) = exp_or_tie(d);
+                acc[i] += e;
+                ties[i] += tie;
                 if i < tail.len() {
-                    *g -= d[i];
+                    gaps[i] -= d;
                 }
             }
         }
-        (combine(acc), combine(gaps))
+        (combine(ties), combine(acc), combine(gaps))
     }
 
     /// `(Σ_j p_j, Σ_j ln p_j, all p_j ∈ [0, 1])`; the log sum only when `logs` is set.
@@ -367,15 +420,15 @@ macro_rules! compiled_for {
             pub(super) unsafe fn add_exp<T: Real>(
                 block: &[T],
                 m: f64,
-                acc: [f64; LANES],
-            ) -> [f64; LANES] {
-                body::add_exp(block, m, acc)
+                sums: [[f64; LANES]; 2],
+            ) -> [[f64; LANES]; 2] {
+                body::add_exp(block, m, sums)
             }
 
             /// # Safety
             /// The CPU must support the module's target features.
             #[target_feature(enable = $features)]
-            pub(super) unsafe fn sum_exp_and_gaps<T: Real>(row: &[T], m: f64) -> (f64, f64) {
+            pub(super) unsafe fn sum_exp_and_gaps<T: Real>(row: &[T], m: f64) -> (f64, f64, f64) {
                 body::sum_exp_and_gaps(row, m)
             }
 
@@ -424,37 +477,40 @@ macro_rules! dispatch {
     };
 }
 
-/// `(m, Σ_j exp(z_j − m))` with `m = max_j z_j`, in one pass over the row: block by block
-/// ([`BLOCK`] values, in L1 cache), the block's maximum first, then its exponentials relative to
-/// the running maximum; when the maximum grows, the partial sums are rescaled by
-/// `exp(m_old − m_new)`. The sum is `NaN` if the row holds a `NaN` or `+∞` or is all `−∞`.
-fn max_and_sum_exp<T: Real>(level: Level, row: &[T]) -> (f64, f64) {
+/// `(m, ties, rest)` with `m = max_j z_j`, `ties` the number of logits equal to `m` and `rest` the
+/// sum of `exp(z_j − m)` over the others, in one pass over the row: block by block ([`BLOCK`]
+/// values, in L1 cache), the block's maximum first, then its exponentials relative to the running
+/// maximum; when the maximum grows, the sums (ties included) are rescaled by `exp(m_old − m_new)`.
+/// `rest` is `NaN` if the row holds a `NaN` or `+∞` or is all `−∞`.
+fn max_and_sum_exp<T: Real>(level: Level, row: &[T]) -> (f64, f64, f64) {
     let mut m = f64::NEG_INFINITY;
-    let mut acc = [0.0; LANES];
+    let mut sums = [[0.0; LANES]; 2];
     for block in row.chunks(BLOCK) {
         let block_max = dispatch!(level, row_max(block));
         if block_max > m {
             // `exp(−∞) = 0` for the first finite block; `+∞` zeroes the sums and then makes them
             // `NaN` (∞ − ∞).
             let factor = exp_lane(m - block_max);
-            for a in &mut acc {
-                *a *= factor;
+            let [acc, ties] = &mut sums;
+            for (a, t) in acc.iter_mut().zip(ties.iter_mut()) {
+                *a = (*a + *t) * factor;
+                *t = 0.0;
             }
             m = block_max;
         }
         if m == f64::NEG_INFINITY {
             // Only `−∞` (or `NaN`) so far: nothing to add, but a `NaN` must not be lost.
             if block.iter().any(|x| x.to_f64().is_nan()) {
-                return (m, f64::NAN);
+                return (m, 0.0, f64::NAN);
             }
             continue;
         }
-        acc = dispatch!(level, add_exp(block, m, acc));
+        sums = dispatch!(level, add_exp(block, m, sums));
     }
     if m == f64::NEG_INFINITY {
-        return (m, f64::NAN);
+        return (m, 0.0, f64::NAN);
     }
-    (m, combine(acc))
+    (m, combine(sums[1]), combine(sums[0]))
 }
 
 /// `LSE(z) = m + ln Σ_j exp(z_j − m)`, `m = max_j z_j`, of one row with the kernels at `level`
@@ -466,8 +522,8 @@ pub fn log_sum_exp_with<T: Real>(level: Level, row: &[T]) -> f64 {
     if row.is_empty() {
         return f64::NEG_INFINITY;
     }
-    let (m, s) = max_and_sum_exp(level, row);
-    m + simd::ln(s)
+    let (m, ties, rest) = max_and_sum_exp(level, row);
+    m + log_of_sum(ties, rest)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,15 +563,15 @@ fn logits_row<T: Real>(
 ) -> std::result::Result<f64, RowProblem> {
     // Label smoothing needs `Σ_j (m − z_j)` with the row's maximum known in advance: two passes
     // (the second from cache); without it, one blocked pass.
-    let (m, s, gaps) = if epsilon > 0.0 {
+    let (m, ties, rest, gaps) = if epsilon > 0.0 {
         let m = dispatch!(level, row_max(row));
-        let (s, gaps) = dispatch!(level, sum_exp_and_gaps(row, m));
-        (m, s, gaps)
+        let (ties, rest, gaps) = dispatch!(level, sum_exp_and_gaps(row, m));
+        (m, ties, rest, gaps)
     } else {
-        let (m, s) = max_and_sum_exp(level, row);
-        (m, s, 0.0)
+        let (m, ties, rest) = max_and_sum_exp(level, row);
+        (m, ties, rest, 0.0)
     };
-    if s.is_nan() {
+    if rest.is_nan() || ties == 0.0 {
         // A `NaN` or `+∞` somewhere, or every logit `−∞`.
         return Err(
             match row.iter().position(|x| {
@@ -530,7 +586,7 @@ fn logits_row<T: Real>(
             },
         );
     }
-    let log_s = simd::ln(s);
+    let log_s = log_of_sum(ties, rest);
     let nll = (m - row[label].to_f64()) + log_s;
     if epsilon > 0.0 {
         let smooth = log_s + gaps / row.len() as f64;
@@ -804,4 +860,546 @@ pub fn binary_cross_entropy<T: Real>(
         }
     };
     reduce_items(values.len(), 1 << 14, reduction, interrupt, item)
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp)] // exact zeros, infinities and bit-identical results are the point
+mod tests {
+    use super::*;
+
+    /// Split-mix 64: reproducible inputs without a dependency.
+    struct SplitMix(u64);
+
+    impl SplitMix {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        /// Uniform in [0, 1).
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn ulps(a: f64, b: f64) -> u64 {
+        let key = |x: f64| {
+            let bits = x.to_bits() as i64;
+            if bits < 0 {
+                i64::MIN - bits
+            } else {
+                bits
+            }
+        };
+        key(a).abs_diff(key(b))
+    }
+
+    fn never() -> AtomicBool {
+        AtomicBool::new(false)
+    }
+
+    fn options(reduction: Reduction) -> CrossEntropyOptions {
+        CrossEntropyOptions {
+            reduction,
+            ..CrossEntropyOptions::default()
+        }
+    }
+
+    fn per_row(loss: Loss) -> Vec<f64> {
+        match loss {
+            Loss::PerRow(v) => v,
+            Loss::Total(t) => panic!("expected per-row values, got the total {t}"),
+        }
+    }
+
+    #[allow(clippy::needless_pass_by_value)] // called on the temporaries the kernels return
+    fn total(loss: Loss) -> f64 {
+        match loss {
+            Loss::Total(t) => t,
+            Loss::PerRow(_) => panic!("expected a total"),
+        }
+    }
+
+    /// The textbook loss of one row, in plain scalar f64 with the standard library's exp and ln.
+    fn textbook(row: &[f64], label: usize) -> f64 {
+        let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let s: f64 = row.iter().map(|&z| (z - m).exp()).sum();
+        m + s.ln() - row[label]
+    }
+
+    #[test]
+    fn exp_is_within_two_ulps_with_exact_edges() {
+        let mut rng = SplitMix(7);
+        let mut worst = (0, 0.0);
+        let mut check = |d: f64| {
+            let e = ulps(exp_nonpositive(d), d.exp());
+            if e > worst.0 {
+                worst = (e, d);
+            }
+        };
+        for _ in 0..2_000_000 {
+            check(-708.0 * rng.unit());
+        }
+        for _ in 0..200_000 {
+            check(-rng.unit());
+            check(-1e-3 * rng.unit());
+            check(-f64::from_bits(rng.next() % 0x3ff0_0000_0000_0000));
+        }
+        for k in 0..1021 {
+            check(-f64::from(k) * std::f64::consts::LN_2);
+            check(-(f64::from(k) + 0.5) * std::f64::consts::LN_2);
+        }
+        check(EXP_MIN);
+        assert!(worst.0 <= 2, "exp({}) is {} ulps off", worst.1, worst.0);
+        assert_eq!(exp_nonpositive(0.0), 1.0);
+        assert_eq!(exp_nonpositive(-0.0), 1.0);
+        assert_eq!(exp_nonpositive(f64::NEG_INFINITY).to_bits(), 0);
+        assert_eq!(exp_nonpositive(-708.5).to_bits(), 0);
+        assert_eq!(exp_nonpositive(-1e300).to_bits(), 0);
+        assert!(exp_nonpositive(f64::NAN).is_nan());
+        assert!(exp_nonpositive(-708.0) > 0.0 && exp_nonpositive(-708.0).is_normal());
+    }
+
+    /// Rows of every awkward length (tails, several blocks) with logits of several scales and
+    /// the odd `−∞`.
+    fn rows(rng: &mut SplitMix) -> Vec<Vec<f64>> {
+        let lengths = [
+            1, 2, 7, 8, 9, 15, 16, 17, 63, 1023, 1024, 1025, 2047, 2048, 3001,
+        ];
+        let mut out = Vec::new();
+        for (i, &k) in lengths.iter().enumerate() {
+            let scale = [1.0, 10.0, 1e4, 1e-3][i % 4];
+            let mut row: Vec<f64> = (0..k).map(|_| scale * (2.0 * rng.unit() - 1.0)).collect();
+            if k > 3 {
+                row[rng.below(k)] = f64::NEG_INFINITY;
+            }
+            // A large value late in the row makes the running maximum move (rescaling).
+            if k > 1500 {
+                row[k - 7] = 50.0 * scale;
+            }
+            out.push(row);
+        }
+        out
+    }
+
+    #[test]
+    fn every_level_gives_the_same_bits_and_the_textbook_value() {
+        let mut rng = SplitMix(11);
+        for row in rows(&mut rng) {
+            let k = row.len();
+            let lse = log_sum_exp_with(Level::Scalar, &row);
+            for level in Level::ALL {
+                assert_eq!(
+                    log_sum_exp_with(level, &row).to_bits(),
+                    lse.to_bits(),
+                    "{level:?}, k = {k}"
+                );
+                let as_f32: Vec<f32> = row.iter().map(|&x| x as f32).collect();
+                let widened: Vec<f64> = as_f32.iter().map(|&x| f64::from(x)).collect();
+                assert_eq!(
+                    log_sum_exp_with(level, &as_f32).to_bits(),
+                    log_sum_exp_with(Level::Scalar, &widened).to_bits(),
+                    "float32 at {level:?}, k = {k}"
+                );
+            }
+            let label = (0..k).find(|&j| row[j].is_finite()).unwrap();
+            for epsilon in [0.0, 0.1, 1.0] {
+                let opts = CrossEntropyOptions {
+                    label_smoothing: epsilon,
+                    reduction: Reduction::None,
+                    ..CrossEntropyOptions::default()
+                };
+                let reference = per_row(
+                    cross_entropy_loss_with(
+                        Level::Scalar,
+                        &row,
+                        k,
+                        &[label as i64],
+                        &opts,
+                        &never(),
+                    )
+                    .unwrap(),
+                )[0];
+                for level in Level::ALL {
+                    let v = per_row(
+                        cross_entropy_loss_with(level, &row, k, &[label as i64], &opts, &never())
+                            .unwrap(),
+                    )[0];
+                    assert_eq!(
+                        v.to_bits(),
+                        reference.to_bits(),
+                        "{level:?} k = {k} ε = {epsilon}"
+                    );
+                }
+                if epsilon == 0.0 {
+                    let want = textbook(&row, label);
+                    let tolerance = 4.0 * f64::EPSILON * (row[label].abs() + want.abs() + 1.0);
+                    assert!(
+                        (reference - want).abs() <= tolerance,
+                        "k = {k}: {reference} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn conventions_and_extremes() {
+        let k = 4;
+        let uniform = [0.0; 4];
+        let v = total(
+            cross_entropy_loss(&uniform, k, &[2], &options(Reduction::Mean), &never()).unwrap(),
+        );
+        assert!(ulps(v, 4f64.ln()) <= 1);
+        // No overflow at ±1e4 or ±1e300.
+        for big in [1e4, 1e300] {
+            let row = [big, -big];
+            let l = per_row(
+                cross_entropy_loss(&row, 2, &[1], &options(Reduction::None), &never()).unwrap(),
+            );
+            assert_eq!(l[0], 2.0 * big);
+            let l = per_row(
+                cross_entropy_loss(&row, 2, &[0], &options(Reduction::None), &never()).unwrap(),
+            );
+            assert_eq!(l[0], 0.0);
+        }
+        // A confident, correct prediction keeps its relative precision (ln_1p of the rest).
+        let row = [3.0, 3.0 - 60.0, f64::NEG_INFINITY, 3.0 - 70.0];
+        let l = per_row(
+            cross_entropy_loss(&row, 4, &[0], &options(Reduction::None), &never()).unwrap(),
+        )[0];
+        let want = (-60f64).exp() + (-70f64).exp();
+        assert!(
+            (l - want).abs() <= 4.0 * f64::EPSILON * want,
+            "{l} vs {want}"
+        );
+        // Two tied maxima: ln 2 plus the rest.
+        let row = [5.0, 5.0, 0.0];
+        let l = per_row(
+            cross_entropy_loss(&row, 3, &[1], &options(Reduction::None), &never()).unwrap(),
+        )[0];
+        assert!(ulps(l, (2.0 + (-5f64).exp()).ln()) <= 1);
+        // A label whose logit is −∞ has infinite loss; others are finite; smoothing makes it ∞.
+        let row = [1.0, f64::NEG_INFINITY, 0.0];
+        let l = per_row(
+            cross_entropy_loss(&row, 3, &[1], &options(Reduction::None), &never()).unwrap(),
+        );
+        assert_eq!(l[0], f64::INFINITY);
+        let l = per_row(
+            cross_entropy_loss(&row, 3, &[0], &options(Reduction::None), &never()).unwrap(),
+        );
+        assert!(l[0].is_finite());
+        let smooth = CrossEntropyOptions {
+            label_smoothing: 0.1,
+            reduction: Reduction::None,
+            ..CrossEntropyOptions::default()
+        };
+        let l = per_row(cross_entropy_loss(&row, 3, &[0], &smooth, &never()).unwrap());
+        assert_eq!(l[0], f64::INFINITY);
+        // ε = 1 ignores the label entirely, even an impossible one (0 · ∞ = 0).
+        let all_smooth = CrossEntropyOptions {
+            label_smoothing: 1.0,
+            ..smooth
+        };
+        let finite = [1.0, -2.0, 0.5];
+        let a = per_row(cross_entropy_loss(&finite, 3, &[0], &all_smooth, &never()).unwrap())[0];
+        let b = per_row(cross_entropy_loss(&finite, 3, &[1], &all_smooth, &never()).unwrap())[0];
+        assert!(ulps(a, b) <= 1);
+    }
+
+    #[test]
+    fn bad_rows_and_labels_are_named() {
+        let logits = [0.0, 1.0, 2.0, 3.0, f64::NAN, 5.0];
+        let err = cross_entropy_loss(&logits, 3, &[0, 1], &options(Reduction::Mean), &never());
+        assert!(
+            matches!(&err, Err(Error::InvalidArgument { argument: "logits", message }) if message.contains("row 1") && message.contains("class 1")),
+            "{err:?}"
+        );
+        let logits = [0.0, f64::INFINITY, 2.0];
+        let err = cross_entropy_loss(&logits, 3, &[0], &options(Reduction::Mean), &never());
+        assert!(matches!(
+            err,
+            Err(Error::InvalidArgument {
+                argument: "logits",
+                ..
+            })
+        ));
+        let logits = vec![f64::NEG_INFINITY; 3000];
+        let err = cross_entropy_loss(&logits, 3000, &[0], &options(Reduction::Mean), &never());
+        assert!(
+            matches!(&err, Err(Error::InvalidArgument { message, .. }) if message.contains("no finite logit"))
+        );
+        // A NaN after a long stretch of −∞ is still found.
+        let mut logits = vec![f64::NEG_INFINITY; 3000];
+        logits[2500] = f64::NAN;
+        let err = cross_entropy_loss(&logits, 3000, &[0], &options(Reduction::Mean), &never());
+        assert!(
+            matches!(&err, Err(Error::InvalidArgument { message, .. }) if message.contains("class 2500"))
+        );
+        for label in [-1, 3, i64::MIN, i64::MAX] {
+            let err =
+                cross_entropy_loss(&[0.0; 3], 3, &[label], &options(Reduction::Mean), &never());
+            assert!(
+                matches!(&err, Err(Error::InvalidArgument { argument: "labels", message }) if message.contains(&label.to_string())),
+                "{err:?}"
+            );
+        }
+        assert!(matches!(
+            cross_entropy_loss(&[0.0; 5], 2, &[0, 1], &options(Reduction::Mean), &never()),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        assert!(matches!(
+            cross_entropy_loss::<f64>(&[], 0, &[], &options(Reduction::Mean), &never()),
+            Err(Error::InvalidArgument {
+                argument: "logits",
+                ..
+            })
+        ));
+        let bad_smoothing = CrossEntropyOptions {
+            label_smoothing: 1.5,
+            ..CrossEntropyOptions::default()
+        };
+        assert!(matches!(
+            cross_entropy_loss(&[0.0; 2], 2, &[0], &bad_smoothing, &never()),
+            Err(Error::InvalidArgument {
+                argument: "label_smoothing",
+                ..
+            })
+        ));
+        assert!("average".parse::<Reduction>().is_err());
+    }
+
+    #[test]
+    fn reductions_ignore_index_and_empty_input() {
+        let logits = [0.0, 1.0, 2.0, 3.0, 1.0, -1.0];
+        let mut opts = CrossEntropyOptions {
+            ignore_index: Some(-100),
+            reduction: Reduction::None,
+            ..CrossEntropyOptions::default()
+        };
+        let (k, logits) = (2, &logits[..]);
+        let labels = [1, -100, 0];
+        let rows = per_row(cross_entropy_loss(logits, k, &labels, &opts, &never()).unwrap());
+        assert_eq!(rows[1], 0.0);
+        assert!((rows[0] - textbook(&logits[0..2], 1)).abs() < 1e-15);
+        assert!((rows[2] - textbook(&logits[4..6], 0)).abs() < 1e-15);
+        opts.reduction = Reduction::Sum;
+        let sum = total(cross_entropy_loss(logits, k, &labels, &opts, &never()).unwrap());
+        assert!(ulps(sum, rows[0] + rows[2]) <= 1);
+        opts.reduction = Reduction::Mean;
+        let mean = total(cross_entropy_loss(logits, k, &labels, &opts, &never()).unwrap());
+        assert!(ulps(mean, f64::midpoint(rows[0], rows[2])) <= 1);
+        // Every row ignored: the mean is NaN, the sum 0; no rows at all: the same.
+        let all = [-100, -100, -100];
+        assert!(total(cross_entropy_loss(logits, k, &all, &opts, &never()).unwrap()).is_nan());
+        assert!(total(cross_entropy_loss::<f64>(&[], k, &[], &opts, &never()).unwrap()).is_nan());
+        opts.reduction = Reduction::Sum;
+        assert_eq!(
+            total(cross_entropy_loss::<f64>(&[], k, &[], &opts, &never()).unwrap()),
+            0.0
+        );
+        opts.reduction = Reduction::None;
+        assert!(
+            per_row(cross_entropy_loss::<f64>(&[], k, &[], &opts, &never()).unwrap()).is_empty()
+        );
+    }
+
+    #[test]
+    fn probabilities_are_checked_and_match_logits() {
+        let logits = [0.3, -1.2, 2.0, 0.0];
+        let m = 2.0f64;
+        let s: f64 = logits.iter().map(|&z| (z - m).exp()).sum();
+        let p: Vec<f64> = logits.iter().map(|&z| (z - m).exp() / s).collect();
+        for epsilon in [0.0, 0.3] {
+            let opts = CrossEntropyOptions {
+                label_smoothing: epsilon,
+                reduction: Reduction::None,
+                ..CrossEntropyOptions::default()
+            };
+            let from_p = CrossEntropyOptions {
+                from_logits: false,
+                ..opts
+            };
+            let a = per_row(cross_entropy_loss(&logits, 4, &[1], &opts, &never()).unwrap())[0];
+            let b = per_row(cross_entropy_loss(&p, 4, &[1], &from_p, &never()).unwrap())[0];
+            assert!((a - b).abs() < 1e-14, "{a} vs {b}");
+        }
+        let from_p = CrossEntropyOptions {
+            from_logits: false,
+            reduction: Reduction::None,
+            ..CrossEntropyOptions::default()
+        };
+        let zero = [1.0, 0.0];
+        assert_eq!(
+            per_row(cross_entropy_loss(&zero, 2, &[1], &from_p, &never()).unwrap())[0],
+            f64::INFINITY
+        );
+        assert_eq!(
+            per_row(cross_entropy_loss(&zero, 2, &[0], &from_p, &never()).unwrap())[0],
+            0.0
+        );
+        for bad in [[0.5, 0.6], [1.5, -0.5], [f64::NAN, 1.0]] {
+            assert!(matches!(
+                cross_entropy_loss(&bad, 2, &[0], &from_p, &never()),
+                Err(Error::InvalidArgument {
+                    argument: "logits",
+                    ..
+                })
+            ));
+        }
+        // float32 rows sum to 1 only within float32 rounding: the tolerance grows with k.
+        let k = 30_000;
+        let row: Vec<f32> = vec![1.0 / k as f32; k];
+        assert!(cross_entropy_loss(&row, k, &[3], &from_p, &never()).is_ok());
+        assert!(sum_tolerance(k, f64::EPSILON) == 1e-6);
+    }
+
+    #[test]
+    fn binary_limits_and_stability() {
+        let y = [0.0, 0.25, 1.0];
+        for &yy in &y {
+            for z in [-30.0f64, -1.0, 0.0, 0.7, 40.0] {
+                let s = 1.0 / (1.0 + (-z).exp());
+                let mut want = 0.0;
+                if yy > 0.0 {
+                    want -= yy * s.ln();
+                }
+                if yy < 1.0 {
+                    want -= (1.0 - yy) * (1.0 - s).ln();
+                }
+                let got = binary_cross_entropy_of_logit(z, yy);
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "z {z} y {yy}"
+                );
+            }
+        }
+        assert_eq!(binary_cross_entropy_of_logit(f64::INFINITY, 1.0), 0.0);
+        assert_eq!(
+            binary_cross_entropy_of_logit(f64::INFINITY, 0.5),
+            f64::INFINITY
+        );
+        assert_eq!(binary_cross_entropy_of_logit(f64::NEG_INFINITY, 0.0), 0.0);
+        assert_eq!(
+            binary_cross_entropy_of_logit(f64::NEG_INFINITY, 1e-9),
+            f64::INFINITY
+        );
+        assert_eq!(binary_cross_entropy_of_logit(1e300, 0.0), 1e300);
+        assert_eq!(binary_cross_entropy_of_logit(-1e4, 1.0), 1e4);
+        // Far in the tail the loss is exp(−|z|), kept to full relative precision.
+        let tiny = binary_cross_entropy_of_logit(50.0, 1.0);
+        assert!(ulps(tiny, (-50f64).exp()) <= 2);
+        assert_eq!(binary_cross_entropy_of_probability(0.0, 0.0), 0.0);
+        assert_eq!(binary_cross_entropy_of_probability(1.0, 1.0), 0.0);
+        assert_eq!(binary_cross_entropy_of_probability(0.0, 0.5), f64::INFINITY);
+        assert!(
+            ulps(
+                binary_cross_entropy_of_probability(0.5, 1.0),
+                std::f64::consts::LN_2
+            ) <= 1
+        );
+        let err = binary_cross_entropy(
+            &[0.0, f64::NAN],
+            &[0.0, 1.0],
+            true,
+            Reduction::Mean,
+            &never(),
+        );
+        assert!(matches!(
+            err,
+            Err(Error::InvalidArgument {
+                argument: "logits_or_probs",
+                ..
+            })
+        ));
+        let err = binary_cross_entropy(&[0.0, 2.0], &[0.0, 1.0], false, Reduction::Mean, &never());
+        assert!(matches!(
+            err,
+            Err(Error::InvalidArgument {
+                argument: "logits_or_probs",
+                ..
+            })
+        ));
+        let err = binary_cross_entropy(&[0.0], &[1.5], true, Reduction::Mean, &never());
+        assert!(matches!(
+            err,
+            Err(Error::InvalidArgument {
+                argument: "labels",
+                ..
+            })
+        ));
+        let err = binary_cross_entropy(&[0.0], &[], true, Reduction::Mean, &never());
+        assert!(matches!(err, Err(Error::LengthMismatch { .. })));
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let mut rng = SplitMix(3);
+        let (n, k) = (700, 333);
+        let logits: Vec<f32> = (0..n * k)
+            .map(|_| (8.0 * rng.unit() - 4.0) as f32)
+            .collect();
+        let labels: Vec<i64> = (0..n)
+            .map(|i| if i % 9 == 0 { -1 } else { rng.below(k) as i64 })
+            .collect();
+        let binary: Vec<f64> = (0..n * k).map(|_| 20.0 * rng.unit() - 10.0).collect();
+        let targets: Vec<f64> = (0..n * k).map(|_| rng.unit()).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut out = Vec::new();
+                for reduction in [Reduction::Mean, Reduction::Sum, Reduction::None] {
+                    let opts = CrossEntropyOptions {
+                        ignore_index: Some(-1),
+                        label_smoothing: 0.05,
+                        reduction,
+                        ..CrossEntropyOptions::default()
+                    };
+                    out.push(cross_entropy_loss(&logits, k, &labels, &opts, &never()).unwrap());
+                    out.push(
+                        binary_cross_entropy(&binary, &targets, true, reduction, &never()).unwrap(),
+                    );
+                }
+                out
+            })
+        };
+        let one = run(1);
+        for threads in [2, 3, 5] {
+            let other = run(threads);
+            for (a, b) in one.iter().zip(&other) {
+                match (a, b) {
+                    (Loss::Total(x), Loss::Total(y)) => assert_eq!(x.to_bits(), y.to_bits()),
+                    (Loss::PerRow(x), Loss::PerRow(y)) => {
+                        assert!(x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits()));
+                    }
+                    _ => panic!("different kinds of result"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn interrupt_stops_the_work() {
+        let stop = AtomicBool::new(true);
+        let logits = vec![0.0f64; 1000];
+        let labels = vec![0i64; 10];
+        assert_eq!(
+            cross_entropy_loss(&logits, 100, &labels, &options(Reduction::Mean), &stop),
+            Err(Error::Interrupted)
+        );
+        assert_eq!(
+            binary_cross_entropy(&logits, &logits, true, Reduction::None, &stop),
+            Err(Error::Interrupted)
+        );
+    }
 }

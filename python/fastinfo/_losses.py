@@ -55,7 +55,9 @@ def as_scores(x: npt.ArrayLike, name: str) -> Floats:
         dtype = np.dtype(np.float64)
     else:
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    return np.ascontiguousarray(array, dtype=dtype)
+    scores = np.asarray(array, dtype=dtype)
+    # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
+    return scores if scores.flags.c_contiguous else np.ascontiguousarray(scores)
 
 
 def _position(index: int, shape: tuple[int, ...]) -> str:

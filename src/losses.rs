@@ -57,12 +57,21 @@ use rayon::prelude::*;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
 /// A floating-point element type the losses read: `f32` or `f64`, widened to `f64` on reading.
-pub trait Real: Copy + Send + Sync + PartialOrd + 'static {
+/// Sealed: the vector kernels rely on these two layouts.
+pub trait Real: sealed::Sealed + Copy + Send + Sync + PartialOrd + 'static {
     /// Machine epsilon of the type, as `f64`.
     const EPSILON: f64;
     /// `−∞` of the type.
     const NEG_INFINITY: Self;
+    /// Whether the type is `f32` (else `f64`).
+    const IS_F32: bool;
     /// The value as `f64` (exact).
     fn to_f64(self) -> f64;
 }
@@ -70,6 +79,7 @@ pub trait Real: Copy + Send + Sync + PartialOrd + 'static {
 impl Real for f32 {
     const EPSILON: f64 = f32::EPSILON as f64;
     const NEG_INFINITY: Self = f32::NEG_INFINITY;
+    const IS_F32: bool = true;
     #[inline(always)]
     fn to_f64(self) -> f64 {
         f64::from(self)
@@ -79,6 +89,7 @@ impl Real for f32 {
 impl Real for f64 {
     const EPSILON: f64 = f64::EPSILON;
     const NEG_INFINITY: Self = f64::NEG_INFINITY;
+    const IS_F32: bool = false;
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self
@@ -169,60 +180,74 @@ const MAX_LANES: usize = 16;
 /// Values per block of the one-pass log-sum-exp: 4 KiB of `f32`, read twice from L1 cache.
 const BLOCK: usize = 1024;
 
-/// Below this, `exp(d)` is under `2^−1021` and counts as 0: the sum it joins is at least 1.
+/// Below this, `exp(d)` is under `3.4·10⁻³⁰⁸` and counts as 0: the sum it joins is at least 1.
 const EXP_MIN: f64 = -708.0;
-const LOG2_E: f64 = std::f64::consts::LOG2_E;
+/// `16 / ln 2` (exact: a power-of-two multiple of `log2 e`).
+const SIXTEEN_LOG2_E: f64 = 16.0 * std::f64::consts::LOG2_E;
 /// `1.5 · 2^52`: `(t + SHIFTER) − SHIFTER` rounds `t` to the nearest integer, and the low bits of
 /// `t + SHIFTER` hold that integer.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
-// ln 2 in two parts (fdlibm): `LN2_HI` has 21 trailing zero bits, so `k · LN2_HI` is exact.
-const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-// Taylor coefficients 1/j! (each division is rounded once, at compile time).
-const C2: f64 = 1.0 / 2.0;
-const C3: f64 = 1.0 / 6.0;
-const C4: f64 = 1.0 / 24.0;
-const C5: f64 = 1.0 / 120.0;
-const C6: f64 = 1.0 / 720.0;
-const C7: f64 = 1.0 / 5040.0;
-const C8: f64 = 1.0 / 40_320.0;
-const C9: f64 = 1.0 / 362_880.0;
-const C10: f64 = 1.0 / 3_628_800.0;
-const C11: f64 = 1.0 / 39_916_800.0;
-const C12: f64 = 1.0 / 479_001_600.0;
-const C13: f64 = 1.0 / 6_227_020_800.0;
+// ln 2 / 16 in two parts (fdlibm's split of ln 2, divided by 16 exactly): `LN2_HI` has 21
+// trailing zero bits, so `n · LN2_HI_16` is exact for the `|n| < 2^15` used here.
+const LN2_HI_16: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000) / 16.0;
+const LN2_LO_16: f64 = f64::from_bits(0x3dea_39ef_3579_3c76) / 16.0;
+/// `2^(j/16)` for `j < 16`, correctly rounded (computed with mpmath at 200 bits).
+const EXP2_SIXTEENTHS: [u64; 16] = [
+    0x3ff0_0000_0000_0000,
+    0x3ff0_b558_6cf9_890f,
+    0x3ff1_72b8_3c7d_517b,
+    0x3ff2_387a_6e75_6238,
+    0x3ff3_06fe_0a31_b715,
+    0x3ff3_dea6_4c12_3422,
+    0x3ff4_bfda_d536_2a27,
+    0x3ff5_ab07_dd48_5429,
+    0x3ff6_a09e_667f_3bcd,
+    0x3ff7_a114_73eb_0187,
+    0x3ff8_ace5_422a_a0db,
+    0x3ff9_c491_82a3_f090,
+    0x3ffa_e89f_995a_d3ad,
+    0x3ffc_199b_dd85_529c,
+    0x3ffd_5818_dcfb_a487,
+    0x3ffe_a4af_a2a4_90da,
+];
+/// `exp(r) ≈ 1 + r + r² (Q0 r⁴ + Q1 r³ + Q2 r² + Q3 r + Q4)` on `|r| ≤ ln 2 / 32`: a Chebyshev fit
+/// of `(exp(r) − 1 − r) / r²` (mpmath `chebyfit`), relative error below `3·10⁻¹⁷`.
+const Q: [f64; 5] = [
+    0.001_388_903_434_859_946_4,
+    0.008_333_449_701_253_456,
+    0.041_666_666_664_960_45,
+    0.166_666_666_653_016_9,
+    0.5,
+];
 
 /// `exp(d)` for `d ≤ 0` (`−∞` included), branch-free: one lane of every vector variant.
 ///
-/// `d = k ln 2 + r` with `k = round(d / ln 2)` and `|r| ≤ ½ ln 2`; `exp(r)` is the Taylor
-/// polynomial of degree 13 (truncation error below `4·10⁻¹⁸`), evaluated with fused
-/// multiply-adds, and `2^k` is built from its bits. The error is within 2 ulps. Every operation is
-/// correctly rounded (an FMA included: the baseline build calls the C library's `fma`), so every
-/// vector level gives the same bits. Values below `EXP_MIN` (and `−∞`) give exactly 0; `NaN` gives `NaN`.
-/// Positive `d` is not supported (the caller subtracts the maximum first).
+/// `d = (16 e + j) ln 2 / 16 + r` with `16 e + j = round(16 d / ln 2)`, `0 ≤ j < 16` and
+/// `|r| ≤ ln 2 / 32`; `exp(d) = 2^e · 2^(j/16) · exp(r)`, the table value with `e` added to its
+/// exponent bits, and `exp(r)` a polynomial of degree 6 evaluated with fused multiply-adds. The
+/// error is within 2 ulps. Every operation is correctly rounded (an FMA included: the baseline
+/// build calls the C library's `fma`), so every vector level gives the same bits. Values below
+/// `EXP_MIN` (and `−∞`) give exactly 0; `NaN` gives `NaN`. Positive `d` is not supported (the
+/// caller subtracts the maximum first).
 #[inline(always)]
 fn exp_lane(d: f64) -> f64 {
     // Branch-free (so that the lanes vectorise): all ones unless `d` underflows (`NaN` keeps
-    // all ones and propagates).
+    // all ones and propagates). Below `EXP_MIN` the arithmetic gives garbage, masked to 0.
     let keep = u64::from(d < EXP_MIN).wrapping_sub(1);
-    let x = f64::from_bits((d.to_bits() & keep) | (EXP_MIN.to_bits() & !keep));
-    let shifted = x.mul_add(LOG2_E, SHIFTER);
-    let k = shifted - SHIFTER;
-    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
-    // exp(r) = 1 + r (1 + r (C2 + r (C3 + r q))) with q = C4 + ... + C13 r^9 by Estrin's scheme
-    // (shorter dependency chains than Horner's, so more lanes are in flight).
-    let r2 = r * r;
-    let r4 = r2 * r2;
-    let low = C7.mul_add(r, C6).mul_add(r2, C5.mul_add(r, C4));
-    let mid = C11.mul_add(r, C10).mul_add(r2, C9.mul_add(r, C8));
-    let q = C13.mul_add(r, C12).mul_add(r4, mid).mul_add(r4, low);
-    let p = q
-        .mul_add(r, C3)
-        .mul_add(r, C2)
-        .mul_add(r, 1.0)
-        .mul_add(r, 1.0);
-    // The low 12 bits of `shifted` are `k mod 2^12`; `k + 1023 ∈ [2, 1023]` is the biased exponent.
-    let scale = f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52);
+    let shifted = d.mul_add(SIXTEEN_LOG2_E, SHIFTER);
+    let n = shifted - SHIFTER;
+    let r = (-n).mul_add(LN2_LO_16, (-n).mul_add(LN2_HI_16, d));
+    let q = Q[0]
+        .mul_add(r, Q[1])
+        .mul_add(r, Q[2])
+        .mul_add(r, Q[3])
+        .mul_add(r, Q[4]);
+    let p = q.mul_add(r, 1.0).mul_add(r, 1.0);
+    // The low bits of `shifted` hold `n` (two's complement, |n| < 2^15): `j = n mod 16` and
+    // `e = floor(n / 16)`, whose low 12 bits shifted to the exponent field scale the table value.
+    let bits = shifted.to_bits();
+    let table = EXP2_SIXTEENTHS[(bits & 15) as usize];
+    let scale = f64::from_bits(table.wrapping_add((bits >> 4) << 52));
     f64::from_bits((p * scale).to_bits() & keep)
 }
 
@@ -296,7 +321,7 @@ mod body {
 
     /// The tail of a row, widened, minus `m`, padded with `−∞` (whose exponential adds 0).
     #[inline(always)]
-    fn tail_offsets<T: Real>(tail: &[T], m: f64) -> [f64; LANES] {
+    pub(super) fn tail_offsets<T: Real>(tail: &[T], m: f64) -> [f64; LANES] {
         let mut d = [f64::NEG_INFINITY; LANES];
         for (d, &x) in d.iter_mut().zip(tail) {
             *d = x.to_f64() - m;
@@ -405,24 +430,13 @@ mod body {
 macro_rules! compiled_for {
     ($module:ident, $features:tt) => {
         mod $module {
-            use super::{body, Real, LANES};
+            use super::{body, Real};
 
             /// # Safety
             /// The CPU must support the module's target features.
             #[target_feature(enable = $features)]
             pub(super) unsafe fn row_max<T: Real>(row: &[T]) -> f64 {
                 body::row_max(row)
-            }
-
-            /// # Safety
-            /// The CPU must support the module's target features.
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn add_exp<T: Real>(
-                block: &[T],
-                m: f64,
-                sums: [[f64; LANES]; 2],
-            ) -> [[f64; LANES]; 2] {
-                body::add_exp(block, m, sums)
             }
 
             /// # Safety
@@ -449,6 +463,144 @@ macro_rules! compiled_for {
 compiled_for!(avx2, "avx2,fma");
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 compiled_for!(avx512, "avx512f,fma");
+
+/// The partial sums of [`body::add_exp`]: the other terms and the count of maxima, per lane.
+type Sums = [[f64; LANES]; 2];
+
+/// [`body::add_exp`] under AVX2 + FMA.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+mod avx2_exp {
+    use super::{body, Real, Sums};
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn add_exp<T: Real>(block: &[T], m: f64, sums: Sums) -> Sums {
+        body::add_exp(block, m, sums)
+    }
+}
+
+/// [`body::add_exp`] written with AVX-512 intrinsics: the same operations lane by lane (so the same
+/// bits), with the table lookup of `exp_lane` as one two-register permutation (`vpermt2pd`)
+/// instead of the gather the compiler would emit.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+mod avx512_exp {
+    use super::body::tail_offsets;
+    use super::{
+        exp_or_tie, Real, Sums, EXP2_SIXTEENTHS, EXP_MIN, LANES, LN2_HI_16, LN2_LO_16, Q, SHIFTER,
+        SIXTEEN_LOG2_E,
+    };
+    #[cfg(target_arch = "x86")]
+    use std::arch::x86::{
+        __m512d, _mm256_loadu_ps, _mm512_add_epi64, _mm512_castpd_si512, _mm512_castsi512_pd,
+        _mm512_cmp_pd_mask, _mm512_cvtps_pd, _mm512_fmadd_pd, _mm512_fnmadd_pd, _mm512_loadu_pd,
+        _mm512_mask_add_pd, _mm512_mul_pd, _mm512_permutex2var_pd, _mm512_set1_pd,
+        _mm512_setzero_pd, _mm512_slli_epi64, _mm512_srli_epi64, _mm512_storeu_pd, _mm512_sub_pd,
+        _CMP_EQ_OQ, _CMP_NLT_UQ,
+    };
+    #[cfg(target_arch = "x86_64")]
+    use std::arch::x86_64::{
+        __m512d, _mm256_loadu_ps, _mm512_add_epi64, _mm512_castpd_si512, _mm512_castsi512_pd,
+        _mm512_cmp_pd_mask, _mm512_cvtps_pd, _mm512_fmadd_pd, _mm512_fnmadd_pd, _mm512_loadu_pd,
+        _mm512_mask_add_pd, _mm512_mul_pd, _mm512_permutex2var_pd, _mm512_set1_pd,
+        _mm512_setzero_pd, _mm512_slli_epi64, _mm512_srli_epi64, _mm512_storeu_pd, _mm512_sub_pd,
+        _CMP_EQ_OQ, _CMP_NLT_UQ,
+    };
+
+    /// Eight values from `chunk` (exactly [`LANES`] long), widened to `f64`.
+    ///
+    /// # Safety
+    /// AVX-512F must be available.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn load<T: Real>(chunk: &[T]) -> __m512d {
+        debug_assert_eq!(chunk.len(), LANES);
+        if T::IS_F32 {
+            // SAFETY: `T` is `f32` (the trait is sealed) and `chunk` holds 8 of them.
+            unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(chunk.as_ptr().cast::<f32>())) }
+        } else {
+            // SAFETY: `T` is `f64` and `chunk` holds 8 of them.
+            unsafe { _mm512_loadu_pd(chunk.as_ptr().cast::<f64>()) }
+        }
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F and FMA.
+    #[target_feature(enable = "avx512f,fma")]
+    pub(super) unsafe fn add_exp<T: Real>(block: &[T], m: f64, sums: Sums) -> Sums {
+        // SAFETY: each pointer addresses 8 readable `f64` (the table is 16 `u64` bit patterns).
+        let (mut acc, mut ties, low_table, high_table) = unsafe {
+            let table = EXP2_SIXTEENTHS.as_ptr().cast::<f64>();
+            (
+                _mm512_loadu_pd(sums[0].as_ptr()),
+                _mm512_loadu_pd(sums[1].as_ptr()),
+                _mm512_loadu_pd(table),
+                _mm512_loadu_pd(table.add(8)),
+            )
+        };
+        let max = _mm512_set1_pd(m);
+        let one = _mm512_set1_pd(1.0);
+        let chunks = block.chunks_exact(LANES);
+        let tail = chunks.remainder();
+        for chunk in chunks {
+            // SAFETY: AVX-512F is available (this function's contract).
+            let d = _mm512_sub_pd(unsafe { load(chunk) }, max);
+            let shifted =
+                _mm512_fmadd_pd(d, _mm512_set1_pd(SIXTEEN_LOG2_E), _mm512_set1_pd(SHIFTER));
+            let n = _mm512_sub_pd(shifted, _mm512_set1_pd(SHIFTER));
+            let r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2_HI_16), d);
+            let r = _mm512_fnmadd_pd(n, _mm512_set1_pd(LN2_LO_16), r);
+            let mut q = _mm512_set1_pd(Q[0]);
+            for &c in &Q[1..] {
+                q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(c));
+            }
+            let p = _mm512_fmadd_pd(_mm512_fmadd_pd(q, r, one), r, one);
+            let bits = _mm512_castpd_si512(shifted);
+            let entry = _mm512_permutex2var_pd(low_table, bits, high_table);
+            let exponent = _mm512_slli_epi64(_mm512_srli_epi64(bits, 4), 52);
+            let scale = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(entry), exponent));
+            let e = _mm512_mul_pd(p, scale);
+            // `!(d < EXP_MIN)` (NaN included) and `d == 0`, as in `exp_lane` and `exp_or_tie`.
+            let keep = _mm512_cmp_pd_mask(d, _mm512_set1_pd(EXP_MIN), _CMP_NLT_UQ);
+            let tie = _mm512_cmp_pd_mask(d, _mm512_setzero_pd(), _CMP_EQ_OQ);
+            acc = _mm512_mask_add_pd(acc, keep & !tie, acc, e);
+            ties = _mm512_mask_add_pd(ties, tie, ties, one);
+        }
+        let mut out = [[0.0; LANES]; 2];
+        // SAFETY: each pointer addresses 8 writable `f64`.
+        unsafe {
+            _mm512_storeu_pd(out[0].as_mut_ptr(), acc);
+            _mm512_storeu_pd(out[1].as_mut_ptr(), ties);
+        }
+        if !tail.is_empty() {
+            let [acc, ties] = &mut out;
+            for ((a, t), &d) in acc
+                .iter_mut()
+                .zip(ties.iter_mut())
+                .zip(&tail_offsets(tail, m))
+            {
+                let (e, tie) = exp_or_tie(d);
+                *a += e;
+                *t += tie;
+            }
+        }
+        out
+    }
+}
+
+/// [`body::add_exp`] at `level` (a value of [`kernel_level`]).
+fn add_exp<T: Real>(level: Level, block: &[T], m: f64, sums: Sums) -> Sums {
+    match level {
+        // SAFETY: `kernel_level` returns only levels whose target features (with FMA) the CPU
+        // was detected to have.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Level::Avx512 => unsafe { avx512_exp::add_exp(block, m, sums) },
+        // SAFETY: as above.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Level::Avx2 => unsafe { avx2_exp::add_exp(block, m, sums) },
+        _ => body::add_exp(block, m, sums),
+    }
+}
 
 /// The level the row kernels run at for a requested `level`: [`Level::usable`], except that the
 /// AVX2 variant also needs FMA (every AVX2 processor made has it; without it the baseline runs).
@@ -505,7 +657,7 @@ fn max_and_sum_exp<T: Real>(level: Level, row: &[T]) -> (f64, f64, f64) {
             }
             continue;
         }
-        sums = dispatch!(level, add_exp(block, m, sums));
+        sums = add_exp(level, block, m, sums);
     }
     if m == f64::NEG_INFINITY {
         return (m, 0.0, f64::NAN);

@@ -287,9 +287,30 @@ fn combine(acc: [f64; LANES]) -> f64 {
     ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
+/// How far ahead of the values being read the kernels ask for memory: 8 KiB. The hardware
+/// prefetchers stop at 4 KiB page boundaries; measured on a Sapphire Rapids, this brings a pass over
+/// rows in main memory to the speed of one over rows in cache.
+const PREFETCH_BYTES: usize = 8192;
+
+/// Asks the processor to bring the cache line `PREFETCH_BYTES` after `values` into L1 (a hint: no
+/// effect on results; the address may lie past the end of the data, which a prefetch tolerates).
+#[inline(always)]
+fn prefetch_ahead<T>(values: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let ahead = values.as_ptr().cast::<i8>().wrapping_add(PREFETCH_BYTES);
+        // SAFETY: a prefetch never faults and does not access memory architecturally; SSE is part
+        // of the x86-64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(ahead) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
+}
+
 /// The row kernels, written once on arrays of lanes and compiled for each level.
 mod body {
-    use super::{combine, exp_or_tie, Real, LANES, MAX_LANES};
+    use super::{combine, exp_or_tie, prefetch_ahead, Real, LANES, MAX_LANES};
 
     /// The largest value of a non-empty row, as `f64` (`NaN`s are skipped or returned; either way
     /// the sum of exponentials that follows is `NaN`).
@@ -299,6 +320,7 @@ mod body {
         let chunks = row.chunks_exact(MAX_LANES);
         let tail = chunks.remainder();
         for chunk in chunks {
+            prefetch_ahead(chunk);
             for (a, &x) in acc.iter_mut().zip(chunk) {
                 *a = if x > *a { x } else { *a };
             }
@@ -341,6 +363,7 @@ mod body {
         let chunks = block.chunks_exact(LANES);
         let tail = chunks.remainder();
         for chunk in chunks {
+            prefetch_ahead(chunk);
             let x = load(chunk);
             for ((a, t), &x) in acc.iter_mut().zip(ties.iter_mut()).zip(&x) {
                 let (e, tie) = exp_or_tie(x - m);
@@ -401,6 +424,7 @@ mod body {
         let chunks = row.chunks_exact(LANES);
         let tail = chunks.remainder();
         for chunk in chunks {
+            prefetch_ahead(chunk);
             let p = load(chunk);
             for ((s, v), &p) in sums.iter_mut().zip(invalid.iter_mut()).zip(&p) {
                 *v |= u64::from(!(0.0..=1.0).contains(&p));
@@ -487,8 +511,8 @@ mod avx2_exp {
 mod avx512_exp {
     use super::body::tail_offsets;
     use super::{
-        exp_or_tie, Real, Sums, EXP2_SIXTEENTHS, EXP_MIN, LANES, LN2_HI_16, LN2_LO_16, Q, SHIFTER,
-        SIXTEEN_LOG2_E,
+        exp_or_tie, prefetch_ahead, Real, Sums, EXP2_SIXTEENTHS, EXP_MIN, LANES, LN2_HI_16,
+        LN2_LO_16, Q, SHIFTER, SIXTEEN_LOG2_E,
     };
     #[cfg(target_arch = "x86")]
     use std::arch::x86::{
@@ -543,6 +567,7 @@ mod avx512_exp {
         let chunks = block.chunks_exact(LANES);
         let tail = chunks.remainder();
         for chunk in chunks {
+            prefetch_ahead(chunk);
             // SAFETY: AVX-512F is available (this function's contract).
             let d = _mm512_sub_pd(unsafe { load(chunk) }, max);
             let shifted =

@@ -289,11 +289,15 @@ def cross_entropy_loss(
     Each row is computed as ``(m - z[y]) + log(sum_j exp(z_j - m))`` with ``m = max_j z_j``:
     the exponents are never positive, so logits of ``+-1e4`` or ``+-1e300`` neither overflow nor
     lose the answer, and a ``-inf`` logit is a class of probability 0 (``+inf`` loss if it is the
-    label's, and with ``label_smoothing > 0``). No softmax matrix is built: the rows are
-    processed in parallel, each in one pass over blocks that stay in cache, with a vectorised
-    double-precision exponential (about 1 ulp), so float32 and float64 inputs both give results
-    accurate to about 1e-15 relative. The mean is a compensated sum of the row losses, the same
-    bits for any number of threads.
+    label's, and with ``label_smoothing > 0``). The logits equal to ``m`` are counted apart, so
+    ``log(1 + rest)`` is ``log1p(rest)`` and a tiny loss (a confident, correct prediction, say
+    ``1e-30``) keeps its relative precision where the textbook formula in float64, and PyTorch,
+    give 0. No softmax matrix is built: the rows are processed in parallel, each in one pass
+    over blocks that stay in cache, with a vectorised double-precision exponential (within 2
+    ulps), so float32 and float64 inputs both give results accurate to about 1e-14 relative
+    (float32 values are widened exactly: the same logits as float32 or float64 give the same
+    bits). The mean is a compensated sum of the row losses: the same bits for any number of
+    threads.
 
     Minimising the cross-entropy over the model is minimising ``KL(data || model)``, since
     ``H(p, q) = H(p) + KL(p || q)`` and ``H(p)`` does not depend on the model.

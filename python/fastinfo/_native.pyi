@@ -63,3 +63,24 @@ def pmf_nearest(
 # --- continuous (src/python/continuous.rs) ---
 
 # --- losses (src/python/losses.rs) ---
+# Scores are C-contiguous float32/float64 arrays: (n, k) rows for cross_entropy_loss, 1-D for
+# binary_cross_entropy. A float comes back for reduction "mean"/"sum", an array for "none".
+
+__all__ += ["binary_cross_entropy", "cross_entropy_loss"]
+
+_Scores = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+def cross_entropy_loss(
+    logits: _Scores,
+    labels: npt.NDArray[np.int64],
+    from_logits: bool,
+    ignore_index: int | None,
+    label_smoothing: float,
+    reduction: str,
+) -> float | npt.NDArray[np.float64]: ...
+def binary_cross_entropy(
+    logits_or_probs: _Scores,
+    labels: npt.NDArray[np.float64],
+    from_logits: bool,
+    reduction: str,
+) -> float | npt.NDArray[np.float64]: ...

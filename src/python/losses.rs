@@ -1,8 +1,133 @@
-//! Bindings: ML losses.
+//! Bindings of the ML losses: `cross_entropy_loss` and `binary_cross_entropy`.
+//!
+//! Score arrays arrive as C-contiguous, native-endian `float32` or `float64` arrays (read without a
+//! copy, widened to `f64` by the kernels); labels as `int64` (class indices) or `float64`
+//! (binary labels). The public wrappers in `python/fastinfo/_losses.py` prepare them.
 
+use super::run;
+use crate::losses::{self, CrossEntropyOptions, Loss, Real, Reduction};
+use numpy::ndarray::Dimension;
+use numpy::{
+    Element, Ix1, Ix2, PyArray1, PyArrayDescrMethods, PyReadonlyArray, PyReadonlyArray1,
+    PyUntypedArray, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyFloat;
 
-#[allow(clippy::unnecessary_wraps)] // the part's functions are registered here once written
-pub(super) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    for f in [
+        wrap_pyfunction!(cross_entropy_loss, m)?,
+        wrap_pyfunction!(binary_cross_entropy, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     Ok(())
+}
+
+/// A `float32` or `float64` array of dimension `D`.
+enum Floats<'py, D: Dimension> {
+    F32(PyReadonlyArray<'py, f32, D>),
+    F64(PyReadonlyArray<'py, f64, D>),
+}
+
+impl<'a, 'py, D: Dimension + 'static> FromPyObject<'a, 'py> for Floats<'py, D> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let dtype = obj.cast::<PyUntypedArray>()?.dtype();
+        Ok(match (dtype.kind(), dtype.itemsize()) {
+            (b'f', 4) => Floats::F32(obj.extract()?),
+            (b'f', 8) => Floats::F64(obj.extract()?),
+            _ => {
+                return Err(PyTypeError::new_err(format!(
+                    "score arrays must be float32 or float64, got {dtype}"
+                )))
+            }
+        })
+    }
+}
+
+fn slice<'a, T: Element, D: Dimension>(
+    array: &'a PyReadonlyArray<'_, T, D>,
+    argument: &str,
+) -> PyResult<&'a [T]> {
+    array
+        .as_slice()
+        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous")))
+}
+
+fn into_python(py: Python<'_>, loss: Loss) -> Bound<'_, PyAny> {
+    match loss {
+        Loss::Total(value) => PyFloat::new(py, value).into_any(),
+        Loss::PerRow(values) => PyArray1::from_vec(py, values).into_any(),
+    }
+}
+
+fn cross_entropy<T: Real + Element>(
+    py: Python<'_>,
+    logits: &PyReadonlyArray<'_, T, Ix2>,
+    labels: &[i64],
+    options: &CrossEntropyOptions,
+) -> PyResult<Loss> {
+    let classes = logits.as_array().ncols();
+    let values = slice(logits, "logits")?;
+    run(py, |interrupt| {
+        losses::cross_entropy_loss(values, classes, labels, options, interrupt)
+    })
+}
+
+/// Cross-entropy of the rows of `logits` (n × k) against class indices `labels` (n), in nats:
+/// a float for `reduction` "mean" or "sum", a float64 array of n values for "none".
+#[pyfunction]
+fn cross_entropy_loss<'py>(
+    py: Python<'py>,
+    logits: Floats<'py, Ix2>,
+    labels: PyReadonlyArray1<'py, i64>,
+    from_logits: bool,
+    ignore_index: Option<i64>,
+    label_smoothing: f64,
+    reduction: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let options = CrossEntropyOptions {
+        from_logits,
+        ignore_index,
+        label_smoothing,
+        reduction: reduction.parse::<Reduction>()?,
+    };
+    let labels = slice(&labels, "labels")?;
+    let loss = match &logits {
+        Floats::F32(a) => cross_entropy(py, a, labels, &options)?,
+        Floats::F64(a) => cross_entropy(py, a, labels, &options)?,
+    };
+    Ok(into_python(py, loss))
+}
+
+/// Binary cross-entropy of `logits_or_probs` (n) against `labels` (n) in [0, 1], in nats: a float
+/// for `reduction` "mean" or "sum", a float64 array of n values for "none".
+#[pyfunction]
+fn binary_cross_entropy<'py>(
+    py: Python<'py>,
+    logits_or_probs: Floats<'py, Ix1>,
+    labels: PyReadonlyArray1<'py, f64>,
+    from_logits: bool,
+    reduction: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let reduction = reduction.parse::<Reduction>()?;
+    let labels = slice(&labels, "labels")?;
+    let loss = match &logits_or_probs {
+        Floats::F32(a) => {
+            let values = slice(a, "logits_or_probs")?;
+            run(py, |interrupt| {
+                losses::binary_cross_entropy(values, labels, from_logits, reduction, interrupt)
+            })?
+        }
+        Floats::F64(a) => {
+            let values = slice(a, "logits_or_probs")?;
+            run(py, |interrupt| {
+                losses::binary_cross_entropy(values, labels, from_logits, reduction, interrupt)
+            })?
+        }
+    };
+    Ok(into_python(py, loss))
 }

@@ -1,5 +1,253 @@
-"""Pure-numpy twin of :mod:`fastinfo._losses`."""
+"""Pure-numpy twin of :mod:`fastinfo._losses`: PyTorch's definitions, written out.
+
+Slow and obvious: a full float64 log-softmax matrix, PyTorch's formulas term by term. The tests
+check the fast functions against these.
+
+``cross_entropy_loss`` follows ``torch.nn.CrossEntropyLoss`` [1]_ with class-index targets and the
+classes on the last axis. With ``x`` the logits of ``N`` rows and ``C`` classes::
+
+    log_softmax(x)[n, c] = x[n, c] - log(sum_j exp(x[n, j]))        (computed max-shifted)
+    l_n     = -log_softmax(x)[n, y_n]          if y_n != ignore_index, else 0
+    s_n     = -sum_c log_softmax(x)[n, c]      if y_n != ignore_index, else 0
+    loss_n  = (1 - eps) * l_n + (eps / C) * s_n                     (label smoothing eps)
+    "mean"  = (1 - eps) * sum_n l_n / N' + (eps / C) * sum_n s_n / N'
+    "sum"   = sum_n loss_n,   "none" = loss_n
+
+where ``N'`` counts the rows not ignored (PyTorch: ``cross_entropy_loss_label_smoothing`` in
+``aten/src/ATen/native/LossNLL.cpp`` reduces the two terms separately, exactly so). One
+deliberate difference: a term whose weight is exactly 0 counts 0 even when its factor is
+infinite (PyTorch gives ``0 * inf = nan`` for ``eps = 1`` and a ``-inf`` logit).
+
+``binary_cross_entropy`` follows ``torch.nn.BCEWithLogitsLoss`` / ``torch.nn.BCELoss`` [2]_::
+
+    l_n = -[y_n log sigmoid(x_n) + (1 - y_n) log(1 - sigmoid(x_n))]
+        = y_n softplus(-x_n) + (1 - y_n) softplus(x_n),   softplus(t) = max(t, 0) + log1p(exp(-|t|))
+    l_n = -[y_n log p_n + (1 - y_n) log(1 - p_n)]              (from probabilities)
+
+with ``0 log 0 = 0`` and no clamping of the log at -100 (PyTorch's ``BCELoss`` clamps).
+
+References
+----------
+.. [1] https://docs.pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
+.. [2] https://docs.pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html and
+   https://docs.pytorch.org/docs/stable/generated/torch.nn.BCELoss.html
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import Union
+
+import numpy as np
+import numpy.typing as npt
+
+from .._inputs import check_bool, log_base
+from .._losses import (
+    as_scores,
+    binary_labels,
+    check_bytes,
+    check_ignore_index,
+    check_label_smoothing,
+    check_output_memory,
+    check_reduction,
+    class_labels,
+    nll_values,
+)
+
+__all__ = [
+    "binary_cross_entropy",
+    "bits_per_byte",
+    "bits_per_token",
+    "cross_entropy_loss",
+    "perplexity",
+]
+
+Base = Union[float, int, None]
+Result = Union[float, npt.NDArray[np.float64]]
+Matrix = npt.NDArray[np.float64]
+
+
+def _times(weight: float, values: Matrix) -> Matrix:
+    """``weight * values`` with ``0 * anything = 0``."""
+    if weight == 0:
+        return np.zeros_like(values)
+    product: Matrix = weight * values
+    return product
+
+
+def _check_logits(x: Matrix, rows: npt.NDArray[np.bool_]) -> None:
+    """Every used row: no NaN or +inf, and at least one finite logit."""
+    bad = (np.isnan(x) | (x == np.inf)) & rows[:, None]
+    if bad.any():
+        row, index = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"logits: row {row} has the logit {x[row, index]} at class {index}; logits must be "
+            "finite or -inf"
+        )
+    empty = np.all(x == -np.inf, axis=1) & rows
+    if empty.any():
+        raise ValueError(
+            f"logits: row {int(np.argmax(empty))} has no finite logit (all are -inf), so it "
+            "defines no distribution"
+        )
+
+
+def _log_softmax(x: Matrix, rows: npt.NDArray[np.bool_]) -> Matrix:
+    """``x - logsumexp(x)`` row by row (max-shifted); rows not in ``rows`` are left as 0."""
+    out = np.zeros_like(x)
+    used = x[rows]
+    m = used.max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        shifted = used - m  # -inf stays -inf (m is finite)
+    out[rows] = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return out
+
+
+def _log_probabilities(p: Matrix, rows: npt.NDArray[np.bool_]) -> Matrix:
+    """``log p`` after checking each used row is a distribution (entries in [0, 1], sum 1)."""
+    bad = ~((p >= 0) & (p <= 1)) & rows[:, None]
+    if bad.any():
+        row, index = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"logits: row {row} has the value {p[row, index]} at class {index}; with "
+            "from_logits=False every entry must be a probability in [0, 1]"
+        )
+    return p
+
+
+def cross_entropy_loss(
+    logits: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    /,
+    *,
+    from_logits: bool = True,
+    base: Base = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+) -> Result:
+    """Cross-entropy loss (see :func:`fastinfo.cross_entropy_loss`)."""
+    scale = log_base(base)
+    from_logits = check_bool(from_logits, "from_logits")
+    ignore = check_ignore_index(ignore_index)
+    eps = check_label_smoothing(label_smoothing)
+    reduction = check_reduction(reduction)
+    scores = as_scores(logits, "logits")
+    if scores.ndim == 0:
+        raise ValueError("logits must have at least one dimension (the classes), got a scalar")
+    k = scores.shape[-1]
+    if k == 0:
+        raise ValueError(
+            f"logits has shape {scores.shape}: there are no classes along its last axis"
+        )
+    batch = tuple(scores.shape[:-1])
+    y = class_labels(labels, batch, k, ignore)
+    if reduction == "none":
+        check_output_memory(y.size)
+    x = scores.reshape(-1, k).astype(np.float64)
+    used = np.ones(y.shape, dtype=bool) if ignore is None else y != ignore
+    if from_logits:
+        _check_logits(x, used)
+        log_p = _log_softmax(x, used)
+    else:
+        p = _log_probabilities(x, used)
+        sums = p.sum(axis=1)
+        tolerance = max(1e-6, k * float(np.finfo(scores.dtype).eps))
+        off = (np.abs(sums - 1) > tolerance) & used
+        if off.any():
+            row = int(np.argmax(off))
+            raise ValueError(
+                f"logits: row {row} sums to {sums[row]}, not 1; with from_logits=False rows must "
+                "be probability distributions"
+            )
+        with np.errstate(divide="ignore"):
+            log_p = np.where(used[:, None], np.log(p), 0.0)
+    safe = np.where(used, y, 0)
+    nll = np.where(used, -log_p[np.arange(y.size), safe], 0.0)  # PyTorch's l_n
+    smooth = np.where(used, -log_p.sum(axis=1), 0.0)  # PyTorch's s_n (only used when eps > 0)
+    if reduction == "none":
+        per_row = nll if eps == 0 else _times(1 - eps, nll) + _times(eps / k, smooth)
+        return _finish(per_row, batch, scale)
+    count = int(used.sum())
+    if eps == 0:
+        total = float(np.sum(nll))
+    else:
+        total = float(np.sum(_times(1 - eps, nll)) + np.sum(_times(eps / k, smooth)))
+    if reduction == "sum":
+        return total / scale
+    return (total / count if count else math.nan) / scale
+
+
+def binary_cross_entropy(
+    logits_or_probs: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    /,
+    *,
+    from_logits: bool = True,
+    base: Base = None,
+    reduction: str = "mean",
+) -> Result:
+    """Binary cross-entropy (see :func:`fastinfo.binary_cross_entropy`)."""
+    scale = log_base(base)
+    from_logits = check_bool(from_logits, "from_logits")
+    reduction = check_reduction(reduction)
+    scores = as_scores(logits_or_probs, "logits_or_probs")
+    shape = tuple(scores.shape)
+    y = binary_labels(labels, shape)
+    if reduction == "none":
+        check_output_memory(y.size)
+    x = scores.reshape(-1).astype(np.float64)
+    if from_logits:
+        if np.isnan(x).any():
+            raise ValueError(f"logits_or_probs: element {int(np.argmax(np.isnan(x)))} is NaN")
+        with np.errstate(over="ignore", invalid="ignore"):
+
+            def softplus(t: Matrix) -> Matrix:
+                result: Matrix = np.maximum(t, 0) + np.log1p(np.exp(-np.abs(t)))
+                return result
+
+            positive = np.where(y == 0, 0.0, y * softplus(-x))
+            negative = np.where(y == 1, 0.0, (1 - y) * softplus(x))
+    else:
+        bad = ~((x >= 0) & (x <= 1))
+        if bad.any():
+            index = int(np.argmax(bad))
+            raise ValueError(
+                f"logits_or_probs: element {index} is {x[index]}; with from_logits=False every "
+                "value must be a probability in [0, 1]"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positive = np.where(y == 0, 0.0, -y * np.log(x))
+            negative = np.where(y == 1, 0.0, -(1 - y) * np.log1p(-x))
+    losses = positive + negative
+    if reduction == "none":
+        return _finish(losses, shape, scale)
+    total = float(np.sum(losses))
+    if reduction == "sum":
+        return total / scale
+    return (total / losses.size if losses.size else math.nan) / scale
+
+
+def _finish(values: Matrix, shape: tuple[int, ...], scale: float) -> Result:
+    if shape == ():
+        return float(values[0]) / scale
+    result: Matrix = (values / scale).reshape(shape)
+    return result
+
+
+def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+    """``exp(mean NLL in nats)`` (see :func:`fastinfo.perplexity`)."""
+    nats = log_base(base) * float(np.mean(nll_values(nll, "nll")))
+    return math.exp(nats) if nats < 709.78 else math.inf
+
+
+def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+    """``mean NLL in nats / ln 2`` (see :func:`fastinfo.bits_per_token`)."""
+    nats = log_base(base) * float(np.mean(nll_values(nll, "nll")))
+    return nats / math.log(2)
+
+
+def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = None) -> float:
+    """``total NLL in nats / (n_bytes ln 2)`` (see :func:`fastinfo.bits_per_byte`)."""
+    nats = log_base(base) * float(np.sum(nll_values(total_nll, "total_nll")))
+    return nats / (check_bytes(n_bytes) * math.log(2))

@@ -18,7 +18,6 @@
 //! (KL, cross-entropy, Jeffreys on support mismatch; Bhattacharyya on disjoint supports) are set
 //! exactly from support bitsets, never left to the floating-point products.
 
-use crate::estimate::compensated_sum;
 use crate::pmf::{pair, Distributions};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -251,15 +250,34 @@ struct CenteredRow {
 /// to be recomputed; the `c` terms cancel exactly in every divergence.
 fn center(p: &mut Prepared, q: &mut Prepared) {
     let k = q.k;
-    let reference: Vec<f64> = (0..k)
-        .into_par_iter()
-        .map(|c| {
-            let (lo, hi) = (0..q.rows)
-                .filter(|&j| q.values[j * k + c] > 0.0)
-                .map(|j| q.logs[j * k + c])
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| {
-                    (lo.min(l), hi.max(l))
-                });
+    // Column extremes of ln q over the positive entries, row-major in parallel chunks of rows
+    // (min and max are exact and commutative, so the chunking cannot change the result).
+    let extremes = |mut acc: (Vec<f64>, Vec<f64>), (logs, values): (&[f64], &[f64])| {
+        for (c, (&l, &v)) in logs.iter().zip(values).enumerate() {
+            if v > 0.0 {
+                acc.0[c] = acc.0[c].min(l);
+                acc.1[c] = acc.1[c].max(l);
+            }
+        }
+        acc
+    };
+    let empty = || (vec![f64::INFINITY; k], vec![f64::NEG_INFINITY; k]);
+    let (lo, hi) = q
+        .logs
+        .par_chunks(k)
+        .zip(q.values.par_chunks(k))
+        .fold(empty, extremes)
+        .reduce(empty, |mut a, b| {
+            for c in 0..k {
+                a.0[c] = a.0[c].min(b.0[c]);
+                a.1[c] = a.1[c].max(b.1[c]);
+            }
+            a
+        });
+    let reference: Vec<f64> = lo
+        .iter()
+        .zip(&hi)
+        .map(|(&lo, &hi)| {
             if lo.is_finite() {
                 0.5 * lo + 0.5 * hi
             } else {
@@ -273,27 +291,51 @@ fn center(p: &mut Prepared, q: &mut Prepared) {
             .par_chunks_mut(k)
             .zip(side.values.par_chunks(k))
             .map(|(logs, values)| {
-                let mut row = CenteredRow::default();
-                let (mut own, mut own_abs, mut refs) = (Vec::new(), Vec::new(), Vec::new());
+                let (mut own, mut own_abs, mut refs) =
+                    (TwoSum::default(), TwoSum::default(), TwoSum::default());
+                let (mut norm, mut log_norm) = (0.0, 0.0);
                 for ((l, &v), &c) in logs.iter_mut().zip(values).zip(&reference) {
-                    if v > 0.0 {
-                        *l -= c;
-                        own.push(v * *l);
-                        own_abs.push(v * l.abs());
-                        refs.push(v * c);
-                        row.log_norm += *l * *l;
-                    }
-                    row.norm += v * v;
+                    // Zero entries keep a zero logarithm and add nothing (branch-free select).
+                    let centered = if v > 0.0 { *l - c } else { 0.0 };
+                    *l = centered;
+                    own.add(v * centered);
+                    own_abs.add(v * centered.abs());
+                    refs.add(v * c);
+                    log_norm += centered * centered;
+                    norm += v * v;
                 }
-                row.own = compensated_sum(own);
-                row.own_abs = compensated_sum(own_abs);
-                row.reference = compensated_sum(refs);
-                row.norm = row.norm.sqrt();
-                row.log_norm = row.log_norm.sqrt();
-                row
+                CenteredRow {
+                    own: own.value(),
+                    own_abs: own_abs.value(),
+                    reference: refs.value(),
+                    norm: f64::sqrt(norm),
+                    log_norm: f64::sqrt(log_norm),
+                }
             })
             .collect();
         side.centered = rows;
+    }
+}
+
+/// A running compensated sum (Knuth's branch-free two-sum): the error of each addition is carried
+/// in `compensation`, so the result is as accurate as a sum in twice the precision.
+#[derive(Clone, Copy, Default)]
+struct TwoSum {
+    sum: f64,
+    compensation: f64,
+}
+
+impl TwoSum {
+    #[inline]
+    fn add(&mut self, v: f64) {
+        let t = self.sum + v;
+        let z = t - self.sum;
+        self.compensation += (self.sum - (t - z)) + (v - z);
+        self.sum = t;
+    }
+
+    fn value(self) -> f64 {
+        self.sum + self.compensation
     }
 }
 
@@ -435,49 +477,52 @@ fn fill_logarithmic(
         let (a, b) = (block(&p.logs, &rows, k), block(&q.values, &cols, k));
         product(a, b, k, scratch, width, parallel);
     }
+    let q_centered = &q.centered[cols.clone()];
+    let q_has_zero = &q.has_zero[cols.clone()];
     for_each_row(rows, width, out, scratch, parallel, |i, row, reverse| {
         let pi = &p.centered[i];
-        for (bj, j) in cols.clone().enumerate() {
-            let qj = &q.centered[j];
-            // g_ij = Σ p_i (ln q_j − c): what the product computed.
-            let g = row[bj];
-            row[bj] = match metric {
-                Metric::CrossEntropy => {
-                    let value = -pi.reference - g;
-                    let bound = gamma * (pi.reference.abs() + pi.norm * qj.log_norm);
-                    if p.mass_where_zero(i, q, j) {
-                        f64::INFINITY
-                    } else if ill_conditioned(value, bound) {
-                        pair::cross_entropy(p.row(i), q.row(j))
-                    } else {
-                        value
-                    }
-                }
-                Metric::KlDivergence => {
-                    let value = pi.own - g;
-                    let bound = gamma * (pi.own_abs + pi.norm * qj.log_norm);
-                    if p.mass_where_zero(i, q, j) {
-                        f64::INFINITY
-                    } else if ill_conditioned(value, bound) {
-                        pair::kl_divergence(p.row(i), q.row(j))
-                    } else {
-                        value
-                    }
-                }
-                _ => {
-                    // Σ (p − q)(ln p − ln q) = Σ p E_p + Σ q E_q − Σ p E_q − Σ q E_p.
-                    let value = pi.own + qj.own - g - reverse[bj];
-                    let bound = gamma
-                        * (pi.own_abs + qj.own_abs + pi.norm * qj.log_norm + qj.norm * pi.log_norm);
-                    if p.mass_where_zero(i, q, j) || q.mass_where_zero(j, p, i) {
-                        f64::INFINITY
-                    } else if ill_conditioned(value, bound) {
-                        pair::jeffreys(p.row(i), q.row(j))
-                    } else {
-                        value
-                    }
-                }
-            };
+        let first = cols.start;
+        if metric == Metric::Jeffreys {
+            for (bj, (out, qj)) in row.iter_mut().zip(q_centered).enumerate() {
+                let j = first + bj;
+                // Σ (p − q)(ln p − ln q) = Σ p E_p + Σ q E_q − Σ p E_q − Σ q E_p.
+                let value = pi.own + qj.own - *out - reverse[bj];
+                let bound = gamma
+                    * (pi.own_abs + qj.own_abs + pi.norm * qj.log_norm + qj.norm * pi.log_norm);
+                *out = if p.mass_where_zero(i, q, j) || q.mass_where_zero(j, p, i) {
+                    f64::INFINITY
+                } else if ill_conditioned(value, bound) {
+                    pair::jeffreys(p.row(i), q.row(j))
+                } else {
+                    value
+                };
+            }
+            return;
+        }
+        // g_ij = Σ p_i (ln q_j − c): what the product computed. KL = Σ p (ln p − c) − g and
+        // cross-entropy = −Σ p c − g; the bounds differ only in the first term.
+        let cross_entropy = metric == Metric::CrossEntropy;
+        let (offset, magnitude) = if cross_entropy {
+            (-pi.reference, pi.reference.abs())
+        } else {
+            (pi.own, pi.own_abs)
+        };
+        for (bj, ((out, qj), &zero)) in row.iter_mut().zip(q_centered).zip(q_has_zero).enumerate() {
+            let value = offset - *out;
+            let bound = gamma * (magnitude + pi.norm * qj.log_norm);
+            *out = value;
+            if zero || ill_conditioned(value, bound) {
+                let j = first + bj;
+                *out = if p.mass_where_zero(i, q, j) {
+                    f64::INFINITY
+                } else if !ill_conditioned(value, bound) {
+                    value
+                } else if cross_entropy {
+                    pair::cross_entropy(p.row(i), q.row(j))
+                } else {
+                    pair::kl_divergence(p.row(i), q.row(j))
+                };
+            }
         }
     });
 }

@@ -125,9 +125,9 @@ struct Prepared {
     centered: Vec<CenteredRow>,
     /// `√` of each value (Hellinger, Bhattacharyya).
     roots: Vec<f64>,
-    /// `Σ p ln p` per row (KL, Jeffreys, JS).
+    /// `Σ p ln p` per row (JS only; 0 for the other metrics).
     negentropy: Vec<f64>,
-    /// `Σ p` per row (1 up to rounding when normalised).
+    /// `Σ p` per row (1 up to rounding when normalised; only JS, Hellinger and Bhattacharyya use it).
     mass: Vec<f64>,
     /// Per row, bit `c` set where the value is 0 (`words` 64-bit words per row).
     zeros: Vec<u64>,
@@ -146,6 +146,7 @@ impl Prepared {
         let (rows, k) = (d.rows(), d.outcomes());
         let words = k.div_ceil(64);
         let roots_needed = matches!(metric, Metric::Hellinger | Metric::Bhattacharyya);
+        let sums_needed = roots_needed || metric == Metric::JsDivergence;
         let mut values = vec![0.0; rows * k];
         let mut zeros = vec![0u64; rows * words];
         let mut logs = vec![0.0; if logs_needed { rows * k } else { 0 }];
@@ -163,7 +164,14 @@ impl Prepared {
                     }
                 }
                 let has_zero = bits.iter().any(|&w| w != 0);
-                Ok((has_zero, row.iter().sum(), crate::simd::sum_xlogx(row)))
+                // Only Jensen–Shannon, Hellinger and Bhattacharyya use the mass and Σ v ln v.
+                let mass = if sums_needed { row.iter().sum() } else { 1.0 };
+                let negentropy = if metric == Metric::JsDivergence {
+                    crate::simd::sum_xlogx(row)
+                } else {
+                    0.0
+                };
+                Ok((has_zero, mass, negentropy))
             })
             .collect();
         if logs_needed {

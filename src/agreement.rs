@@ -238,11 +238,13 @@ const PRUNE: f64 = f64::EPSILON / 1024.0;
 /// [`PRUNE`] times the sum so far. Cost: `O(σ + 1)` terms, `σ` the law's standard deviation.
 fn pair_expectation(a: u64, b: u64, n: u64) -> f64 {
     let (lo, hi) = hypergeometric_support(n, a, b);
+    // μ = ab / n = whole + fraction, so k − μ = (k − whole) − fraction with one rounding.
     let ab = u128::from(a) * u128::from(b);
-    let nf = n as f64;
-    let mean = ab as f64 / nf;
+    let whole = (ab / u128::from(n)) as u64;
+    let fraction = (ab % u128::from(n)) as f64 / n as f64;
+    let mean = whole as f64 + fraction;
     let d = |k: u64| {
-        let difference = (i128::from(k) * i128::from(n) - ab as i128) as f64 / nf;
+        let difference = (k as i64 - whole as i64) as f64 - fraction;
         deviance(k as f64, mean, difference)
     };
     if lo == hi {

@@ -23,6 +23,9 @@ __all__ = [
 
 #: How :func:`permutation_test` draws its null tables (``_native.permutation_test``'s ``method``).
 NULL_METHODS = ("auto", "shuffle", "table")
+#: Estimators whose null values come from random tables with the observed margins; the others
+#: shuffle the data itself and call the estimator on each permutation (slower).
+FIXED_MARGIN_ESTIMATORS = ("plugin", "miller_madow")
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,8 +145,10 @@ def permutation_test(
     seed : int, optional
         Seed in ``[0, 2**64)`` of the random streams; the same seed gives the same result on any
         machine and for any number of threads. ``None`` draws a fresh seed.
-    estimator : {"plugin", "miller_madow"}
-        Estimator of the statistic (see :func:`fastinfo.mutual_information`).
+    estimator : str, default "plugin"
+        Estimator of the statistic (see :func:`fastinfo.mutual_information`). The plug-in and
+        Miller-Madow estimators draw random tables (fast, see Notes); any other estimator
+        permutes the samples themselves and evaluates the estimator on each permutation.
 
     Returns
     -------
@@ -210,6 +215,15 @@ def permutation_test(
     count = check_permutations(n_permutations)
     seed_value = check_seed(seed)
     e = check_estimator(estimator)
+    if e not in FIXED_MARGIN_ESTIMATORS:
+        # Other estimators resample the data: three codes per sample plus a copy per thread.
+        needed, budget = 4 * vx.n * (3 + _native.get_num_threads()), memory_budget()
+        if needed > budget:
+            raise MemoryError(
+                f"estimator={e!r}: a permutation test resamples the data and would need "
+                f"{needed / 2**30:.1f} GiB (budget {budget / 2**30:.1f} GiB, set by "
+                "FASTINFO_MEMORY_LIMIT); use estimator='plugin' or 'miller_madow'"
+            )
     statistic, pvalue, null = _native.permutation_test(
         vx.columns, vy.columns, given_columns, count, seed_value, e, "auto"
     )

@@ -14,7 +14,9 @@
 //!   with given row and column totals", Applied Statistics 30 (1981).
 
 use super::random::Rng;
-use crate::agreement::special::{hypergeometric_pmf, hypergeometric_support, ln_factorial};
+use crate::agreement::special::{
+    hypergeometric_pmf, hypergeometric_support, ln_factorial, ln_hypergeometric_pmf,
+};
 use rayon::prelude::*;
 
 /// `ln k!` for `k ≤ n`, tabulated (from [`ln_factorial`], about 1 ulp each) when many
@@ -70,14 +72,14 @@ fn mode_probability(
     }
 }
 
+/// Variance above which [`hypergeometric`] uses ratio-of-uniforms rejection (`O(1)` per draw)
+/// rather than inversion from the mode (`O(σ)` per draw); measured crossover.
+const REJECTION_VARIANCE: f64 = 16.0;
+
 /// A draw from the hypergeometric law (`draws` from `population` of which `successes` are
-/// marked), by inversion from the mode: the search alternates one step up and one step down
-/// (each probability from the previous by the exact ratio of consecutive terms) until the
-/// accumulated mass exceeds a uniform number `u`. Expected cost `O(1 + σ)`.
-///
-/// `P(mode)` is slightly underestimated (see [`mode_probability`]), so the computed masses sum
-/// to `c < 1`; when `u ≥ c` the draw restarts with `u` uniform on `[0, c)`. The law is then
-/// exactly the computed probabilities normalised: `p_k + (1 − c) p_k / c = p_k / c`.
+/// marked): by inversion from the mode when the standard deviation `σ` is small
+/// ([`inversion`]), by Stadlober's ratio-of-uniforms rejection otherwise ([`rejection`]).
+/// Both are exact in law up to the accuracy of Loader's probabilities (~1e-15).
 pub fn hypergeometric(
     rng: &mut Rng,
     population: u64,
@@ -89,6 +91,33 @@ pub fn hypergeometric(
     if lo == hi {
         return lo;
     }
+    let nf = population as f64;
+    let variance = draws as f64
+        * (successes as f64 / nf)
+        * ((population - successes) as f64 / nf)
+        * ((population - draws) as f64 / (nf - 1.0));
+    if variance >= REJECTION_VARIANCE {
+        rejection(rng, population, successes, draws, variance, ln_factorials)
+    } else {
+        inversion(rng, population, successes, draws, (lo, hi), ln_factorials)
+    }
+}
+
+/// Inversion from the mode: the search alternates one step up and one step down (each
+/// probability from the previous by the exact ratio of consecutive terms) until the accumulated
+/// mass exceeds a uniform number `u`. Expected cost `O(1 + σ)`.
+///
+/// `P(mode)` is slightly underestimated (see [`mode_probability`]), so the computed masses sum
+/// to `c < 1`; when `u ≥ c` the draw restarts with `u` uniform on `[0, c)`. The law is then
+/// exactly the computed probabilities normalised: `p_k + (1 − c) p_k / c = p_k / c`.
+fn inversion(
+    rng: &mut Rng,
+    population: u64,
+    successes: u64,
+    draws: u64,
+    (lo, hi): (u64, u64),
+    ln_factorials: Option<&LnFactorials>,
+) -> u64 {
     let mode = ((u128::from(draws) + 1) * (u128::from(successes) + 1)
         / (u128::from(population) + 2)) as u64;
     let mode = mode.clamp(lo, hi);
@@ -128,6 +157,96 @@ pub fn hypergeometric(
             }
         }
         u = mass * rng.uniform();
+    }
+}
+
+/// `2 √(2/e)` and `3 − 2 √(3/e)`: Stadlober's table-mountain hat constants.
+const D1: f64 = 1.715_527_769_921_413_5;
+const D2: f64 = 0.898_916_162_058_898_8;
+
+/// Stadlober's ratio-of-uniforms rejection ("HRUA", as in numpy): reduce to
+/// `X ~ H(N, M, n)` with `M = min(K, N − K)`, `n = min(draws, N − draws)` (support `0..=min(n, M)`),
+/// propose `k = ⌊a + h (V − ½) / U⌋` with `a = μ + ½`, `h = D1 √(σ² + ½) + D2`, and accept when
+/// `2 ln U ≤ T = ln(f(k) / f(mode))`. Expected iterations about 1.3, each a few table reads.
+///
+/// `T` comes from log-factorials (the table, or [`ln_factorial`] beyond it) with an error bound
+/// `δ` (`~n ln n · ε`); when `2 ln U` lies within `δ` of it the decision is taken on `T` from
+/// Loader's formula, so acceptance is decided to its accuracy (~1e-15), not the table's.
+fn rejection(
+    rng: &mut Rng,
+    population: u64,
+    successes: u64,
+    draws: u64,
+    variance: f64,
+    ln_factorials: Option<&LnFactorials>,
+) -> u64 {
+    let marked = successes.min(population - successes);
+    let sample = draws.min(population - draws);
+    let top = sample.min(marked);
+    let mean = sample as f64 * (marked as f64 / population as f64);
+    let a = mean + 0.5;
+    let h = D1 * (variance + 0.5).sqrt() + D2;
+    let mode =
+        ((u128::from(sample) + 1) * (u128::from(marked) + 1) / (u128::from(population) + 2)) as u64;
+    let mode = mode.min(top);
+    let exact = |k: u64| ln_hypergeometric_pmf(k, population, marked, sample);
+    // ln f(k) + constant = −ln(k! (M − k)! (n − k)! (N − M − n + k)!), from the table or
+    // from ln_factorial (both within 2 ulps a term), and a bound on its error.
+    let table = ln_factorials
+        .map(|LnFactorials(f)| f)
+        .filter(|f| (population as usize) < f.len());
+    let weight = |k: u64| -> (f64, f64) {
+        let terms = [k, marked - k, sample - k, population - marked - sample + k];
+        let w = -match table {
+            Some(f) => terms.iter().map(|&t| f[t as usize]).sum::<f64>(),
+            None => terms.iter().map(|&t| ln_factorial(t)).sum::<f64>(),
+        };
+        (w, 16.0 * f64::EPSILON * w.abs())
+    };
+    let (at_mode, mode_error) = weight(mode);
+    let mut exact_mode = None;
+    let k = loop {
+        let u = rng.uniform();
+        let v = rng.uniform();
+        if u == 0.0 {
+            continue;
+        }
+        let x = a + h * (v - 0.5) / u;
+        if !(0.0..(top + 1) as f64).contains(&x) {
+            continue;
+        }
+        let k = x as u64;
+        let (w, error) = weight(k);
+        let t = w - at_mode;
+        let delta = error + mode_error;
+        if u * (4.0 - u) - 3.0 <= t - delta {
+            break k; // 2 ln U ≤ U (4 − U) − 3 ≤ T
+        }
+        if u * (u - (t + delta)) >= 1.0 {
+            continue; // T ≤ U − 1/U < 2 ln U
+        }
+        let s = 2.0 * u.ln();
+        if s <= t - delta {
+            break k;
+        }
+        if s > t + delta {
+            continue;
+        }
+        let t = exact(k) - *exact_mode.get_or_insert_with(|| exact(mode));
+        if s <= t {
+            break k;
+        }
+    };
+    // Undo the reductions: X counted the rarer kind, and the smaller of draws and non-draws.
+    let k = if successes > population - successes {
+        sample - k
+    } else {
+        k
+    };
+    if sample < draws {
+        successes - k
+    } else {
+        k
     }
 }
 
@@ -306,6 +425,68 @@ mod tests {
             }
             // 10 degrees of freedom: the 0.999 quantile is 29.6.
             assert!(chi2 < 29.6, "chi2 = {chi2}, counts {counts:?}");
+        }
+    }
+
+    /// Chi-squared statistic of `trials` draws against the exact law, over values with an
+    /// expected count of at least 5 (the rest pooled), and its degrees of freedom.
+    fn chi_squared(
+        population: u64,
+        successes: u64,
+        draws: u64,
+        trials: u64,
+        table: Option<&LnFactorials>,
+    ) -> (f64, f64) {
+        let (lo, hi) = hypergeometric_support(population, successes, draws);
+        let mut counts = std::collections::HashMap::new();
+        for i in 0..trials {
+            let mut rng = Rng::stream(population ^ successes ^ draws, i);
+            let k = hypergeometric(&mut rng, population, successes, draws, table);
+            assert!((lo..=hi).contains(&k));
+            *counts.entry(k).or_insert(0u64) += 1;
+        }
+        let (mut chi2, mut bins) = (0.0, 0.0);
+        let (mut pooled_expected, mut pooled_observed) = (0.0, 0.0);
+        for k in lo..=hi {
+            let expected = trials as f64 * hypergeometric_pmf(k, population, successes, draws);
+            let observed = *counts.get(&k).unwrap_or(&0) as f64;
+            if expected >= 5.0 {
+                chi2 += (observed - expected).powi(2) / expected;
+                bins += 1.0;
+            } else {
+                pooled_expected += expected;
+                pooled_observed += observed;
+            }
+        }
+        if pooled_expected > 0.0 {
+            chi2 += (pooled_observed - pooled_expected).powi(2) / pooled_expected.max(1.0);
+            bins += 1.0;
+        }
+        (chi2, bins - 1.0)
+    }
+
+    #[test]
+    fn rejection_draws_follow_the_law() {
+        // σ from 4 to 40, every reduction (rare kind marked or not, more or fewer than half
+        // drawn), with the ln k! table and with Loader's formula (populations beyond the table).
+        let cases = [
+            (2_000u64, 600u64, 150u64),
+            (2_000, 1_400, 150),
+            (2_000, 600, 1_850),
+            (2_000, 1_400, 1_850),
+            (1_000_000, 300_000, 8_000),
+            (10_000_000, 5_000_000, 100),
+        ];
+        for (population, successes, draws) in cases {
+            let factorials = LnFactorials::new(population);
+            for table in [None, Some(&factorials)] {
+                let (chi2, dof) = chi_squared(population, successes, draws, 100_000, table);
+                // Mean dof, sd √(2 dof): 5 standard deviations above.
+                assert!(
+                    chi2 < dof + 5.0 * (2.0 * dof).sqrt(),
+                    "{population} {successes} {draws}: chi2 = {chi2} on {dof}"
+                );
+            }
         }
     }
 

@@ -74,10 +74,11 @@ fn regularized_upper_gamma<'py>(
             a.len()
         )));
     }
-    let out: Vec<f64> = a
-        .iter()
-        .zip(x.iter())
-        .map(|(&a, &x)| crate::agreement::special::regularized_upper_gamma(a, x))
-        .collect();
+    let out = run(py, |_| {
+        Ok(a.iter()
+            .zip(x.iter())
+            .map(|(&a, &x)| crate::agreement::special::regularized_upper_gamma(a, x))
+            .collect())
+    })?;
     Ok(PyArray1::from_vec(py, out))
 }

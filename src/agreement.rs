@@ -34,7 +34,8 @@ pub mod special;
 
 use crate::counts::{joint_counts, JointCounts};
 use crate::estimate::{
-    compensated_sum, conditional_entropy_of_table, information_of_table, Estimator,
+    compensated_sum, conditional_entropy_of_table, entropy_from_counts, information_of_table,
+    Estimator,
 };
 use crate::{Error, Labels, Result};
 use rayon::prelude::*;
@@ -145,11 +146,13 @@ impl Pair {
         information_of_table(&self.table, &self.x, &self.y, &[], Estimator::Plugin)
     }
 
+    /// `H(X)` and `H(Y)` from the cluster sizes (the same sum, term for term, as
+    /// [`crate::entropy`]).
     fn entropies(&self) -> (f64, f64) {
-        let h = |columns: &[usize]| {
-            conditional_entropy_of_table(&self.table.marginal(columns), &[], Estimator::Plugin)
-        };
-        (h(&self.x), h(&self.y))
+        (
+            entropy_from_counts(&self.row_sums, Estimator::Plugin),
+            entropy_from_counts(&self.column_sums, Estimator::Plugin),
+        )
     }
 
     /// One non-empty cell per row and per column: the labelings are equal up to renaming.

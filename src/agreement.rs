@@ -305,11 +305,12 @@ fn distinct(sizes: &[u64]) -> Vec<(u64, u64)> {
 /// E[I] = Σ_i Σ_j Σ_k (k / n) ln(k n / (a_i b_j)) · C(a_i, k) C(n − a_i, b_j − k) / C(n, b_j)
 /// ```
 ///
-/// (Vinh, Epps & Bailey 2010, eq. 24a), summed in the cancellation-free form of
-/// [`pair_expectation`]. Clusters of equal size share their terms, so the cost is
-/// `O(Σ over distinct size pairs of (σ + 1))`: at most `~2n` distinct pairs whatever the number
-/// of labels (the distinct sizes of a labeling of `n` samples are fewer than `√(2n)`), in
-/// parallel over the distinct row sizes. The result is the same for any number of threads.
+/// (Vinh, Epps & Bailey 2010, eq. 24a), summed per pair of sizes in the cancellation-free form
+/// `Σ_k P(k) D(k, a b / n) / n` (non-negative terms, `D(k, m) = k ln(k / m) + m − k`). Clusters
+/// of equal size share their terms, so the cost is `O(Σ over distinct size pairs of (σ + 1))`,
+/// with at most `~2n` distinct pairs whatever the number of labels (the distinct sizes of a
+/// labeling of `n` samples are fewer than `√(2n)`), in parallel over the distinct row sizes.
+/// The result is the same for any number of threads.
 ///
 /// Accuracy: each `P(k)` comes from Loader's decomposition and the terms are positive, so the
 /// relative error is a few ulps times the number of terms walked — far below that of the

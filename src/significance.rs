@@ -16,11 +16,12 @@
 //! `γ = 8 ε (1 + ln n) + 100 ε |statistic|` nats (`ε = 2^-52`). For the plug-in and Miller–Madow
 //! estimators the statistic and every null value are computed by the same fixed-margin formula
 //! `I = (Σ_cells k ln k − Σ_rows a ln a − Σ_columns b ln b + Σ_strata m ln m) / n`, whose `k ln k`
-//! terms are added exactly (in 64.52 fixed point), so tables with the same cells give identical
-//! values and a null table equal to the observed one always counts; `γ` only absorbs the
-//! rounding of `k ln k` itself (at most `~ε ln n` per nat), for tables whose values are equal in
-//! exact arithmetic but not cell for cell (`4 ln 4 = 2 · 2 ln 2`). The second term of `γ` is
-//! scipy's relative tolerance (`100 ε`) for estimators computed by other formulas.
+//! terms are added exactly (in 128-bit fixed point with 52 fractional bits), so tables with the
+//! same cells give identical values and a null table equal to the observed one always counts;
+//! `γ` only absorbs the rounding of `k ln k` itself (at most `~ε ln n` per nat), for tables whose
+//! values are equal in exact arithmetic but not cell for cell (`4 ln 4 = 2 · 2 ln 2`). The
+//! second term of `γ` is scipy's relative tolerance (`100 ε`) for estimators computed by other
+//! formulas.
 //!
 //! **Reproducibility.** Permutation `i` uses its own random stream derived from `(seed, i)`
 //! (`random::Rng::stream`), so the null distribution is identical for any number of threads.
@@ -141,7 +142,7 @@ fn check_lengths(arguments: &[(&'static str, &[Labels<'_>])]) -> Result<usize> {
 
 /// The survival function of the chi-squared distribution with `dof > 0` degrees of freedom at
 /// `statistic ≥ 0`: `Q(dof / 2, statistic / 2)` (see
-/// [`regularized_upper_gamma`](crate::agreement::special::regularized_upper_gamma)).
+/// [`crate::agreement::special::regularized_upper_gamma`]).
 #[must_use]
 pub fn chi_squared_survival(statistic: f64, dof: f64) -> f64 {
     regularized_upper_gamma(dof / 2.0, statistic / 2.0)
@@ -419,7 +420,7 @@ struct Scratch {
 /// The plug-in or Miller–Madow (conditional) MI of tables with the observed margins, by the
 /// fixed-margin formula of the module documentation:
 /// `I = (Σ_cells k ln k − C) / n` with `C = Σ_strata (Σ a ln a + Σ b ln b − m ln m)`, every
-/// `k ln k` in exact 64.52 fixed point.
+/// `k ln k` in exact fixed point (52 fractional bits).
 struct FixedMargins<'a> {
     /// The strata whose tables are drawn (the others are fixed by their margins).
     drawn: Vec<&'a Stratum>,

@@ -1,6 +1,7 @@
 //! Random contingency tables with fixed margins: the law of the table of `x` against a uniformly
 //! shuffled `y` (Fisher–Yates, `O(n)` per table) or, equivalently, Patefield's algorithm AS 159
-//! (`O(rows × columns)` hypergeometric draws per table).
+//! (`O(rows × columns)` hypergeometric draws per table, each by inversion from the mode or by
+//! Stadlober's ratio-of-uniforms rejection).
 //!
 //! Both produce the same law: shuffling `y` makes every arrangement of the multiset of `y` labels
 //! equally likely, and the table of such an arrangement has the multiple hypergeometric law
@@ -12,6 +13,8 @@
 //! # References
 //! - W. M. Patefield, "Algorithm AS 159: An efficient method of generating random R × C tables
 //!   with given row and column totals", Applied Statistics 30 (1981).
+//! - E. Stadlober, "The ratio of uniforms approach for generating discrete random variates",
+//!   J. Comput. Appl. Math. 31 (1990).
 
 use super::random::Rng;
 use crate::agreement::special::{
@@ -164,9 +167,9 @@ fn inversion(
 const D1: f64 = 1.715_527_769_921_413_5;
 const D2: f64 = 0.898_916_162_058_898_8;
 
-/// Stadlober's ratio-of-uniforms rejection ("HRUA", as in numpy): reduce to
-/// `X ~ H(N, M, n)` with `M = min(K, N − K)`, `n = min(draws, N − draws)` (support `0..=min(n, M)`),
-/// propose `k = ⌊a + h (V − ½) / U⌋` with `a = μ + ½`, `h = D1 √(σ² + ½) + D2`, and accept when
+/// Stadlober's ratio-of-uniforms rejection ("HRUA", as in numpy): reduce to `X ~ H(N, M, n)`
+/// with `M = min(K, N − K)`, `n = min(draws, N − draws)` (support `0..=min(n, M)`), propose
+/// `k = ⌊a + h (V − ½) / U⌋` with `a = μ + ½`, `h = D1 √(σ² + ½) + D2`, and accept when
 /// `2 ln U ≤ T = ln(f(k) / f(mode))`. Expected iterations about 1.3, each a few table reads.
 ///
 /// `T` comes from log-factorials (the table, or [`ln_factorial`] beyond it) with an error bound

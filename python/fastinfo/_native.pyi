@@ -9,21 +9,28 @@ import numpy.typing as npt
 
 __all__ = [
     "__version__",
+    "adjusted_mutual_information",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",
     "counts",
     "entropy",
+    "expected_mutual_information",
+    "g_test",
     "get_num_threads",
     "joint_entropy",
     "mutual_information",
+    "normalized_mutual_information",
+    "permutation_test",
     "pmf_cross_entropy",
     "pmf_entropy",
     "pmf_js_divergence",
     "pmf_kl_divergence",
     "pmf_nearest",
     "pmf_pairwise",
+    "regularized_upper_gamma",
     "set_num_threads",
+    "variation_of_information",
 ]
 
 __version__: str
@@ -58,7 +65,31 @@ def pmf_nearest(
 
 # --- agreement (src/python/agreement.rs) ---
 
+def normalized_mutual_information(x: list[_Labels], y: list[_Labels], average: str) -> float: ...
+def adjusted_mutual_information(x: list[_Labels], y: list[_Labels], average: str) -> float: ...
+def variation_of_information(x: list[_Labels], y: list[_Labels]) -> float: ...
+
+# Test hook: expected MI (nats) of random labelings with cluster sizes a and b.
+def expected_mutual_information(a: _Int64, b: _Int64) -> float: ...
+
 # --- significance (src/python/significance.rs) ---
+
+# Returns (statistic, pvalue, null_distribution); method is "auto", "shuffle" or "table".
+def permutation_test(
+    x: list[_Labels],
+    y: list[_Labels],
+    given: list[_Labels],
+    n_permutations: int,
+    seed: int,
+    estimator: str,
+    method: str,
+) -> tuple[float, float, _Rows]: ...
+
+# Returns (statistic, rows, columns, pvalue).
+def g_test(x: list[_Labels], y: list[_Labels]) -> tuple[float, int, int, float]: ...
+
+# Test hook: Q(a, x) element by element.
+def regularized_upper_gamma(a: _Rows, x: _Rows) -> _Rows: ...
 
 # --- continuous (src/python/continuous.rs) ---
 

@@ -30,11 +30,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import fastinfo
 import numpy as np
 import scipy.stats
 import sklearn
 from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
+
+import fastinfo
 
 SEED = 20240611
 

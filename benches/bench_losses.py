@@ -26,8 +26,8 @@ allocates nothing per element. Peak resident memory above the inputs is reported
 
 Timing: contenders run interleaved, ``--rounds`` times each after the checking call; the table
 shows the best and the median wall time, GB/s of logits read (best), the median CPU time of the
-process (all threads), the ratio of median wall times and the target with PASS/MISS. The load average is printed before and after: on a shared machine, rerun
-when it is low.
+process (all threads), the ratio of median wall times and the target with PASS/MISS. The load
+average is printed before and after: on a shared machine, rerun when it is low.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import fastinfo
 import numpy as np
+
+import fastinfo
 
 TARGET = 5.0
 SEED = 20240607

@@ -23,18 +23,19 @@ import itertools
 import math
 from typing import Any
 
-import fastinfo
-import fastinfo.reference as reference
 import mpmath
 import numpy as np
 import pytest
 import sklearn.metrics
-from fastinfo import _native
 from hypothesis import given, note
 from hypothesis import strategies as st
 from sklearn.metrics.cluster._expected_mutual_info_fast import (
     expected_mutual_information as sklearn_emi,
 )
+
+import fastinfo
+import fastinfo.reference as reference
+from fastinfo import _native
 
 AVERAGES = ("min", "geometric", "arithmetic", "max")
 averages = st.sampled_from(AVERAGES)

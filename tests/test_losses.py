@@ -15,9 +15,6 @@ import sys
 import textwrap
 from typing import Any
 
-import fastinfo
-import fastinfo.pmf
-import fastinfo.reference
 import mpmath
 import numpy as np
 import pytest
@@ -26,6 +23,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.metrics import log_loss
+
+import fastinfo
+import fastinfo.pmf
+import fastinfo.reference
 
 IMPLS = [pytest.param(fastinfo, id="fastinfo"), pytest.param(fastinfo.reference, id="reference")]
 RTOL = 1e-12

@@ -20,16 +20,17 @@ import dataclasses
 import math
 from typing import Any
 
-import fastinfo
-import fastinfo.reference as reference
 import mpmath
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
-from fastinfo import _native
 from hypothesis import given, note
 from hypothesis import strategies as st
+
+import fastinfo
+import fastinfo.reference as reference
+from fastinfo import _native
 
 ESTIMATORS = ("plugin", "miller_madow")
 

@@ -61,5 +61,22 @@ def pmf_nearest(
 # --- significance (src/python/significance.rs) ---
 
 # --- continuous (src/python/continuous.rs) ---
+# `x` is 2-D C-contiguous float32/float64: (n, d), or its transpose (d, n) with column_major=True.
+# `names[j]` names variable j in error messages; edges are float64, one array per variable.
+
+__all__ += ["differential_entropy", "discretize", "finite_range"]
+
+_Samples = npt.NDArray[np.floating[Any]]
+_Edges = npt.NDArray[np.float64]
+
+def finite_range(
+    x: _Samples, column_major: bool, names: list[str]
+) -> list[tuple[float, float]]: ...
+def discretize(
+    x: _Samples, edges: list[_Edges], column_major: bool, names: list[str]
+) -> npt.NDArray[np.unsignedinteger[Any]]: ...
+def differential_entropy(
+    x: _Samples, edges: list[_Edges], column_major: bool, names: list[str]
+) -> float: ...
 
 # --- losses (src/python/losses.rs) ---

@@ -9,24 +9,28 @@
 //! `[e_0, e_B]` (or NaN, or ±∞) has no bin and is an error ([`BinningError`]).
 //!
 //! # Locating a bin
-//! - **Near-uniform edges** (such as `np.linspace`'s, within a quarter of a bin width of
-//!   `e_0 + i (e_B − e_0) / B`): the index is guessed arithmetically,
-//!   `⌊(v − e_0) · B / (e_B − e_0)⌋` clamped to `[0, B − 1]`, then corrected by comparing `v` with
-//!   the actual edges `e_i` and `e_{i+1}` until `e_i ≤ v < e_{i+1}`. The guess is within one bin, so
-//!   the correction is one or two comparisons; the *edges* decide, so a value exactly on an edge,
-//!   or one ulp either side of it, lands where `np.digitize` puts it, whatever the rounding of the
-//!   guess.
-//! - **Other edges**: a binary search over the inner edges.
-//!
-//! Values are compared as `f64` (exact for `f32`): with `f32` edges widened to `f64` this is the
-//! same as comparing in `f32`, and with `f64` edges it is numpy's promotion rule.
+//! - **Near-uniform edges** (such as `np.linspace`'s): the bin is guessed arithmetically,
+//!   `g = (v − e_0) · B / (e_B − e_0)`, `i = ⌊g⌋`. The guess is *trusted* only when its fractional
+//!   part is farther from an integer than the largest error of the guess at the edges themselves
+//!   (`|g(e_i) − i|`, measured once per set of edges); since rounding preserves order, such a `v`
+//!   provably lies in bin `i` (see [`Edges::new`]). This pass is branch-free and vectorised
+//!   (compiled for the baseline, AVX2 and AVX-512, chosen at run time by [`crate::simd::level`]);
+//!   a block of [`GUESS_BLOCK`] samples with an untrusted guess — a value on or within a few ulps
+//!   of an edge, or outside the range — is redone exactly. So values on an edge, or one ulp
+//!   either side of it, land where `np.digitize` puts them, whatever the rounding of the guess.
+//! - **Other edges**, and the exact redo: a binary search over the inner edges.
 //!
 //! # Layout, parallelism, determinism
 //! [`Samples`] is a matrix of `rows` samples of `columns` variables, row-major (`(n, d)` C order) or
 //! column-major (each variable contiguous). Each column is processed in fixed chunks of [`CHUNK`]
 //! rows, in parallel; labels are integers and minima/maxima are exact, so every result is identical
-//! for any number of threads. When several samples are invalid, the error names the first one (the
-//! smallest row of the first column that has one).
+//! for any number of threads and any SIMD level. When several samples are invalid, the error names
+//! the first one (the smallest row of the first column that has one).
+//!
+//! # Memory
+//! The labels take at most 4 bytes per sample, no more than a float32 input (and a quarter of a
+//! float64 one with up to 256 bins), so they are allocated without a separate budget check; the
+//! differential entropy's joint table comes from [`crate::joint_counts`], which bounds its own.
 //!
 //! # Differential entropy
 //! [`differential_entropy`] is the histogram ("plug-in") estimate
@@ -53,7 +57,18 @@ mod sealed {
 }
 
 /// A floating-point sample type: `f32` or `f64`. Sealed.
-pub trait Sample: Copy + PartialOrd + Send + Sync + sealed::Sealed + 'static {
+pub trait Sample:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + Send
+    + Sync
+    + sealed::Sealed
+    + 'static
+{
+    /// `0`.
+    const ZERO: Self;
     /// `+∞`, the starting minimum.
     const INFINITY: Self;
     /// `−∞`, the starting maximum.
@@ -65,6 +80,7 @@ pub trait Sample: Copy + PartialOrd + Send + Sync + sealed::Sealed + 'static {
 }
 
 impl Sample for f32 {
+    const ZERO: Self = 0.0;
     const INFINITY: Self = f32::INFINITY;
     const NEG_INFINITY: Self = f32::NEG_INFINITY;
     #[inline(always)]
@@ -78,6 +94,7 @@ impl Sample for f32 {
 }
 
 impl Sample for f64 {
+    const ZERO: Self = 0.0;
     const INFINITY: Self = f64::INFINITY;
     const NEG_INFINITY: Self = f64::NEG_INFINITY;
     #[inline(always)]
@@ -256,29 +273,50 @@ impl<'a, T: Sample> Samples<'a, T> {
 /// chunk.
 type RangePart<T> = (usize, std::result::Result<(T, T), usize>, usize);
 
-/// Minimum and maximum of `values`, or the offset of the first non-finite value.
+/// Minimum and maximum of `values`, or the offset of the first non-finite value; at the SIMD
+/// level of [`crate::simd::level`] (min and max are exact, so every level agrees).
 fn chunk_range<T: Sample>(values: &[T]) -> std::result::Result<(T, T), usize> {
-    const LANES: usize = 8;
+    let (min, max, finite) = match crate::simd::level() {
+        // SAFETY: `level()` returns only levels whose target features the CPU was detected to
+        // have.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        crate::simd::Level::Avx512 => unsafe { wide::chunk_range_avx512(values) },
+        // SAFETY: as above.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        crate::simd::Level::Avx2 => unsafe { wide::chunk_range_avx2(values) },
+        _ => chunk_range_body(values),
+    };
+    if finite {
+        Ok((min, max))
+    } else {
+        Err(values.iter().position(|v| !v.is_finite()).unwrap_or(0))
+    }
+}
+
+/// `(min, max, all finite)` in [`LANES`] independent lanes (which the compiler vectorises).
+#[inline(always)]
+fn chunk_range_body<T: Sample>(values: &[T]) -> (T, T, bool) {
     let mut lo = [T::INFINITY; LANES];
     let mut hi = [T::NEG_INFINITY; LANES];
-    let mut finite = [true; LANES];
+    // `v − v` is 0 for a finite `v` and NaN for NaN or ±∞; the NaN sticks in the sum.
+    let mut probe = [T::ZERO; LANES];
     let mut blocks = values.chunks_exact(LANES);
     for block in &mut blocks {
         for k in 0..LANES {
             let v = block[k];
             lo[k] = if v < lo[k] { v } else { lo[k] };
             hi[k] = if v > hi[k] { v } else { hi[k] };
-            finite[k] &= v.is_finite();
+            #[allow(clippy::eq_op)] // `v − v` on purpose: 0, or NaN for a non-finite `v`
+            {
+                probe[k] = probe[k] + (v - v);
+            }
         }
     }
-    let mut all_finite = finite.iter().all(|&f| f);
+    let mut all_finite = probe.iter().all(|&p| p == T::ZERO);
     for &v in blocks.remainder() {
         lo[0] = if v < lo[0] { v } else { lo[0] };
         hi[0] = if v > hi[0] { v } else { hi[0] };
         all_finite &= v.is_finite();
-    }
-    if !all_finite {
-        return Err(values.iter().position(|v| !v.is_finite()).unwrap_or(0));
     }
     let min = lo
         .iter()
@@ -286,8 +324,11 @@ fn chunk_range<T: Sample>(values: &[T]) -> std::result::Result<(T, T), usize> {
     let max = hi
         .iter()
         .fold(T::NEG_INFINITY, |acc, &v| if v > acc { v } else { acc });
-    Ok((min, max))
+    (min, max, all_finite)
 }
+
+/// Lanes of the range pass.
+const LANES: usize = 16;
 
 /// The smallest and largest sample of each column, after checking that every sample is finite.
 ///
@@ -448,6 +489,8 @@ pub trait BinLabel: Copy + Default + Send + Sync + 'static {
     const MAX_BINS: usize;
     /// The label of bin `bin` (`bin < MAX_BINS`).
     fn from_bin(bin: usize) -> Self;
+    /// The label of bin `bin` (`0 <= bin < MAX_BINS`), from the `i32` of the vectorised pass.
+    fn from_i32(bin: i32) -> Self;
 }
 
 macro_rules! bin_label {
@@ -456,6 +499,10 @@ macro_rules! bin_label {
             const MAX_BINS: usize = <$t>::MAX as usize + 1;
             #[inline(always)]
             fn from_bin(bin: usize) -> Self {
+                bin as $t
+            }
+            #[inline(always)]
+            fn from_i32(bin: i32) -> Self {
                 bin as $t
             }
         }
@@ -492,19 +539,35 @@ impl Discretized {
     }
 }
 
+/// Samples per block of the vectorised pass: a block with an untrusted guess is redone by
+/// [`Edges::locate`] while it is still in L1 cache.
+const GUESS_BLOCK: usize = 256;
+
 /// Bin index of each sample of `values` into `out`, or the offset of the first sample without a bin.
 fn bin_chunk<T: Sample, L: BinLabel>(
     values: &[T],
     edges: &Edges<'_>,
     out: &mut [L],
 ) -> std::result::Result<(), usize> {
-    if edges.is_uniform() && bin_guessed(values, edges, out) {
-        return Ok(());
+    let exact = |start: usize, values: &[T], out: &mut [L]| {
+        for (i, (&v, o)) in values.iter().zip(out.iter_mut()).enumerate() {
+            match edges.locate(v.to_f64()) {
+                Some(bin) => *o = L::from_bin(bin),
+                None => return Err(start + i),
+            }
+        }
+        Ok(())
+    };
+    if !edges.is_uniform() {
+        return exact(0, values, out);
     }
-    for (i, (&v, o)) in values.iter().zip(out.iter_mut()).enumerate() {
-        match edges.locate(v.to_f64()) {
-            Some(bin) => *o = L::from_bin(bin),
-            None => return Err(i),
+    for (k, (block, labels)) in values
+        .chunks(GUESS_BLOCK)
+        .zip(out.chunks_mut(GUESS_BLOCK))
+        .enumerate()
+    {
+        if !bin_guessed(block, edges, labels) {
+            exact(k * GUESS_BLOCK, block, labels)?;
         }
     }
     Ok(())
@@ -512,20 +575,97 @@ fn bin_chunk<T: Sample, L: BinLabel>(
 
 /// The branch-free pass for near-uniform edges (see [`Edges::new`]): every sample's guessed bin,
 /// and whether every guess was trusted. If not, the caller redoes the chunk with
-/// [`Edges::locate`]. Indices are `i32` here (bins < 2³¹), which the compiler vectorises.
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: the loop vectorises
+/// [`Edges::locate`]. Runs at the SIMD level of [`crate::simd::level`].
 fn bin_guessed<T: Sample, L: BinLabel>(values: &[T], edges: &Edges<'_>, out: &mut [L]) -> bool {
-    let (lo, scale, margin) = (edges.values[0], edges.scale, edges.margin);
-    let last = (edges.bins() - 1) as i32;
-    let mut trusted = true;
-    for (&v, o) in values.iter().zip(out.iter_mut()) {
-        let g = (v.to_f64() - lo) * scale;
-        let i = g as i32;
-        let f = g - f64::from(i);
-        trusted &= (f > margin) & (f < 1.0 - margin) & (i <= last);
-        *o = L::from_bin(i as usize);
+    let guess = Guess {
+        lo: edges.values[0],
+        scale: edges.scale,
+        margin: edges.margin,
+        bins: edges.bins() as f64,
+    };
+    match crate::simd::level() {
+        // SAFETY: `level()` returns only levels whose target features the CPU was detected to
+        // have.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        crate::simd::Level::Avx512 => unsafe { wide::bin_guessed_avx512(values, &guess, out) },
+        // SAFETY: as above.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        crate::simd::Level::Avx2 => unsafe { wide::bin_guessed_avx2(values, &guess, out) },
+        _ => bin_guessed_body(values, &guess, out),
     }
-    trusted
+}
+
+/// The constants of the arithmetic guess (see [`Edges::new`]); `bins < 2³¹`.
+struct Guess {
+    lo: f64,
+    scale: f64,
+    margin: f64,
+    bins: f64,
+}
+
+/// The body of [`bin_guessed`], compiled once per SIMD level. The guess is clamped to `[0, B]`
+/// before the conversion (a NaN becomes 0: the comparisons are written so that they compile to
+/// single `max`/`min` instructions), so every index fits; an index `B` has fraction 0 and is never
+/// trusted, so it needs no clamp (its block is redone). An untrusted sample is only flagged.
+#[inline(always)]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: the loop vectorises
+fn bin_guessed_body<T: Sample, L: BinLabel>(values: &[T], guess: &Guess, out: &mut [L]) -> bool {
+    let mut untrusted = 0u32;
+    for (&v, o) in values.iter().zip(out.iter_mut()) {
+        let g = (v.to_f64() - guess.lo) * guess.scale;
+        let g = if g > 0.0 { g } else { 0.0 };
+        let g = if g < guess.bins { g } else { guess.bins };
+        // SAFETY: `g` is in `[0, bins]` with `bins < 2³¹` (a NaN failed `g > 0`), so it is finite
+        // and its integer part fits `i32`. (The saturating `as` does not vectorise below AVX-512.)
+        let i: i32 = unsafe { g.to_int_unchecked() };
+        let f = g - f64::from(i);
+        let trusted = (f > guess.margin) & (f < 1.0 - guess.margin);
+        untrusted |= u32::from(!trusted);
+        *o = L::from_i32(i);
+    }
+    untrusted == 0
+}
+
+/// The vector kernels compiled for wider SIMD levels (same source as the baseline).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+mod wide {
+    use super::{bin_guessed_body, chunk_range_body, BinLabel, Guess, Sample};
+
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn bin_guessed_avx2<T: Sample, L: BinLabel>(
+        values: &[T],
+        guess: &Guess,
+        out: &mut [L],
+    ) -> bool {
+        bin_guessed_body(values, guess, out)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn bin_guessed_avx512<T: Sample, L: BinLabel>(
+        values: &[T],
+        guess: &Guess,
+        out: &mut [L],
+    ) -> bool {
+        bin_guessed_body(values, guess, out)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn chunk_range_avx2<T: Sample>(values: &[T]) -> (T, T, bool) {
+        chunk_range_body(values)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn chunk_range_avx512<T: Sample>(values: &[T]) -> (T, T, bool) {
+        chunk_range_body(values)
+    }
 }
 
 fn discretize_into<T: Sample, L: BinLabel>(
@@ -787,6 +927,73 @@ mod tests {
             Samples::new(&x[..0], 1, Layout::RowMajor),
             Err(BinningError::Core(Error::EmptyInput { .. }))
         ));
+    }
+
+    #[test]
+    fn every_simd_level_agrees() {
+        let e = linspace(-3.0, 5.0, 200);
+        let edges = Edges::new(&e).unwrap();
+        let guess = Guess {
+            lo: e[0],
+            scale: edges.scale,
+            margin: edges.margin,
+            bins: 200.0,
+        };
+        let mut x: Vec<f64> = (0..10_000)
+            .map(|i| -3.0 + 8.0 * f64::from(i) / 9999.0)
+            .collect();
+        x.extend(e.iter().flat_map(|&v| [v.next_down(), v, v.next_up()]));
+        x.extend([f64::NAN, -7.0, 1e300, f64::INFINITY]);
+        let float32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let run = |level: crate::simd::Level| {
+            let mut labels = vec![0u16; x.len()];
+            let mut labels32 = vec![0u16; x.len()];
+            let (trusted, trusted32, range, range32);
+            match level {
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                crate::simd::Level::Avx2 => unsafe {
+                    trusted = wide::bin_guessed_avx2(&x, &guess, &mut labels);
+                    trusted32 = wide::bin_guessed_avx2(&float32, &guess, &mut labels32);
+                    range = wide::chunk_range_avx2(&x[..10_000]);
+                    range32 = wide::chunk_range_avx2(&float32);
+                },
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                crate::simd::Level::Avx512 => unsafe {
+                    trusted = wide::bin_guessed_avx512(&x, &guess, &mut labels);
+                    trusted32 = wide::bin_guessed_avx512(&float32, &guess, &mut labels32);
+                    range = wide::chunk_range_avx512(&x[..10_000]);
+                    range32 = wide::chunk_range_avx512(&float32);
+                },
+                _ => {
+                    trusted = bin_guessed_body(&x, &guess, &mut labels);
+                    trusted32 = bin_guessed_body(&float32, &guess, &mut labels32);
+                    range = chunk_range_body(&x[..10_000]);
+                    range32 = chunk_range_body(&float32);
+                }
+            }
+            (labels, labels32, trusted, trusted32, range, range32)
+        };
+        let baseline = run(crate::simd::Level::Scalar);
+        assert!(!baseline.2, "the edge values and NaN are not trusted");
+        assert_eq!(baseline.4, (-3.0, 5.0, true));
+        assert!(!baseline.5 .2);
+        // A trusted guess is the exact bin; untrusted ones are the values on or next to an edge
+        // and those without a bin.
+        let mut untrusted = 0;
+        for &v in &x {
+            let mut label = [0u16];
+            if bin_guessed_body(&[v], &guess, &mut label) {
+                assert_eq!(usize::from(label[0]), brute(&e, v), "{v:e}");
+            } else {
+                untrusted += 1;
+            }
+        }
+        assert!(untrusted <= 3 * e.len() + 4 + 8, "{untrusted}");
+        for level in crate::simd::Level::ALL {
+            if level.is_available() {
+                assert_eq!(run(level), baseline, "{level:?}");
+            }
+        }
     }
 
     #[test]

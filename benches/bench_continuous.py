@@ -24,10 +24,12 @@ route that gives the same labels, ``np.quantile`` of the ``k / bins`` levels (ro
 dtype, ties merged) then ``np.searchsorted(edges[1:-1], x, side="right")``. Both compute the
 quantiles with numpy (a partial sort of a copy); fastinfo then bins by bisection in Rust.
 
-Times are the median (and best) of ``--repeats`` calls after one untimed checking call.
-Ratio = contender median / fastinfo median. The load average is printed before and after: on a
-shared 2-core machine another process takes fastinfo's second thread while leaving the
-single-threaded numpy routes almost untouched.
+Times are the median (and best) of ``--repeats`` calls after one untimed checking call. Calls
+are interleaved (fastinfo, contender, fastinfo, contender...) so that both see the same machine:
+on a shared machine the load, and other processes' memory traffic, change from second to second.
+Ratio = contender median / fastinfo median over the same interleaved run; the fastinfo row shows
+the median of all its calls. The load average is printed before and after: another process
+takes fastinfo's second thread while leaving the single-threaded numpy routes almost untouched.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import fastinfo
@@ -50,7 +53,8 @@ BLOCK = 65536
 
 def numpy_digitize(x: np.ndarray, bins: int) -> np.ndarray:
     edges = np.histogram_bin_edges(x, bins)
-    return np.digitize(x, edges[1:-1])
+    labels: np.ndarray = np.digitize(x, edges[1:-1])
+    return labels
 
 
 def numpy_histogram_binning(x: np.ndarray, bins: int) -> np.ndarray:
@@ -115,13 +119,15 @@ CONTENDERS = [
 ]
 
 
-def timed(function: Callable[[], Any], repeats: int) -> tuple[float, float]:
-    times = []
+def timed(functions: list[Callable[[], Any]], repeats: int) -> list[list[float]]:
+    """Seconds of each call of each function, the functions called in turn ``repeats`` times."""
+    times: list[list[float]] = [[] for _ in functions]
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times)
+        for function, spent in zip(functions, times):
+            start = time.perf_counter()
+            function()
+            spent.append(time.perf_counter() - start)
+    return times
 
 
 def load() -> str:
@@ -181,18 +187,26 @@ def run_section(
     print(f"== discretize, {title}")
     print(header)
     fast_labels = fast(x, args.bins)
-    fast_median, fast_best = timed(lambda: fast(x, args.bins), args.repeats)
-    print(
-        f"{'fastinfo.discretize':<30} {fast_median * 1e3:>10.1f} {fast_best * 1e3:>9.1f} "
-        f"{'':>7} {args.n / fast_median / 1e6:>11.0f}  labels {fast_labels.dtype}"
-    )
+    rows = []
+    fast_all: list[float] = []
     for contender in contenders:
         expected = contender.compare_with(x, args.bins)
         got = contender.function(x, args.bins)
         if not np.array_equal(got, expected):
             raise SystemExit(f"{contender.label} computes different labels; not timed")
-        median, best = timed(lambda c=contender: c.function(x, args.bins), args.repeats)
-        ratio = median / fast_median
+        fast_times, times = timed(
+            [partial(fast, x, args.bins), partial(contender.function, x, args.bins)],
+            args.repeats,
+        )
+        fast_all += fast_times
+        rows.append((contender, times, statistics.median(times) / statistics.median(fast_times)))
+    fast_median = statistics.median(fast_all)
+    print(
+        f"{'fastinfo.discretize':<30} {fast_median * 1e3:>10.1f} {min(fast_all) * 1e3:>9.1f} "
+        f"{'':>7} {args.n / fast_median / 1e6:>11.0f}  labels {fast_labels.dtype}"
+    )
+    for contender, times, ratio in rows:
+        median = statistics.median(times)
         if contender.target is None:
             verdict = "(context)"
         else:
@@ -200,7 +214,7 @@ def run_section(
             missed += not ok
             verdict = f">= {contender.target:g}x {'PASS' if ok else 'MISS'}"
         print(
-            f"{contender.label:<30} {median * 1e3:>10.1f} {best * 1e3:>9.1f} "
+            f"{contender.label:<30} {median * 1e3:>10.1f} {min(times) * 1e3:>9.1f} "
             f"{ratio:>6.1f}x {args.n / median / 1e6:>11.0f}  {verdict}"
         )
     print()

@@ -28,8 +28,11 @@ Times are the median (and best) of ``--repeats`` calls after one untimed checkin
 are interleaved (fastinfo, contender, fastinfo, contender...) so that both see the same machine:
 on a shared machine the load, and other processes' memory traffic, change from second to second.
 Ratio = contender median / fastinfo median over the same interleaved run; the fastinfo row shows
-the median of all its calls. The load average is printed before and after: another process
-takes fastinfo's second thread while leaving the single-threaded numpy routes almost untouched.
+the median of all its calls. ``--in-a-row`` times each route's calls back to back instead: each
+then runs in its own steady state of caches and allocator, which flatters fastinfo (its calls
+are 10x shorter than the contenders', and it no longer follows their 80 MB of temporaries).
+The load average is printed before and after: another process takes fastinfo's second thread
+while leaving the single-threaded numpy routes almost untouched.
 """
 
 from __future__ import annotations
@@ -119,14 +122,19 @@ CONTENDERS = [
 ]
 
 
-def timed(functions: list[Callable[[], Any]], repeats: int) -> list[list[float]]:
-    """Seconds of each call of each function, the functions called in turn ``repeats`` times."""
+def timed(
+    functions: list[Callable[[], Any]], repeats: int, *, interleave: bool = True
+) -> list[list[float]]:
+    """Seconds of each call of each function, ``repeats`` calls each: the functions called in
+    turn (``interleave``), or each function's calls in a row."""
     times: list[list[float]] = [[] for _ in functions]
-    for _ in range(repeats):
-        for function, spent in zip(functions, times):
-            start = time.perf_counter()
-            function()
-            spent.append(time.perf_counter() - start)
+    order = [(f, t) for _ in range(repeats) for f, t in zip(functions, times)]
+    if not interleave:
+        order = [(f, t) for f, t in zip(functions, times) for _ in range(repeats)]
+    for function, spent in order:
+        start = time.perf_counter()
+        function()
+        spent.append(time.perf_counter() - start)
     return times
 
 
@@ -144,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--dtype", choices=["float64", "float32", "both"], default="both")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--in-a-row",
+        action="store_true",
+        help="time each route's calls in a row (steady state) instead of interleaved",
+    )
     parser.add_argument("--quick", action="store_true", help="n = 1 million, 3 repeats")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
@@ -197,6 +210,7 @@ def run_section(
         fast_times, times = timed(
             [partial(fast, x, args.bins), partial(contender.function, x, args.bins)],
             args.repeats,
+            interleave=not args.in_a_row,
         )
         fast_all += fast_times
         rows.append((contender, times, statistics.median(times) / statistics.median(fast_times)))

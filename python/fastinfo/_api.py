@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
+from ._continuous import BinsLike, binner
 from ._inputs import (
     as_variable,
     check_bool,
@@ -36,7 +37,14 @@ Base = Union[float, int, None]
 MAX_THREADS = 1024
 
 
-def entropy(x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin") -> float:
+def entropy(
+    x: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: BinsLike | None = None,
+) -> float:
     """Entropy H(X) of discrete samples.
 
     Parameters
@@ -45,13 +53,19 @@ def entropy(x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin"
         Labels, shape ``(n,)``: any integer or bool dtype (read without a copy), or strings /
         Python objects / pandas categoricals (factorised first, which costs a sort or a Python
         loop). A 2-D array ``(n, d)`` is one vector-valued variable whose rows are the outcomes.
-        Float arrays raise ``TypeError``: discretise them first.
+        Float arrays raise ``TypeError`` unless ``bins`` is given.
     base : float, optional
         Logarithm base; ``None`` (default) gives nats, ``2`` bits.
     estimator : {"plugin", "miller_madow"}
         ``"plugin"`` is the maximum-likelihood estimate ``-sum(p log p)`` of the empirical
         distribution; ``"miller_madow"`` adds the bias correction ``(m - 1) / (2 n)`` nats,
         ``m`` the number of distinct observed values.
+    bins : int, str or array_like, optional
+        Discretise floating-point samples into histogram bins before counting: a number of
+        equal-width bins, a rule (``"fd"``, ``"scott"``, ``"sturges"``, ``"sqrt"``, ``"rice"``,
+        ``"auto"``) or explicit edges, applied to each float column separately (see
+        :func:`fastinfo.discretize`). Integer, bool and string labels are used unchanged.
+        ``None`` (default): float samples raise ``TypeError``, never binned silently.
 
     Returns
     -------
@@ -73,13 +87,21 @@ def entropy(x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin"
     1.0
     >>> round(fastinfo.entropy(["a", "b", "b", "b"]), 6)
     0.562335
+    >>> fastinfo.entropy([0.1, 0.2, 0.7, 0.9], bins=2, base=2)  # two bins of two samples
+    1.0
     """
-    variable = as_variable(x, "x")
+    labels = binner(bins)
+    variable = as_variable(labels(x, "x"), "x")
     scale = log_base(base)
     return _native.entropy(variable.columns, check_estimator(estimator)) / scale
 
 
-def joint_entropy(*variables: npt.ArrayLike, base: Base = None, estimator: str = "plugin") -> float:
+def joint_entropy(
+    *variables: npt.ArrayLike,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: BinsLike | None = None,
+) -> float:
     """Joint entropy H(X1, ..., Xk) of several variables observed together.
 
     Parameters
@@ -90,6 +112,8 @@ def joint_entropy(*variables: npt.ArrayLike, base: Base = None, estimator: str =
         Logarithm base; ``None`` (default) gives nats.
     estimator : {"plugin", "miller_madow"}
         See :func:`entropy`.
+    bins : int, str or array_like, optional
+        Bin floating-point variables first; see :func:`entropy`.
 
     Returns
     -------
@@ -103,7 +127,11 @@ def joint_entropy(*variables: npt.ArrayLike, base: Base = None, estimator: str =
     """
     if not variables:
         raise TypeError("joint_entropy() needs at least one variable")
-    coerced = [as_variable(v, f"variables[{i}]") for i, v in enumerate(variables)]
+    labels = binner(bins)
+    coerced = [
+        as_variable(labels(v, f"variables[{i}]"), f"variables[{i}]")
+        for i, v in enumerate(variables)
+    ]
     check_same_length(*coerced)
     scale = log_base(base)
     columns = [v.columns for v in coerced]
@@ -111,7 +139,13 @@ def joint_entropy(*variables: npt.ArrayLike, base: Base = None, estimator: str =
 
 
 def conditional_entropy(
-    x: npt.ArrayLike, given: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin"
+    x: npt.ArrayLike,
+    given: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: BinsLike | None = None,
 ) -> float:
     """Conditional entropy H(X | given) = H(X, given) - H(given).
 
@@ -125,6 +159,8 @@ def conditional_entropy(
         Logarithm base; ``None`` (default) gives nats.
     estimator : {"plugin", "miller_madow"}
         See :func:`entropy`; the Miller-Madow corrections of both entropies are combined.
+    bins : int, str or array_like, optional
+        Bin floating-point samples first; see :func:`entropy`.
 
     Returns
     -------
@@ -138,14 +174,21 @@ def conditional_entropy(
     >>> fastinfo.conditional_entropy([0, 1, 0, 1], [0, 0, 1, 1], base=2)
     1.0
     """
-    vx, vg = as_variable(x, "x"), as_variable(given, "given")
+    labels = binner(bins)
+    vx, vg = as_variable(labels(x, "x"), "x"), as_variable(labels(given, "given"), "given")
     check_same_length(vx, vg)
     scale = log_base(base)
     return _native.conditional_entropy(vx.columns, vg.columns, check_estimator(estimator)) / scale
 
 
 def mutual_information(
-    x: npt.ArrayLike, y: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin"
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: BinsLike | None = None,
 ) -> float:
     """Mutual information I(X; Y) of paired samples.
 
@@ -162,6 +205,10 @@ def mutual_information(
     estimator : {"plugin", "miller_madow"}
         ``"miller_madow"`` combines the corrections of H(X) + H(Y) - H(X, Y); the result is clamped
         at 0.
+    bins : int, str or array_like, optional
+        Bin floating-point samples first (each variable, each column on its own); see
+        :func:`entropy`. The binned estimate of I(X; Y) for continuous X, Y is, like the true
+        value, unchanged by rescaling either variable; it is biased by the bin count.
 
     Returns
     -------
@@ -169,13 +216,20 @@ def mutual_information(
 
     Examples
     --------
+    >>> import numpy as np
     >>> import fastinfo
     >>> fastinfo.mutual_information([0, 1, 0, 1], [1, 0, 1, 0], base=2)
     1.0
     >>> fastinfo.mutual_information([0, 0, 1, 1], [0, 1, 0, 1])
     0.0
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=1_000_000)
+    >>> y = x + rng.normal(size=1_000_000)  # Gaussian: I = 0.5 log 2 = 0.347 nats
+    >>> round(fastinfo.mutual_information(x, y, bins=64), 2)
+    0.35
     """
-    vx, vy = as_variable(x, "x"), as_variable(y, "y")
+    labels = binner(bins)
+    vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     check_same_length(vx, vy)
     scale = log_base(base)
     return _native.mutual_information(vx.columns, vy.columns, check_estimator(estimator)) / scale
@@ -189,6 +243,7 @@ def conditional_mutual_information(
     *,
     base: Base = None,
     estimator: str = "plugin",
+    bins: BinsLike | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given).
 
@@ -202,6 +257,8 @@ def conditional_mutual_information(
         Logarithm base; ``None`` (default) gives nats.
     estimator : {"plugin", "miller_madow"}
         See :func:`mutual_information`.
+    bins : int, str or array_like, optional
+        Bin floating-point samples first; see :func:`entropy`.
 
     Returns
     -------
@@ -216,7 +273,9 @@ def conditional_mutual_information(
     >>> fastinfo.conditional_mutual_information(x, x, [0, 0, 0, 0], base=2)
     1.0
     """
-    vx, vy, vz = as_variable(x, "x"), as_variable(y, "y"), as_variable(given, "given")
+    labels = binner(bins)
+    vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
+    vz = as_variable(labels(given, "given"), "given")
     check_same_length(vx, vy, vz)
     scale = log_base(base)
     e = check_estimator(estimator)

@@ -112,8 +112,9 @@ def _column_labels(
     if kind == "f":
         raise TypeError(
             f"{name} has floating-point dtype {dtype}, but fastinfo counts discrete labels. "
-            f"Discretise continuous values first (e.g. np.digitize({name}, bins)), or cast "
-            f"whole-number floats with {name}.astype(np.int64)"
+            f"Discretise continuous values first (pass bins=, e.g. bins='fd' or bins=32, to the "
+            f"estimator, or call fastinfo.discretize({name})), or cast whole-number floats with "
+            f"{name}.astype(np.int64)"
         )
     if kind == "c":
         raise TypeError(

@@ -92,6 +92,23 @@ def g_test(x: list[_Labels], y: list[_Labels]) -> tuple[float, int, int, float]:
 def regularized_upper_gamma(a: _Rows, x: _Rows) -> _Rows: ...
 
 # --- continuous (src/python/continuous.rs) ---
+# `x` is 2-D C-contiguous float32/float64: (n, d), or its transpose (d, n) with column_major=True.
+# `names[j]` names variable j in error messages; edges are float64, one array per variable.
+
+__all__ += ["differential_entropy", "discretize", "finite_range"]
+
+_Samples = npt.NDArray[np.floating[Any]]
+_Edges = npt.NDArray[np.float64]
+
+def finite_range(
+    x: _Samples, column_major: bool, names: list[str]
+) -> list[tuple[float, float]]: ...
+def discretize(
+    x: _Samples, edges: list[_Edges], column_major: bool, names: list[str]
+) -> npt.NDArray[np.unsignedinteger[Any]]: ...
+def differential_entropy(
+    x: _Samples, edges: list[_Edges], column_major: bool, names: list[str]
+) -> float: ...
 
 # --- losses (src/python/losses.rs) ---
 # Scores are C-contiguous float32/float64 arrays: (n, k) rows for cross_entropy_loss, 1-D for

@@ -1,8 +1,174 @@
 //! Bindings: Discretisation and differential entropy.
+//!
+//! Samples arrive as one 2-D C-contiguous float32/float64 array: `(n, d)` with `column_major =
+//! false`, or its transpose `(d, n)` (each variable contiguous, e.g. a Fortran-ordered `(n, d)` input
+//! or a 1-D input reshaped to `(1, n)`) with `column_major = true`. `names[j]` names variable `j` in
+//! error messages (`"x"`, `"x[:, 1]"`, `"given"`, ...). Edges are float64, one array per variable.
 
+use super::run;
+use crate::binning::{self, BinningError, Discretized, Edges, Layout, Sample, Samples};
+use numpy::ndarray::Array2;
+use numpy::{
+    IntoPyArray, PyArrayDescrMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-#[allow(clippy::unnecessary_wraps)] // the part's functions are registered here once written
-pub(super) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    for f in [
+        wrap_pyfunction!(finite_range, m)?,
+        wrap_pyfunction!(discretize, m)?,
+        wrap_pyfunction!(differential_entropy, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     Ok(())
+}
+
+/// A 2-D C-contiguous float32 or float64 array.
+enum FloatMatrix<'py> {
+    F32(PyReadonlyArray2<'py, f32>),
+    F64(PyReadonlyArray2<'py, f64>),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for FloatMatrix<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let dtype = obj.cast::<PyUntypedArray>()?.dtype();
+        Ok(match (dtype.kind(), dtype.itemsize()) {
+            (b'f', 4) => FloatMatrix::F32(obj.extract()?),
+            (b'f', 8) => FloatMatrix::F64(obj.extract()?),
+            _ => {
+                return Err(PyTypeError::new_err(format!(
+                    "samples must be float32 or float64, got {dtype}"
+                )))
+            }
+        })
+    }
+}
+
+/// Runs `$body` with `$samples` bound to the typed [`Samples`] view of `$x`.
+macro_rules! with_samples {
+    ($x:expr, $column_major:expr, $samples:ident => $body:expr) => {
+        match &$x {
+            FloatMatrix::F32(a) => {
+                let data = contiguous(a)?;
+                let $samples = samples(data, a.shape(), $column_major)?;
+                $body
+            }
+            FloatMatrix::F64(a) => {
+                let data = contiguous(a)?;
+                let $samples = samples(data, a.shape(), $column_major)?;
+                $body
+            }
+        }
+    };
+}
+
+fn contiguous<'a, T: numpy::Element>(a: &'a PyReadonlyArray2<'_, T>) -> PyResult<&'a [T]> {
+    if !a.is_c_contiguous() {
+        return Err(PyValueError::new_err("samples must be C-contiguous"));
+    }
+    a.as_slice()
+        .map_err(|_| PyValueError::new_err("samples must be C-contiguous"))
+}
+
+fn samples<'a, T: Sample>(
+    data: &'a [T],
+    shape: &[usize],
+    column_major: bool,
+) -> PyResult<Samples<'a, T>> {
+    let (columns, layout) = if column_major {
+        (shape[0], Layout::ColumnMajor)
+    } else {
+        (shape[1], Layout::RowMajor)
+    };
+    Samples::new(data, columns, layout).map_err(|e| error(&e, &[]))
+}
+
+/// The Python exception for `e`, naming the offending variable by `names`.
+fn error(e: &BinningError, names: &[String]) -> PyErr {
+    if let BinningError::Core(core) = e {
+        return core.clone().into();
+    }
+    let name = e
+        .column()
+        .and_then(|j| names.get(j))
+        .map_or("x", String::as_str);
+    PyValueError::new_err(e.describe(name))
+}
+
+fn edges<'a>(arrays: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<Vec<Edges<'a>>> {
+    arrays
+        .iter()
+        .map(|a| {
+            let slice = a
+                .as_slice()
+                .map_err(|_| PyValueError::new_err("bin edges must be contiguous"))?;
+            Edges::new(slice).map_err(|e| error(&e, &[]))
+        })
+        .collect()
+}
+
+/// The smallest and largest value of each variable (as float64), after checking every value is
+/// finite.
+#[pyfunction]
+fn finite_range(
+    py: Python<'_>,
+    x: FloatMatrix<'_>,
+    column_major: bool,
+    names: Vec<String>,
+) -> PyResult<Vec<(f64, f64)>> {
+    with_samples!(x, column_major, s => {
+        let ranges = run(py, |_| Ok(binning::finite_range(&s)))?.map_err(|e| error(&e, &names))?;
+        Ok(ranges.into_iter().map(|(lo, hi)| (lo.to_f64(), hi.to_f64())).collect())
+    })
+}
+
+/// `v` (`rows × columns`, row-major) as a 2-D array, without a copy.
+fn matrix<T: numpy::Element>(py: Python<'_>, v: Vec<T>, rows: usize) -> Bound<'_, PyAny> {
+    let columns = v.len().checked_div(rows).unwrap_or(0);
+    Array2::from_shape_vec((rows, columns), v)
+        .expect("one label per sample")
+        .into_pyarray(py)
+        .into_any()
+}
+
+/// Bin labels, shape `(d, n)` (one row per variable), uint8/uint16/uint32 by the number of bins.
+#[pyfunction]
+fn discretize<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    edges: Vec<PyReadonlyArray1<'py, f64>>,
+    column_major: bool,
+    names: Vec<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let edges = self::edges(&edges)?;
+    let (labels, columns) = with_samples!(x, column_major, s => {
+        let labels = run(py, |_| Ok(binning::discretize(&s, &edges)))?
+            .map_err(|e| error(&e, &names))?;
+        (labels, s.columns())
+    });
+    Ok(match labels {
+        Discretized::U8(v) => matrix(py, v, columns),
+        Discretized::U16(v) => matrix(py, v, columns),
+        Discretized::U32(v) => matrix(py, v, columns),
+    })
+}
+
+/// Histogram estimate of the (joint) differential entropy, in nats.
+#[pyfunction]
+fn differential_entropy(
+    py: Python<'_>,
+    x: FloatMatrix<'_>,
+    edges: Vec<PyReadonlyArray1<'_, f64>>,
+    column_major: bool,
+    names: Vec<String>,
+) -> PyResult<f64> {
+    let edges = self::edges(&edges)?;
+    with_samples!(x, column_major, s => {
+        run(py, |_| Ok(binning::differential_entropy(&s, &edges)))?.map_err(|e| error(&e, &names))
+    })
 }

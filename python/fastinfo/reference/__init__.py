@@ -30,6 +30,7 @@ from .._inputs import (
     memory_budget,
 )
 from . import pmf
+from ._continuous import binner
 
 __all__ = [
     "conditional_entropy",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 Base = Union[float, int, None]
+Bins = Union[int, str, npt.ArrayLike, None]
 Codes = npt.NDArray[np.int64]
 
 
@@ -89,18 +91,26 @@ def _conditional_entropy(x: Variable, given: list[Variable], estimator: str) -> 
     return h + _miller_madow(estimator, (n_xg.size, 1), (m_g, -1), n=n)
 
 
-def entropy(x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin") -> float:
+def entropy(
+    x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin", bins: Bins = None
+) -> float:
     """Entropy H(X) of discrete samples (see :func:`fastinfo.entropy`)."""
-    variable = as_variable(x, "x")
+    variable = as_variable(binner(bins)(x, "x"), "x")
     scale = log_base(base)
     return _conditional_entropy(variable, [], check_estimator(estimator)) / scale
 
 
-def joint_entropy(*variables: npt.ArrayLike, base: Base = None, estimator: str = "plugin") -> float:
+def joint_entropy(
+    *variables: npt.ArrayLike, base: Base = None, estimator: str = "plugin", bins: Bins = None
+) -> float:
     """Joint entropy H(X1, ..., Xk) (see :func:`fastinfo.joint_entropy`)."""
     if not variables:
         raise TypeError("joint_entropy() needs at least one variable")
-    coerced = [as_variable(v, f"variables[{i}]") for i, v in enumerate(variables)]
+    labels = binner(bins)
+    coerced = [
+        as_variable(labels(v, f"variables[{i}]"), f"variables[{i}]")
+        for i, v in enumerate(variables)
+    ]
     check_same_length(*coerced)
     scale = log_base(base)
     estimator = check_estimator(estimator)
@@ -114,10 +124,17 @@ def joint_entropy(*variables: npt.ArrayLike, base: Base = None, estimator: str =
 
 
 def conditional_entropy(
-    x: npt.ArrayLike, given: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin"
+    x: npt.ArrayLike,
+    given: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: Bins = None,
 ) -> float:
     """Conditional entropy H(X | given) (see :func:`fastinfo.conditional_entropy`)."""
-    vx, vg = as_variable(x, "x"), as_variable(given, "given")
+    labels = binner(bins)
+    vx, vg = as_variable(labels(x, "x"), "x"), as_variable(labels(given, "given"), "given")
     check_same_length(vx, vg)
     scale = log_base(base)
     return _conditional_entropy(vx, [vg], check_estimator(estimator)) / scale
@@ -150,10 +167,17 @@ def _information(x: Variable, y: Variable, given: list[Variable], estimator: str
 
 
 def mutual_information(
-    x: npt.ArrayLike, y: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin"
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: Bins = None,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
-    vx, vy = as_variable(x, "x"), as_variable(y, "y")
+    labels = binner(bins)
+    vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     check_same_length(vx, vy)
     scale = log_base(base)
     return _information(vx, vy, [], check_estimator(estimator)) / scale
@@ -167,9 +191,12 @@ def conditional_mutual_information(
     *,
     base: Base = None,
     estimator: str = "plugin",
+    bins: Bins = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
-    vx, vy, vz = as_variable(x, "x"), as_variable(y, "y"), as_variable(given, "given")
+    labels = binner(bins)
+    vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
+    vz = as_variable(labels(given, "given"), "given")
     check_same_length(vx, vy, vz)
     scale = log_base(base)
     return _information(vx, vy, [vz], check_estimator(estimator)) / scale

@@ -47,8 +47,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import fastinfo
 import numpy as np
+
+import fastinfo
 
 TARGET = 5.0
 BLOCK = 65536

@@ -12,13 +12,14 @@ import re
 import tracemalloc
 from typing import Any
 
-import fastinfo
-import fastinfo.reference
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+import fastinfo
+import fastinfo.reference
 
 IMPLS = [pytest.param(fastinfo, id="fastinfo"), pytest.param(fastinfo.reference, id="reference")]
 RULES = ["auto", "fd", "rice", "scott", "sqrt", "sturges"]

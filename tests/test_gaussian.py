@@ -11,13 +11,14 @@ import math
 import re
 from typing import Any
 
-import fastinfo
-import fastinfo.gaussian as gaussian
-import fastinfo.reference.gaussian as reference
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
+import fastinfo
+import fastinfo.gaussian as gaussian
+import fastinfo.reference.gaussian as reference
 
 scipy_stats = pytest.importorskip("scipy.stats")
 mpmath = pytest.importorskip("mpmath")

@@ -362,18 +362,21 @@ fn product(a: &[f64], b: &[f64], k: usize, out: &mut [f64], cols: usize, paralle
     // SAFETY: `out` holds rows × cols elements (row stride `cols`), `a` rows × k (row stride k) and
     // `b` cols × k (row stride k, read transposed); all pointers stay within those slices.
     unsafe {
+        // Computed as the column-major `cols × rows` product `b · aᵀ` (the same dot products):
+        // gemm's AVX-512 kernels run this orientation about 10–30% faster than a row-major
+        // destination (measured single-threaded at 2000 × 2000 × 1000).
         gemm::gemm(
-            rows,
             cols,
+            rows,
             k,
             out.as_mut_ptr(),
-            1,
             cols as isize,
+            1,
             false,
-            a.as_ptr(),
+            b.as_ptr(),
             1,
             k as isize,
-            b.as_ptr(),
+            a.as_ptr(),
             k as isize,
             1,
             0.0,

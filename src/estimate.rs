@@ -182,28 +182,46 @@ fn occupied(counts: &[u64]) -> usize {
     counts.iter().filter(|&&c| c != 0).count()
 }
 
-/// The estimator's correction of `I(A; B | C) = Ĥ(AC) + Ĥ(BC) − Ĥ(ABC) − Ĥ(C)` from the histograms
-/// of those tables (`c = None` without conditioning, `Ĥ(∅) = 0`). Miller–Madow's is summed in
+/// What the correction of an information needs from one table: its occupied cells (Miller–Madow,
+/// summed in integers) and its correction `Ĥ − Ĥ_plugin` (the other estimators).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TableSummary {
+    occupied: usize,
+    correction: f64,
+}
+
+/// The [`TableSummary`] of the histogram `counts` for `estimator`.
+pub(crate) fn summarize(counts: &[u64], estimator: Estimator) -> TableSummary {
+    TableSummary {
+        occupied: occupied(counts),
+        correction: match estimator {
+            Estimator::Plugin | Estimator::MillerMadow => 0.0,
+            e => correction(counts, e),
+        },
+    }
+}
+
+/// The estimator's correction of `I(A; B | C) = Ĥ(AC) + Ĥ(BC) − Ĥ(ABC) − Ĥ(C)` from summaries of
+/// those tables (`c = None` without conditioning, `Ĥ(∅) = 0`). Miller–Madow's is summed in
 /// integers first, so it is exactly 0 whenever the occupied cells balance.
 fn information_correction(
     estimator: Estimator,
-    ac: &[u64],
-    bc: &[u64],
-    abc: &[u64],
-    c: Option<&[u64]>,
+    ac: TableSummary,
+    bc: TableSummary,
+    abc: TableSummary,
+    c: Option<TableSummary>,
     n: u64,
 ) -> f64 {
     match estimator {
         Estimator::Plugin => 0.0,
         Estimator::MillerMadow => {
-            let m_c = c.map_or(1, occupied);
-            let cells =
-                occupied(ac) as f64 + occupied(bc) as f64 - occupied(abc) as f64 - m_c as f64;
+            let m_c = c.map_or(1, |c| c.occupied);
+            let cells = ac.occupied as f64 + bc.occupied as f64 - abc.occupied as f64 - m_c as f64;
             cells / (2.0 * n as f64)
         }
-        e => {
-            let given = c.map_or(0.0, |c| correction(c, e));
-            ((correction(ac, e) + correction(bc, e)) - correction(abc, e)) - given
+        _ => {
+            let given = c.map_or(0.0, |c| c.correction);
+            ((ac.correction + bc.correction) - abc.correction) - given
         }
     }
 }
@@ -234,23 +252,36 @@ pub(crate) fn two_way_information(
     n: u64,
     estimator: Estimator,
 ) -> f64 {
-    let columns = column_sums.len();
+    let rows = summarize(row_sums, estimator);
+    let columns = summarize(column_sums, estimator);
+    two_way_information_summarized(table, row_sums, column_sums, rows, columns, n, estimator)
+}
+
+/// [`two_way_information`] with the margins' summaries already computed (the same bits).
+pub(crate) fn two_way_information_summarized(
+    table: &[u64],
+    row_sums: &[u64],
+    column_sums: &[u64],
+    rows: TableSummary,
+    columns: TableSummary,
+    n: u64,
+    estimator: Estimator,
+) -> f64 {
+    let width = column_sums.len();
     let nf = n as f64;
     let info = chunked_sum(table.len(), |range| {
         range
             .filter_map(|i| {
                 let c = table[i];
                 (c != 0).then(|| {
-                    let (r, s) = (
-                        row_sums[i / columns] as f64,
-                        column_sums[i % columns] as f64,
-                    );
+                    let (r, s) = (row_sums[i / width] as f64, column_sums[i % width] as f64);
                     information_term(c, nf, r, s, nf)
                 })
             })
             .collect()
     });
-    (info + information_correction(estimator, row_sums, column_sums, table, None, n)).max(0.0)
+    let joint = summarize(table, estimator);
+    (info + information_correction(estimator, rows, columns, joint, None, n)).max(0.0)
 }
 
 /// `Ĥ(X)` of a histogram with `n` samples by `estimator` (the plug-in summed term by term plus the
@@ -323,10 +354,11 @@ pub fn information_of_table(
     });
     let correction = information_correction(
         estimator,
-        ac.stored_counts(),
-        bc.stored_counts(),
-        table.stored_counts(),
-        cc.as_ref().map(JointCounts::stored_counts),
+        summarize(ac.stored_counts(), estimator),
+        summarize(bc.stored_counts(), estimator),
+        summarize(table.stored_counts(), estimator),
+        cc.as_ref()
+            .map(|cc| summarize(cc.stored_counts(), estimator)),
         table.total(),
     );
     (info + correction).max(0.0)

@@ -6,6 +6,7 @@ import re
 
 import fastinfo
 import fastinfo._api
+import fastinfo._dataset
 import fastinfo.pmf
 import pytest
 from fastinfo.__main__ import main
@@ -13,7 +14,9 @@ from fastinfo.__main__ import main
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("module", [fastinfo._api, fastinfo.pmf], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [fastinfo._api, fastinfo.pmf, fastinfo._dataset], ids=lambda m: m.__name__
+)
 def test_docstring_examples(module):
     before = fastinfo.get_num_threads()
     try:
@@ -28,6 +31,7 @@ def test_docstring_examples(module):
 
 def test_every_public_function_has_an_example():
     names = fastinfo._api.__all__ + [f"pmf.{n}" for n in fastinfo.pmf.__all__]
+    names += fastinfo._dataset.__all__
     functions = [eval(f"fastinfo.{name}") for name in names]
     for name, function in zip(names, functions):
         if callable(function):

@@ -236,13 +236,39 @@ fn transpose<T: Label>(data: &[T], d: usize, mins: &[u64], raws: &mut [Raw]) {
                 }
             }
             for tile in small.chunks_mut(TILE) {
-                for (r, row) in block.chunks_exact(d).enumerate() {
-                    for (j, out, lo) in tile.iter_mut() {
-                        out[r] = (row[*j].key() - *lo) as u8;
-                    }
-                }
+                transpose_tile(block, d, tile);
             }
         });
+}
+
+/// Rows per sub-block of [`transpose_tile`]: a `TILE × TILE_ROWS` byte buffer on the stack.
+const TILE_ROWS: usize = 64;
+
+/// Writes the one-byte raw values of up to [`TILE`] columns `(j, out, lo)` of a row-major block
+/// (`d` labels a row): by sub-blocks of [`TILE_ROWS`] rows transposed into a local buffer (which
+/// nothing else can alias, so the column indices and minima stay in registers), then copied out
+/// one contiguous run per column. `(v − lo) mod 256` is the offset since it is below 256.
+fn transpose_tile<T: Label>(block: &[T], d: usize, tile: &mut [(usize, &mut [u8], u64)]) {
+    let width = tile.len().min(TILE);
+    let mut columns = [0usize; TILE];
+    let mut lows = [0u8; TILE];
+    for (k, (j, _, lo)) in tile.iter().enumerate().take(width) {
+        columns[k] = *j;
+        lows[k] = *lo as u8;
+    }
+    let mut buffer = [0u8; TILE * TILE_ROWS];
+    let rows = block.len() / d;
+    for start in (0..rows).step_by(TILE_ROWS) {
+        let end = rows.min(start + TILE_ROWS);
+        for (r, row) in block[start * d..end * d].chunks_exact(d).enumerate() {
+            for k in 0..width {
+                buffer[k * TILE_ROWS + r] = (row[columns[k]].key() as u8).wrapping_sub(lows[k]);
+            }
+        }
+        for (k, (_, out, _)) in tile.iter_mut().enumerate().take(width) {
+            out[start..end].copy_from_slice(&buffer[k * TILE_ROWS..k * TILE_ROWS + end - start]);
+        }
+    }
 }
 
 /// Histogram of bytes (four interleaved tables so runs of one value do not serialise).

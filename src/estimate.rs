@@ -9,17 +9,27 @@
 //! so small values keep their relative accuracy (no cancellation of two large entropies).
 //!
 //! # Estimators
-//! - `Plugin`: the maximum-likelihood ("plug-in") estimate above.
+//! Each [`Estimator`] maps one histogram to an entropy estimate `Ĥ` (see [`crate::estimators`] for
+//! the formulas and references). Conditional quantities combine them the standard way,
+//! `H(A | C) = Ĥ(A, C) − Ĥ(C)` and `I(A; B | C) = Ĥ(A, C) + Ĥ(B, C) − Ĥ(A, B, C) − Ĥ(C)` (with
+//! `Ĥ(∅) = 0`), computed as the term-by-term plug-in value above plus the estimators' corrections
+//! `Ĥ − Ĥ_plugin` of each table ([`crate::estimators::correction`]):
+//! - `Plugin`: the maximum-likelihood ("plug-in") estimate above, no correction.
 //! - `MillerMadow` (Miller 1955): each entropy `H(S)` gets `+ (m_S − 1) / (2n)`, `m_S` the number of
-//!   occupied cells of `S`; MI and CMI get the matching combination of corrections.
+//!   occupied cells of `S`.
+//! - `Jackknife`, `Grassberger`, `ChaoShen`, `Nsb`: see [`crate::estimators`]; NSB takes the number
+//!   of occupied cells of each table as its alphabet size.
 //!
-//! MI and CMI are clamped at 0 (a bias-corrected estimate can dip below).
+//! Estimates are clamped at 0: MI and CMI (a bias-corrected estimate can dip below), entropies and
+//! conditional entropies (a difference of two corrected entropies is not always ordered).
 //!
 //! # Determinism
 //! Terms are summed with Neumaier's compensated sum in fixed chunks of [`SUM_CHUNK`] cells, the chunk
-//! sums combined in order: the same result, bit for bit, for any number of threads.
+//! sums combined in order: the same result, bit for bit, for any number of threads. Corrections
+//! depend only on the tables' counts of counts, summed in ascending order of count.
 
 use crate::counts::{joint_counts, JointCounts};
+use crate::estimators::{self, Fingerprint};
 use crate::{Error, Labels, Result};
 use rayon::prelude::*;
 use std::str::FromStr;
@@ -27,18 +37,33 @@ use std::str::FromStr;
 /// Cells per chunk of a deterministic parallel sum.
 const SUM_CHUNK: usize = 1 << 14;
 
-/// How entropies are estimated from counts.
+/// How entropies are estimated from counts (see [`crate::estimators`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Estimator {
     /// Maximum likelihood: the entropy of the empirical distribution.
     Plugin,
     /// Plug-in plus the Miller–Madow bias correction `(m − 1) / (2n)`.
     MillerMadow,
+    /// The jackknife (leave-one-out) bias correction of the plug-in (Zahl 1977).
+    Jackknife,
+    /// Grassberger's (2003) digamma estimator.
+    Grassberger,
+    /// Chao–Shen (2003): coverage-adjusted Horvitz–Thompson estimator.
+    ChaoShen,
+    /// Nemenman–Shafee–Bialek (2002) Bayesian estimator; alphabet size = occupied cells.
+    Nsb,
 }
 
 impl Estimator {
     /// Every estimator's name, as accepted by [`Estimator::from_str`].
-    pub const NAMES: [&'static str; 2] = ["plugin", "miller_madow"];
+    pub const NAMES: [&'static str; 6] = [
+        "plugin",
+        "miller_madow",
+        "jackknife",
+        "grassberger",
+        "chao_shen",
+        "nsb",
+    ];
 }
 
 impl FromStr for Estimator {
@@ -47,6 +72,10 @@ impl FromStr for Estimator {
         match s {
             "plugin" => Ok(Estimator::Plugin),
             "miller_madow" => Ok(Estimator::MillerMadow),
+            "jackknife" => Ok(Estimator::Jackknife),
+            "grassberger" => Ok(Estimator::Grassberger),
+            "chao_shen" => Ok(Estimator::ChaoShen),
+            "nsb" => Ok(Estimator::Nsb),
             other => Err(Error::InvalidArgument {
                 argument: "estimator",
                 message: format!(
@@ -132,14 +161,73 @@ fn pick<'s>(codes: &[u64], columns: &[usize], scratch: &'s mut [u64]) -> &'s [u6
     &scratch[..columns.len()]
 }
 
-/// `I(A; B)` of a dense two-way table, `Σ (n_ij / n) ln(n_ij n / (n_i n_j))`, with the number of
-/// occupied rows and columns.
-fn dense_two_way_information(
-    table: &[u64],
-    rows: usize,
-    columns: usize,
-    n: f64,
-) -> (f64, usize, usize) {
+/// One term `(n_abc / n) ln(n_abc n_c / (n_ac n_bc))` of the information sum (`n_c = n` without
+/// conditioning). Every information path uses this expression, so equal tables give equal bits.
+#[inline]
+fn information_term(count: u64, n_c: f64, n_ac: f64, n_bc: f64, n: f64) -> f64 {
+    let c = count as f64;
+    (c / n) * ((c * n_c) / (n_ac * n_bc)).ln()
+}
+
+/// `Ĥ_estimator − Ĥ_plugin` of the histogram `counts` (0 for the plug-in).
+fn correction(counts: &[u64], estimator: Estimator) -> f64 {
+    match estimator {
+        Estimator::Plugin => 0.0,
+        e => estimators::correction(&Fingerprint::from_counts(counts), e),
+    }
+}
+
+/// Occupied cells of a histogram.
+fn occupied(counts: &[u64]) -> usize {
+    counts.iter().filter(|&&c| c != 0).count()
+}
+
+/// What the correction of an information needs from one table: its occupied cells (Miller–Madow,
+/// summed in integers) and its correction `Ĥ − Ĥ_plugin` (the other estimators).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TableSummary {
+    occupied: usize,
+    correction: f64,
+}
+
+/// The [`TableSummary`] of the histogram `counts` for `estimator`.
+pub(crate) fn summarize(counts: &[u64], estimator: Estimator) -> TableSummary {
+    TableSummary {
+        occupied: occupied(counts),
+        correction: match estimator {
+            Estimator::Plugin | Estimator::MillerMadow => 0.0,
+            e => correction(counts, e),
+        },
+    }
+}
+
+/// The estimator's correction of `I(A; B | C) = Ĥ(AC) + Ĥ(BC) − Ĥ(ABC) − Ĥ(C)` from summaries of
+/// those tables (`c = None` without conditioning, `Ĥ(∅) = 0`). Miller–Madow's is summed in
+/// integers first, so it is exactly 0 whenever the occupied cells balance.
+fn information_correction(
+    estimator: Estimator,
+    ac: TableSummary,
+    bc: TableSummary,
+    abc: TableSummary,
+    c: Option<TableSummary>,
+    n: u64,
+) -> f64 {
+    match estimator {
+        Estimator::Plugin => 0.0,
+        Estimator::MillerMadow => {
+            let m_c = c.map_or(1, |c| c.occupied);
+            let cells = ac.occupied as f64 + bc.occupied as f64 - abc.occupied as f64 - m_c as f64;
+            cells / (2.0 * n as f64)
+        }
+        _ => {
+            let given = c.map_or(0.0, |c| c.correction);
+            ((ac.correction + bc.correction) - abc.correction) - given
+        }
+    }
+}
+
+/// Row and column sums of a dense `rows × columns` table (row-major).
+pub(crate) fn margins(table: &[u64], rows: usize, columns: usize) -> (Vec<u64>, Vec<u64>) {
     let mut row_sums = vec![0u64; rows];
     let mut column_sums = vec![0u64; columns];
     for (r, row) in table.chunks_exact(columns).enumerate() {
@@ -148,58 +236,90 @@ fn dense_two_way_information(
         }
         row_sums[r] = row.iter().sum();
     }
+    (row_sums, column_sums)
+}
+
+/// `I(A; B)` of a dense two-way table (row-major, rows = values of `A` in ascending order,
+/// columns = values of `B`), given its margins, by `estimator`; never negative.
+///
+/// The plug-in sum runs over the non-empty cells in row-major order, so the result depends only on
+/// the non-empty cells and the order of values: a table with extra empty rows or columns, or the
+/// hashed table of the same samples, gives the same bits.
+pub(crate) fn two_way_information(
+    table: &[u64],
+    row_sums: &[u64],
+    column_sums: &[u64],
+    n: u64,
+    estimator: Estimator,
+) -> f64 {
+    let rows = summarize(row_sums, estimator);
+    let columns = summarize(column_sums, estimator);
+    two_way_information_summarized(table, row_sums, column_sums, rows, columns, n, estimator)
+}
+
+/// [`two_way_information`] with the margins' summaries already computed (the same bits).
+pub(crate) fn two_way_information_summarized(
+    table: &[u64],
+    row_sums: &[u64],
+    column_sums: &[u64],
+    rows: TableSummary,
+    columns: TableSummary,
+    n: u64,
+    estimator: Estimator,
+) -> f64 {
+    let width = column_sums.len();
+    let nf = n as f64;
     let info = chunked_sum(table.len(), |range| {
         range
             .filter_map(|i| {
                 let c = table[i];
                 (c != 0).then(|| {
-                    let ratio = (c as f64 * n)
-                        / (row_sums[i / columns] as f64 * column_sums[i % columns] as f64);
-                    (c as f64 / n) * ratio.ln()
+                    let (r, s) = (row_sums[i / width] as f64, column_sums[i % width] as f64);
+                    information_term(c, nf, r, s, nf)
                 })
             })
             .collect()
     });
-    let occupied = |sums: &[u64]| sums.iter().filter(|&&s| s != 0).count();
-    (info, occupied(&row_sums), occupied(&column_sums))
+    let joint = summarize(table, estimator);
+    (info + information_correction(estimator, rows, columns, joint, None, n)).max(0.0)
+}
+
+/// `Ĥ(X)` of a histogram with `n` samples by `estimator` (the plug-in summed term by term plus the
+/// estimator's correction), clamped at 0.
+pub(crate) fn entropy_of_counts(counts: &[u64], n: u64, estimator: Estimator) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    (plugin_entropy(counts, n as f64) + correction(counts, estimator)).max(0.0)
 }
 
 /// Entropy of the distribution given by `counts` (zeros allowed), in nats.
 #[must_use]
 pub fn entropy_from_counts(counts: &[u64], estimator: Estimator) -> f64 {
     let n: u64 = counts.iter().sum();
-    if n == 0 {
-        return 0.0;
-    }
-    let h = plugin_entropy(counts, n as f64);
-    match estimator {
-        Estimator::Plugin => h,
-        Estimator::MillerMadow => {
-            let m = counts.iter().filter(|&&c| c != 0).count();
-            h + (m as f64 - 1.0) / (2.0 * n as f64)
-        }
-    }
+    entropy_of_counts(counts, n, estimator)
 }
 
 /// `H(A | C)` from a table whose columns are exactly `A ∪ C`; `c` lists the columns of `C`.
 #[must_use]
 pub fn conditional_entropy_of_table(table: &JointCounts, c: &[usize], estimator: Estimator) -> f64 {
-    let n = table.total() as f64;
-    let (h, corrections) = if c.is_empty() {
-        let h = plugin_entropy(table.stored_counts(), n);
-        (h, table.occupied() as f64 - 1.0)
-    } else {
-        let given = table.marginal(c);
-        let h = sum_cells(table, |codes, count, scratch| {
-            let n_c = given.count_of(pick(codes, c, scratch)) as f64;
-            -(count as f64 / n) * (count as f64 / n_c).ln()
-        });
-        (h, table.occupied() as f64 - given.occupied() as f64)
-    };
-    match estimator {
-        Estimator::Plugin => h,
-        Estimator::MillerMadow => h + corrections / (2.0 * n),
+    if c.is_empty() {
+        return entropy_of_counts(table.stored_counts(), table.total(), estimator);
     }
+    let n = table.total() as f64;
+    let given = table.marginal(c);
+    let h = sum_cells(table, |codes, count, scratch| {
+        let n_c = given.count_of(pick(codes, c, scratch)) as f64;
+        -(count as f64 / n) * (count as f64 / n_c).ln()
+    });
+    let corrections = match estimator {
+        Estimator::Plugin => 0.0,
+        Estimator::MillerMadow => {
+            (table.occupied() as f64 - given.occupied() as f64) / (2.0 * table.total() as f64)
+        }
+        e => correction(table.stored_counts(), e) - correction(given.stored_counts(), e),
+    };
+    (h + corrections).max(0.0)
 }
 
 /// `I(A; B | C)` from a table whose columns are `A ∪ B ∪ C`.
@@ -212,41 +332,36 @@ pub fn information_of_table(
     estimator: Estimator,
 ) -> f64 {
     let n = table.total() as f64;
-    let two_way = if c.is_empty() && a == [0] && b == [1] {
-        table.as_dense_matrix()
-    } else {
-        None
-    };
-    // The plug-in information and the occupied cells of AC, BC and C.
-    let (info, m_ac, m_bc, m_c) = if let Some((cells, rows, columns)) = two_way {
-        let (info, m_a, m_b) = dense_two_way_information(cells, rows, columns, n);
-        (info, m_a, m_b, 1)
-    } else {
-        let ac_columns: Vec<usize> = a.iter().chain(c).copied().collect();
-        let bc_columns: Vec<usize> = b.iter().chain(c).copied().collect();
-        let ac = table.marginal(&ac_columns);
-        let bc = table.marginal(&bc_columns);
-        let cc = (!c.is_empty()).then(|| table.marginal(c));
-        let info = sum_cells(table, |codes, count, scratch| {
-            let n_c = match &cc {
-                Some(cc) => cc.count_of(pick(codes, c, scratch)) as f64,
-                None => n,
-            };
-            let n_ac = ac.count_of(pick(codes, &ac_columns, scratch)) as f64;
-            let n_bc = bc.count_of(pick(codes, &bc_columns, scratch)) as f64;
-            (count as f64 / n) * ((count as f64 * n_c) / (n_ac * n_bc)).ln()
-        });
-        let m_c = cc.as_ref().map_or(1, JointCounts::occupied);
-        (info, ac.occupied(), bc.occupied(), m_c)
-    };
-    let estimate = match estimator {
-        Estimator::Plugin => info,
-        Estimator::MillerMadow => {
-            let correction = m_ac as f64 + m_bc as f64 - table.occupied() as f64 - m_c as f64;
-            info + correction / (2.0 * n)
+    if c.is_empty() && a == [0] && b == [1] {
+        if let Some((cells, rows, columns)) = table.as_dense_matrix() {
+            let (row_sums, column_sums) = margins(cells, rows, columns);
+            return two_way_information(cells, &row_sums, &column_sums, table.total(), estimator);
         }
-    };
-    estimate.max(0.0)
+    }
+    let ac_columns: Vec<usize> = a.iter().chain(c).copied().collect();
+    let bc_columns: Vec<usize> = b.iter().chain(c).copied().collect();
+    let ac = table.marginal(&ac_columns);
+    let bc = table.marginal(&bc_columns);
+    let cc = (!c.is_empty()).then(|| table.marginal(c));
+    let info = sum_cells(table, |codes, count, scratch| {
+        let n_c = match &cc {
+            Some(cc) => cc.count_of(pick(codes, c, scratch)) as f64,
+            None => n,
+        };
+        let n_ac = ac.count_of(pick(codes, &ac_columns, scratch)) as f64;
+        let n_bc = bc.count_of(pick(codes, &bc_columns, scratch)) as f64;
+        information_term(count, n_c, n_ac, n_bc, n)
+    });
+    let correction = information_correction(
+        estimator,
+        summarize(ac.stored_counts(), estimator),
+        summarize(bc.stored_counts(), estimator),
+        summarize(table.stored_counts(), estimator),
+        cc.as_ref()
+            .map(|cc| summarize(cc.stored_counts(), estimator)),
+        table.total(),
+    );
+    (info + correction).max(0.0)
 }
 
 fn check_same_length(argument: &'static str, columns: &[Labels<'_>], n: usize) -> Result<()> {

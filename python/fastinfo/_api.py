@@ -56,10 +56,10 @@ def entropy(
         Float arrays raise ``TypeError`` unless ``bins`` is given.
     base : float, optional
         Logarithm base; ``None`` (default) gives nats, ``2`` bits.
-    estimator : {"plugin", "miller_madow"}
-        ``"plugin"`` is the maximum-likelihood estimate ``-sum(p log p)`` of the empirical
-        distribution; ``"miller_madow"`` adds the bias correction ``(m - 1) / (2 n)`` nats,
-        ``m`` the number of distinct observed values.
+    estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
+        How the entropy is estimated from the counts ``n_i`` of the ``m`` distinct observed
+        values (``n`` samples, ``p_i = n_i / n``); see Notes. ``"plugin"`` (default) is the
+        maximum-likelihood estimate; the others correct its downward bias on small samples.
     bins : int, str or array_like, optional
         Discretise floating-point samples into histogram bins before counting: a number of
         equal-width bins, a rule (``"fd"``, ``"scott"``, ``"sturges"``, ``"sqrt"``, ``"rice"``,
@@ -70,7 +70,7 @@ def entropy(
     Returns
     -------
     float
-        The estimate, in units of ``base``.
+        The estimate, in units of ``base``. Never negative.
 
     See Also
     --------
@@ -78,7 +78,45 @@ def entropy(
 
     Notes
     -----
-    Matches ``scipy.stats.entropy(np.unique(x, return_counts=True)[1])``.
+    The plug-in estimate matches ``scipy.stats.entropy(np.unique(x, return_counts=True)[1])``.
+
+    Estimators (all in nats; each maps the histogram of counts to an estimate):
+
+    - ``"plugin"``: ``H = -sum p_i log p_i``, biased down by about ``(K - 1) / (2 n)`` for
+      ``K`` possible values.
+    - ``"miller_madow"`` [1]_: ``H + (m - 1) / (2 n)``, the first-order bias with ``K ~ m``.
+    - ``"jackknife"`` [2]_: ``n H - (n - 1) / n * sum_j H_(-j)``, ``H_(-j)`` the plug-in
+      entropy without sample ``j``; removes the ``1 / n`` bias term whatever its constant.
+    - ``"grassberger"`` [3]_: ``log n - (1 / n) sum n_i G(n_i)`` with
+      ``G(k) = psi(k) + (-1)**k / 2 * (psi((k + 1) / 2) - psi(k / 2))`` (digamma form,
+      eq. 35); corrects the bias of ``log p_i`` for small counts.
+    - ``"chao_shen"`` [4]_: ``-sum C p_i log(C p_i) / (1 - (1 - C p_i)**n)`` with the coverage
+      ``C = 1 - f1 / n`` (``f1`` singletons; ``f1 = n - 1`` when every sample is a singleton);
+      accounts for unseen values (Horvitz-Thompson).
+    - ``"nsb"`` [5]_: the posterior mean of ``H`` under a mixture of symmetric Dirichlet priors
+      weighted so that the prior on ``H`` is uniform; computed by adaptive quadrature over the
+      concentration. It needs the alphabet size ``K``: fastinfo uses the number of distinct
+      observed values ``K = m`` (the number of occupied cells of each joint table), which
+      shrinks towards the uniform distribution over what was observed. The slowest estimator.
+
+    A constant sample has entropy 0 under every estimator (for Grassberger's this is a
+    convention: the formula gives ``log n - G(n)``, of order ``1/n``), and estimates are never
+    negative (clamped at 0). Conditional entropies and (conditional) mutual information combine the
+    estimates of each table, e.g. ``H(X | Y) = H(X, Y) - H(Y)`` and
+    ``I(X; Y) = H(X) + H(Y) - H(X, Y)``; the plug-in part is always summed term by term.
+
+    References
+    ----------
+    .. [1] G. A. Miller, "Note on the bias of information estimates", Information Theory in
+       Psychology (1955), 95-100.
+    .. [2] S. Zahl, "Jackknifing an index of diversity", Ecology 58 (1977), 907-913;
+       B. Efron and C. Stein, "The jackknife estimate of variance", Ann. Statist. 9 (1981).
+    .. [3] P. Grassberger, "Entropy estimates from insufficient samplings",
+       arXiv:physics/0307138 (2003).
+    .. [4] A. Chao and T.-J. Shen, "Nonparametric estimation of Shannon's index of diversity
+       when there are unseen species in sample", Environ. Ecol. Stat. 10 (2003), 429-443.
+    .. [5] I. Nemenman, F. Shafee and W. Bialek, "Entropy and inference, revisited",
+       NIPS 14 (2002), arXiv:physics/0108025.
 
     Examples
     --------
@@ -89,6 +127,9 @@ def entropy(
     0.562335
     >>> fastinfo.entropy([0.1, 0.2, 0.7, 0.9], bins=2, base=2)  # two bins of two samples
     1.0
+    >>> x = [0, 1, 2, 3, 3, 4, 5, 5, 6, 7]  # 10 samples of a variable with many values
+    >>> round(fastinfo.entropy(x), 4), round(fastinfo.entropy(x, estimator="grassberger"), 4)
+    (2.0253, 2.7729)
     """
     labels = binner(bins)
     variable = as_variable(labels(x, "x"), "x")
@@ -110,8 +151,8 @@ def joint_entropy(
         One or more sample arrays of equal length (each 1-D, or 2-D with one sample per row).
     base : float, optional
         Logarithm base; ``None`` (default) gives nats.
-    estimator : {"plugin", "miller_madow"}
-        See :func:`entropy`.
+    estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
+        See :func:`entropy`; the estimator is applied to the joint counts.
     bins : int, str or array_like, optional
         Bin floating-point variables first; see :func:`entropy`.
 
@@ -157,8 +198,10 @@ def conditional_entropy(
         Samples of equal length (see :func:`entropy`).
     base : float, optional
         Logarithm base; ``None`` (default) gives nats.
-    estimator : {"plugin", "miller_madow"}
-        See :func:`entropy`; the Miller-Madow corrections of both entropies are combined.
+    estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
+        See :func:`entropy`. A corrected estimate is ``H(X, given) - H(given)`` with both
+        entropies estimated (their corrections added to the term-by-term plug-in value),
+        clamped at 0.
     bins : int, str or array_like, optional
         Bin floating-point samples first; see :func:`entropy`.
 
@@ -202,9 +245,10 @@ def mutual_information(
         joint table is hashed when the product of the alphabet sizes is large.
     base : float, optional
         Logarithm base; ``None`` (default) gives nats, like ``sklearn.metrics.mutual_info_score``.
-    estimator : {"plugin", "miller_madow"}
-        ``"miller_madow"`` combines the corrections of H(X) + H(Y) - H(X, Y); the result is clamped
-        at 0.
+    estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
+        See :func:`entropy`. A corrected estimate is ``H(X) + H(Y) - H(X, Y)`` with each entropy
+        estimated from its table (the corrections added to the term-by-term plug-in value);
+        the result is clamped at 0.
     bins : int, str or array_like, optional
         Bin floating-point samples first (each variable, each column on its own); see
         :func:`entropy`. The binned estimate of I(X; Y) for continuous X, Y is, like the true
@@ -255,8 +299,10 @@ def conditional_mutual_information(
         Samples of equal length (see :func:`entropy`).
     base : float, optional
         Logarithm base; ``None`` (default) gives nats.
-    estimator : {"plugin", "miller_madow"}
-        See :func:`mutual_information`.
+    estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
+        See :func:`entropy`. A corrected estimate is
+        ``H(X, Z) + H(Y, Z) - H(X, Y, Z) - H(Z)`` with each entropy estimated from its table
+        (``Z`` = ``given``); the result is clamped at 0.
     bins : int, str or array_like, optional
         Bin floating-point samples first; see :func:`entropy`.
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-ESTIMATORS = ("plugin", "miller_madow")
+ESTIMATORS = ("plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb")
 
 IntArray = npt.NDArray[np.integer[Any]]
 

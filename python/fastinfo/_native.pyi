@@ -20,6 +20,8 @@ __all__ = [
     "get_num_threads",
     "joint_entropy",
     "mutual_information",
+    "mutual_information_matrix",
+    "mutual_information_with",
     "normalized_mutual_information",
     "permutation_test",
     "pmf_cross_entropy",
@@ -62,6 +64,14 @@ def pmf_nearest(
 ) -> tuple[npt.NDArray[np.int64], _Rows]: ...
 
 # --- dataset (src/python/dataset.rs) ---
+# `x` is a C-contiguous 2-D integer array (n, d) or a list of d contiguous 1-D label arrays.
+
+def mutual_information_matrix(
+    x: list[_Labels] | _Labels, estimator: str, normalized: str | None, memory_limit: int
+) -> _Rows: ...
+def mutual_information_with(
+    x: list[_Labels] | _Labels, y: list[_Labels], estimator: str, memory_limit: int
+) -> npt.NDArray[np.float64]: ...
 
 # --- agreement (src/python/agreement.rs) ---
 

@@ -10,7 +10,11 @@ Every estimate is a direct transcription of its formula over the observed cells:
 - ``I(X; Y) = sum_{x,y} (n_xy / n) log(n_xy n / (n_x n_y))``
 - ``I(X; Y | Z) = sum_{x,y,z} (n_xyz / n) log(n_xyz n_z / (n_xz n_yz))``
 
-Miller-Madow adds ``(m_S - 1) / (2n)`` to every entropy ``H(S)`` (``m_S`` occupied cells).
+Other estimators add, for every entropy ``H(S)`` of the combination (``H(X | G) = H(X, G) - H(G)``,
+``I(X; Y | Z) = H(X, Z) + H(Y, Z) - H(X, Y, Z) - H(Z)``), the difference between that estimator
+and the plug-in on the table of ``S``; each estimator is written out on the table's counts in
+:func:`estimate_from_counts` (Miller-Madow adds ``(m_S - 1) / (2n)``, ``m_S`` occupied cells).
+Scipy is needed for ``"grassberger"`` and ``"nsb"`` (digamma, quadrature).
 """
 
 from __future__ import annotations
@@ -69,26 +73,154 @@ def _cells(codes: Codes) -> tuple[Codes, Codes]:
     return first, count
 
 
-def _miller_madow(estimator: str, *occupied_and_signs: tuple[int, int], n: int) -> float:
-    """Sum of ``sign * (m - 1) / (2n)`` over the given entropies, or 0 for the plug-in."""
+def _plugin_of_counts(counts: npt.NDArray[Any]) -> float:
+    """``-sum p log p`` of a histogram (zeros allowed)."""
+    c = counts[counts > 0].astype(np.float64)
+    if c.size == 0:
+        return 0.0
+    p = c / c.sum()
+    return float(-np.sum(p * np.log(p)))
+
+
+def _jackknife(counts: npt.NDArray[Any]) -> float:
+    """``n H - (n - 1) / n * sum_j H_(-j)``: every sample left out in turn (grouped by cell)."""
+    c = counts[counts > 0].astype(np.float64)
+    n = c.sum()
+    if n <= 1:
+        return 0.0
+    # Plug-in entropy of the histogram with one sample removed from cell i, for every i:
+    # H_(-i) = log(n - 1) - S_i / (n - 1), S_i = sum_k c_k log c_k after c_i -> c_i - 1.
+    c_log_c = c * np.log(c)
+    reduced = c - 1
+    reduced_log = np.where(reduced > 0, reduced * np.log(np.where(reduced > 0, reduced, 1)), 0.0)
+    s_i = c_log_c.sum() - c_log_c + reduced_log
+    h_minus = np.log(n - 1) - s_i / (n - 1)
+    return float(n * _plugin_of_counts(c) - (n - 1) / n * np.sum(c * h_minus))
+
+
+def _grassberger(counts: npt.NDArray[Any]) -> float:
+    """``log n - (1/n) sum n_i G(n_i)``, ``G(k) = psi(k) + (-1)^k/2 (psi((k+1)/2) - psi(k/2))``."""
+    from scipy.special import digamma
+
+    c = counts[counts > 0].astype(np.float64)
+    n = c.sum()
+    g = digamma(c) + 0.5 * (-1.0) ** c * (digamma((c + 1) / 2) - digamma(c / 2))
+    return float(np.log(n) - np.sum(c * g) / n)
+
+
+def _chao_shen(counts: npt.NDArray[Any]) -> float:
+    """``-sum C p log(C p) / (1 - (1 - C p)^n)``, coverage ``C = 1 - f1/n``."""
+    c = counts[counts > 0].astype(np.float64)
+    n = c.sum()
+    f1 = float(np.sum(c == 1))
+    if f1 == n:
+        f1 = n - 1
+    pa = (1 - f1 / n) * c / n
+    return float(-np.sum(pa * np.log(pa) / (1 - (1 - pa) ** n)))
+
+
+def _nsb(counts: npt.NDArray[Any], alphabet_size: int) -> float:
+    """NSB: posterior mean of H, with a prior uniform in xi = E[H | beta] over (0, log K).
+
+    Integrates over xi itself (beta(xi) found by root finding), the original formulation, rather
+    than over log(beta) as fastinfo does.
+    """
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+    from scipy.special import digamma
+
+    c = counts[counts > 0].astype(np.int64)
+    n, m, k = int(c.sum()), int(c.size), float(alphabet_size)
+    if alphabet_size <= 1:
+        return 0.0
+    ranges = [np.arange(v, dtype=np.float64) for v in c]
+    steps = np.arange(n, dtype=np.float64)
+
+    def xi(beta: float) -> float:
+        return float(digamma(k * beta + 1) - digamma(beta + 1))
+
+    def beta_of(x: float) -> float:
+        return float(np.exp(brentq(lambda t: xi(np.exp(t)) - x, -700, 700, xtol=1e-14)))
+
+    def log_evidence(beta: float) -> float:
+        # log p(n | beta) = sum_i log[Gamma(n_i + beta) / Gamma(beta)]
+        #                  - log[Gamma(n + K beta) / Gamma(K beta)]
+        per_cell = sum(float(np.sum(np.log(beta + r))) for r in ranges)
+        return per_cell - float(np.sum(np.log(k * beta + steps)))
+
+    def mean_entropy(beta: float) -> float:
+        a = n + k * beta
+        cells = np.sum((c + beta) * digamma(c + beta + 1)) + (k - m) * beta * digamma(beta + 1)
+        return float(digamma(a + 1) - cells / a)
+
+    top = np.log(k) * (1 - 1e-12)
+    grid = np.linspace(top * 1e-6, top, 301)
+    logs = np.array([log_evidence(beta_of(x)) for x in grid])
+    peak = float(logs.max())
+    alive = np.flatnonzero(logs > peak - 50)
+    lo = grid[max(alive[0] - 1, 0)]
+    hi = grid[min(alive[-1] + 1, grid.size - 1)]
+    centre = float(grid[int(np.argmax(logs))])
+
+    def weight(x: float) -> float:
+        return float(np.exp(log_evidence(beta_of(x)) - peak))
+
+    options = {"points": [centre], "limit": 500, "epsabs": 0.0, "epsrel": 1e-11}
+    z = quad(weight, lo, hi, **options)[0]
+    zh = quad(lambda x: weight(x) * mean_entropy(beta_of(x)), lo, hi, **options)[0]
+    return float(zh / z)
+
+
+def estimate_from_counts(counts: npt.ArrayLike, estimator: str) -> float:
+    """Entropy estimate (nats, not clamped) of one histogram by ``estimator``.
+
+    NSB uses the number of occupied cells as the alphabet size, as fastinfo does. One occupied
+    cell (or none) gives 0 for every estimator.
+    """
+    c = np.asarray(counts)
+    c = c[c > 0]
+    n, m = int(c.sum()), int(c.size)
+    if m <= 1:
+        return 0.0
+    if estimator == "plugin":
+        return _plugin_of_counts(c)
+    if estimator == "miller_madow":
+        return _plugin_of_counts(c) + (m - 1) / (2 * n)
+    if estimator == "jackknife":
+        return _jackknife(c)
+    if estimator == "grassberger":
+        return _grassberger(c)
+    if estimator == "chao_shen":
+        return _chao_shen(c)
+    if estimator == "nsb":
+        return _nsb(c, m)
+    raise ValueError(f"unknown estimator {estimator!r}")
+
+
+def _corrections(estimator: str, *tables: tuple[Codes, int]) -> float:
+    """``sum sign * (H_estimator(S) - H_plugin(S))`` over the tables ``(cell codes of S, sign)``."""
     if estimator == "plugin":
         return 0.0
-    return sum(sign * (m - 1) for m, sign in occupied_and_signs) / (2 * n)
+    total = 0.0
+    for codes, sign in tables:
+        counts = np.unique(codes, return_counts=True)[1]
+        total += sign * (estimate_from_counts(counts, estimator) - _plugin_of_counts(counts))
+    return total
 
 
 def _conditional_entropy(x: Variable, given: list[Variable], estimator: str) -> float:
     n = x.n
     xg = _cell_codes(x, *given)
     first, n_xg = _cells(xg)
+    tables = [(xg, 1)]
     if given:
         g = _cell_codes(*given)
         n_g = np.bincount(g)[g[first]]
-        m_g = int(np.unique(g).size)
+        tables.append((g, -1))
     else:
         n_g = np.full(n_xg.shape, n)
-        m_g = 1
     h = float(-np.sum((n_xg / n) * np.log(n_xg / n_g)))
-    return h + _miller_madow(estimator, (n_xg.size, 1), (m_g, -1), n=n)
+    return max(h + _corrections(estimator, *tables), 0.0)
 
 
 def entropy(
@@ -147,22 +279,15 @@ def _information(x: Variable, y: Variable, given: list[Variable], estimator: str
     first, n_xyz = _cells(xyz)
     n_xz = np.bincount(xz)[xz[first]]
     n_yz = np.bincount(yz)[yz[first]]
+    tables = [(xz, 1), (yz, 1), (xyz, -1)]
     if given:
         z = _cell_codes(*given)
         n_z = np.bincount(z)[z[first]]
-        m_z = int(np.unique(z).size)
+        tables.append((z, -1))
     else:
         n_z = np.full(n_xyz.shape, n)
-        m_z = 1
     info = float(np.sum((n_xyz / n) * np.log((n_xyz * n_z) / (n_xz * n_yz))))
-    info += _miller_madow(
-        estimator,
-        (int(np.unique(xz).size), 1),
-        (int(np.unique(yz).size), 1),
-        (n_xyz.size, -1),
-        (m_z, -1),
-        n=n,
-    )
+    info += _corrections(estimator, *tables)
     return max(info, 0.0)
 
 

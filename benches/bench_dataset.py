@@ -29,9 +29,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import fastinfo
 import numpy as np
 from sklearn.metrics import mutual_info_score
+
+import fastinfo
 
 
 def load() -> str:

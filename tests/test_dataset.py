@@ -6,15 +6,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import fastinfo
 import numpy as np
 import pandas as pd
 import pytest
-from fastinfo import reference
-from fastinfo._inputs import ESTIMATORS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import mutual_info_score, normalized_mutual_info_score
+
+import fastinfo
+from fastinfo import reference
+from fastinfo._inputs import ESTIMATORS
 
 AVERAGES = ["min", "geometric", "arithmetic", "max"]
 FAST = [e for e in ESTIMATORS if e != "nsb"]

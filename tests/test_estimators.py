@@ -6,14 +6,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import fastinfo
 import mpmath
 import numpy as np
 import pytest
-from fastinfo import reference
-from fastinfo._inputs import ESTIMATORS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import fastinfo
+from fastinfo import reference
+from fastinfo._inputs import ESTIMATORS
 
 CORRECTED = [e for e in ESTIMATORS if e != "plugin"]
 FAST = [e for e in ESTIMATORS if e != "nsb"]

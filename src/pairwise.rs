@@ -105,6 +105,8 @@ impl FromStr for Metric {
 const ROW_BLOCK: usize = 64;
 /// Rows of output per (parallel) matrix product of the GEMM metrics; Ctrl-C is checked between.
 const PRODUCT_BLOCK: usize = 512;
+/// Bytes of `Q` rows per cache tile of the Jensen–Shannon loop.
+const JS_TILE_BYTES: usize = 256 * 1024;
 /// Columns of `Q` per tile in [`nearest`].
 const COLUMN_BLOCK: usize = 2048;
 /// Entries whose error bound exceeds this are recomputed exactly.
@@ -586,20 +588,28 @@ fn fill_roots(
 /// Jensen–Shannon from `½(Σ p ln p + Σ q ln q − Σ s ln s + ln 2 · Σ s)`, `s = p + q`.
 fn fill_js(p: &Prepared, rows: Range<usize>, q: &Prepared, cols: Range<usize>, out: &mut [f64]) {
     let (width, g) = (cols.len(), gamma(p.k));
-    for (bi, i) in rows.enumerate() {
-        let pi = p.row(i);
-        for (bj, j) in cols.clone().enumerate() {
-            let qj = q.row(j);
-            let x = crate::simd::sum_xlogx_of_sum(pi, qj);
-            let (a, b) = (p.negentropy[i], q.negentropy[j]);
-            let mass = p.mass[i] + q.mass[j];
-            let value = 0.5 * (a + b - x + std::f64::consts::LN_2 * mass);
-            let bound = g * (a.abs() + b.abs() + x.abs() + mass);
-            out[bi * width + bj] = if ill_conditioned(value, bound) {
-                pair::js_divergence(pi, qj)
-            } else {
-                value.clamp(0.0, std::f64::consts::LN_2)
-            };
+    // Tiles of Q rows that stay in the L2 cache (about 256 KiB) while every row of the block of
+    // P passes over them: without tiling each row of P would stream all of Q from L3 or memory.
+    let tile = (JS_TILE_BYTES / (8 * p.k.max(1))).max(8);
+    let starts = (cols.start..cols.end).step_by(tile);
+    for tile_start in starts {
+        let tile_cols = tile_start..(tile_start + tile).min(cols.end);
+        for (bi, i) in rows.clone().enumerate() {
+            let pi = p.row(i);
+            for j in tile_cols.clone() {
+                let bj = j - cols.start;
+                let qj = q.row(j);
+                let x = crate::simd::sum_xlogx_of_sum(pi, qj);
+                let (a, b) = (p.negentropy[i], q.negentropy[j]);
+                let mass = p.mass[i] + q.mass[j];
+                let value = 0.5 * (a + b - x + std::f64::consts::LN_2 * mass);
+                let bound = g * (a.abs() + b.abs() + x.abs() + mass);
+                out[bi * width + bj] = if ill_conditioned(value, bound) {
+                    pair::js_divergence(pi, qj)
+                } else {
+                    value.clamp(0.0, std::f64::consts::LN_2)
+                };
+            }
         }
     }
 }

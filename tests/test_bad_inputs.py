@@ -910,3 +910,23 @@ def test_pmf_empty_batch_is_empty_array() -> None:
         out = call(impl.entropy, np.zeros((0, 3)))
         assert isinstance(out, np.ndarray)
         assert out.shape == (0,)
+
+
+def test_pandas_nullable_floats_are_numbers_and_missing_values_are_named():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([[0.5, 0.5], [0.2, 0.8]], dtype="Float64")
+    expected = fastinfo.pmf.pairwise(np.array([[0.5, 0.5], [0.2, 0.8]]))
+    np.testing.assert_array_equal(fastinfo.pmf.pairwise(frame), expected)
+    cov = pd.DataFrame([[1.0, 0.1], [0.1, 1.0]], dtype="Float64")
+    assert fastinfo.gaussian.entropy(cov) == fastinfo.gaussian.entropy(cov.to_numpy(float))
+    with pytest.raises(ValueError, match=r"P contains a missing value at row 0, column 1"):
+        fastinfo.pmf.pairwise(pd.DataFrame([[0.5, None], [0.2, 0.8]], dtype="Float64"))
+    with pytest.raises(ValueError, match="labels contains a missing value at index 1"):
+        fastinfo.cross_entropy_loss(np.zeros((2, 3)), pd.Series([0, None], dtype="Int64"))
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "nan", "inf", "lots"])
+def test_memory_limit_must_be_a_positive_number(monkeypatch, limit):
+    monkeypatch.setenv("FASTINFO_MEMORY_LIMIT", limit)
+    with pytest.raises(ValueError, match="FASTINFO_MEMORY_LIMIT must be a positive number"):
+        fastinfo.pmf.pairwise(np.ones((2, 2)))

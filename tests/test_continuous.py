@@ -683,3 +683,35 @@ def test_identical_for_any_thread_count(restore_threads: None) -> None:
             else:
                 assert a.dtype == b.dtype
                 np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge cases found by a bad-input review
+
+
+@pytest.mark.parametrize("module", [fastinfo, fastinfo.reference], ids=["fastinfo", "reference"])
+def test_constant_column_has_minus_infinite_differential_entropy(module: Any) -> None:
+    z = np.random.default_rng(0).normal(size=1000)
+    assert module.differential_entropy(np.full(100, 3.0)) == -np.inf
+    assert module.differential_entropy(np.full(100, 3.0), bins=5) == -np.inf
+    assert module.differential_entropy(np.c_[z, np.ones_like(z)]) == -np.inf
+    assert np.isfinite(module.differential_entropy(z))
+
+
+def test_rule_with_too_many_bins_raises_memory_error_naming_bins() -> None:
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(size=10_000) * 1e-10, 1e6]  # a tight bulk and one far outlier
+    for call in (
+        lambda: fastinfo.discretize(x, bins="fd"),
+        lambda: fastinfo.differential_entropy(x),
+        lambda: fastinfo.mutual_information(x, x, bins="fd"),
+    ):
+        with pytest.raises(MemoryError, match="bins='fd'"):
+            call()
+
+
+def test_rule_bins_respect_the_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTINFO_MEMORY_LIMIT", "1000000")
+    x = np.r_[np.random.default_rng(0).normal(size=10_000) * 1e-6, 1.0]  # ~8 million fd bins
+    with pytest.raises(MemoryError, match="FASTINFO_MEMORY_LIMIT"):
+        fastinfo.discretize(x, bins="fd")

@@ -583,3 +583,27 @@ def test_every_simd_level_gives_the_same_bits():
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation units: edge cases found by a bad-input review
+
+
+@pytest.mark.parametrize("module", [fastinfo, fastinfo.reference], ids=["fastinfo", "reference"])
+def test_units_refuse_a_base_below_one(module: Any) -> None:
+    for call in (
+        lambda: module.perplexity(1.0, base=0.5),
+        lambda: module.bits_per_token(1.0, base=0.5),
+        lambda: module.bits_per_byte(1.0, 1, base=0.5),
+    ):
+        with pytest.raises(ValueError, match="base must be greater than 1"):
+            call()
+
+
+@pytest.mark.parametrize("module", [fastinfo, fastinfo.reference], ids=["fastinfo", "reference"])
+def test_units_do_not_overflow_on_the_way(module: Any) -> None:
+    huge = np.array([1e308, 1e308])
+    assert module.bits_per_token(huge) == pytest.approx(1e308 / math.log(2), rel=1e-15)
+    assert module.bits_per_byte(huge, 10**300) == pytest.approx(2e8 / math.log(2), rel=1e-15)
+    assert module.perplexity(huge) == math.inf  # the true value overflows
+    assert module.bits_per_token([1.0, 3.0], base=2) == 2.0

@@ -17,6 +17,7 @@ from ._inputs import (
     check_same_length,
     log_base,
     memory_budget,
+    size_text,
 )
 
 __all__ = [
@@ -417,7 +418,7 @@ def contingency(
         if needed > budget:
             raise MemoryError(
                 f"a dense {shape[0]} x {shape[1]} int64 contingency table would need "
-                f"{needed / 2**30:.1f} GiB (budget {budget / 2**30:.1f} GiB, set by "
+                f"{size_text(needed)} (budget {size_text(budget)}, set by "
                 "FASTINFO_MEMORY_LIMIT); pass sparse=True for the non-empty cells only, or call "
                 "fastinfo.mutual_information, which never builds the dense table"
             )

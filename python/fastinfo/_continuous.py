@@ -7,6 +7,7 @@ The argument checks and coercions here (:func:`as_continuous`, :func:`check_bins
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import _without_missing, log_base, memory_budget
+from ._inputs import _without_missing, log_base, memory_budget, size_text
 
 __all__ = ["differential_entropy", "discretize"]
 
@@ -157,13 +158,13 @@ def check_bins(bins: object) -> CheckedBins:
     return edges
 
 
-def check_edges_memory(count: int) -> None:
+def check_edges_memory(count: int, what: str = "bins") -> None:
     """Raise MemoryError if ``count + 1`` float64 edges exceed the memory budget."""
     needed, budget = 8 * (count + 1), memory_budget()
     if needed > budget:
         raise MemoryError(
-            f"bins: {count} bins would need {needed / 2**30:.1f} GiB of edges "
-            f"(budget {budget / 2**30:.1f} GiB, set by FASTINFO_MEMORY_LIMIT)"
+            f"{what}: {count} bins would need {size_text(needed)} of edges (budget "
+            f"{size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); pass a smaller number of bins"
         )
 
 
@@ -195,8 +196,15 @@ def rule_edges(column: FloatArray, rule: str, name: str) -> Edges:
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             edges = np.histogram_bin_edges(column, bins=rule)
-    except (ValueError, MemoryError, OverflowError) as exc:
-        raise type(exc)(
+    except MemoryError:
+        # numpy could not allocate the edges: the rule's bin width is tiny next to the range
+        # (e.g. a few outliers far from a tight bulk).
+        raise MemoryError(
+            f"bins={rule!r} asks for more bins for {name} than fit in memory (its bin width is "
+            "tiny next to the range of the data); pass a number of bins or explicit edges"
+        ) from None
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(
             f"bins={rule!r} gives no usable bins for {name} ({exc}); pass a number of bins"
         ) from None
     if edges.size < 2 or edges.size - 1 > MAX_BINS:
@@ -204,6 +212,7 @@ def rule_edges(column: FloatArray, rule: str, name: str) -> Edges:
             f"bins={rule!r} gives {edges.size - 1} bins for {name} (its width estimate overflows "
             "or vanishes); pass a number of bins"
         )
+    check_edges_memory(edges.size - 1, f"bins={rule!r} for {name}")
     return edges
 
 
@@ -269,11 +278,22 @@ def binned(
 # The fast path
 
 
-def _edges(samples: Continuous, bins: CheckedBins, strategy: str) -> list[Edges]:
+def _ranges(samples: Continuous) -> list[tuple[float, float]]:
+    """``(min, max)`` of every column (one parallel pass; NaN and inf are refused)."""
+    return _native.finite_range(samples.matrix, samples.column_major, samples.names)
+
+
+def _edges(
+    samples: Continuous,
+    bins: CheckedBins,
+    strategy: str,
+    ranges: list[tuple[float, float]] | None = None,
+) -> list[Edges]:
     """Bin edges of every column (in the column's dtype; explicit edges stay float64)."""
     if isinstance(bins, np.ndarray):
         return [bins] * samples.columns
-    ranges = _native.finite_range(samples.matrix, samples.column_major, samples.names)
+    if ranges is None:
+        ranges = _ranges(samples)
     dtype = samples.array.dtype
     edges = []
     for j, (lo, hi) in enumerate(ranges):
@@ -420,7 +440,8 @@ def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Ba
     float
         The estimate, in units of ``base``. Unlike discrete entropy it can be negative (a
         density concentrated on a set of volume less than 1), and it is not invariant under a
-        change of variables: ``h(aX) = h(X) + log|a|``.
+        change of variables: ``h(aX) = h(X) + log|a|``. ``-inf`` if a column is constant (a
+        point mass has no density).
 
     See Also
     --------
@@ -450,7 +471,12 @@ def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Ba
     checked = check_bins(bins)
     scale = log_base(base)
     samples = as_continuous(x, "x")
-    edges = _edges(samples, checked, "uniform")
+    ranges = _ranges(samples)
+    if any(lo == hi for lo, hi in ranges):
+        # A constant column is a point mass: no density, h = -inf (a histogram would report
+        # the log width of whatever bin it was given instead).
+        return -math.inf
+    edges = _edges(samples, checked, "uniform", ranges)
     h = _native.differential_entropy(
         samples.matrix, _float64(edges), samples.column_major, samples.names
     )

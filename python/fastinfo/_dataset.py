@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import IntArray, as_variable, check_estimator, log_base, memory_budget
+from ._inputs import IntArray, as_variable, check_estimator, log_base, memory_budget, size_text
 
 __all__ = ["mutual_information_matrix", "mutual_information_with"]
 
@@ -201,8 +201,8 @@ def mutual_information_matrix(
     budget = memory_budget()
     if 8 * d * d > budget:
         raise MemoryError(
-            f"a {d} x {d} float64 matrix would need {8 * d * d / 2**30:.1f} GiB (budget "
-            f"{budget / 2**30:.1f} GiB, set by FASTINFO_MEMORY_LIMIT); use "
+            f"a {d} x {d} float64 matrix would need {size_text(8 * d * d)} (budget "
+            f"{size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
             "fastinfo.mutual_information_with to score columns against one target instead"
         )
     values = _native.mutual_information_matrix(table, e, average, budget)

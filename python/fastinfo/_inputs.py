@@ -151,9 +151,28 @@ def _categorical_codes(x: Any, name: str) -> IntArray | None:
 
 
 def _without_missing(x: Any, name: str) -> Any:
-    """A pandas nullable / extension array as numpy, after refusing missing values."""
+    """A pandas nullable array (or a DataFrame of them) as numpy, refusing missing values."""
+    if not hasattr(x, "isna"):
+        return x
+    dtypes = getattr(x, "dtypes", None)
+    if dtypes is not None and not hasattr(x, "dtype"):  # a DataFrame
+        if all(isinstance(d, np.dtype) for d in dtypes):
+            return x
+        missing = np.asarray(x.isna())
+        if missing.any():
+            row, column = np.argwhere(missing)[0]
+            raise ValueError(
+                f"{name} contains a missing value at row {int(row)}, column {int(column)}; "
+                "drop or fill missing values first"
+            )
+        numpy_dtypes = [getattr(d, "numpy_dtype", d) for d in dtypes]
+        try:
+            common = np.result_type(*numpy_dtypes)
+        except TypeError:
+            return x.to_numpy()
+        return x.to_numpy(dtype=common)
     dtype = getattr(x, "dtype", None)
-    if dtype is None or isinstance(dtype, np.dtype) or not hasattr(x, "isna"):
+    if dtype is None or isinstance(dtype, np.dtype):
         return x
     missing = np.asarray(x.isna())
     if missing.any():
@@ -233,16 +252,27 @@ def check_bool(value: object, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
+def size_text(n_bytes: int) -> str:
+    """``n_bytes`` for an error message: ``"512 bytes"``, ``"63.5 MiB"``, ``"2.0 GiB"``."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.1f} {unit}"
+    return f"{n_bytes} bytes"
+
+
 def memory_budget() -> int:
     """Bytes one output may take: ``FASTINFO_MEMORY_LIMIT`` or half of physical memory."""
     configured = os.environ.get("FASTINFO_MEMORY_LIMIT")
     if configured:
         try:
-            return int(float(configured))
+            limit = float(configured)
         except ValueError:
+            limit = math.nan
+        if not limit > 0 or math.isinf(limit):
             raise ValueError(
-                f"FASTINFO_MEMORY_LIMIT must be a number of bytes, got {configured!r}"
-            ) from None
+                f"FASTINFO_MEMORY_LIMIT must be a positive number of bytes, got {configured!r}"
+            )
+        return int(limit)
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
     except (ValueError, OSError, AttributeError):

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import check_bool, log_base, memory_budget
+from ._inputs import _without_missing, check_bool, log_base, memory_budget, size_text
 
 __all__ = [
     "binary_cross_entropy",
@@ -42,7 +42,7 @@ def as_scores(x: npt.ArrayLike, name: str) -> Floats:
 
     float16 becomes float32; integers and extended precision become float64.
     """
-    array = np.asarray(x)
+    array = np.asarray(_without_missing(x, name))
     kind = array.dtype.kind
     if kind == "f":
         if array.dtype.itemsize < 4:
@@ -106,7 +106,7 @@ def class_labels(
     labels: npt.ArrayLike, shape: tuple[int, ...], k: int, ignore_index: int | None
 ) -> npt.NDArray[np.int64]:
     """``labels`` (shape ``shape``, class indices in ``[0, k)`` or ``ignore_index``) as int64."""
-    array = np.asarray(labels)
+    array = np.asarray(_without_missing(labels, "labels"))
     if array.dtype.kind not in "iu":
         hint = (
             " (cast whole-number floats with .astype(np.int64))" if array.dtype.kind == "f" else ""
@@ -140,7 +140,7 @@ def class_labels(
 
 def binary_labels(labels: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
     """``labels`` (shape ``shape``, values in [0, 1]) as a flat float64 array."""
-    array = np.asarray(labels)
+    array = np.asarray(_without_missing(labels, "labels"))
     if array.dtype.kind not in "biuf":
         raise TypeError(f"labels must hold real numbers in [0, 1], got dtype {array.dtype}")
     if array.shape != shape:
@@ -164,8 +164,8 @@ def check_output_memory(n: int) -> None:
     needed, budget = 8 * n, memory_budget()
     if needed > budget:
         raise MemoryError(
-            f"reduction='none' would return {n} float64 values, {needed / 2**30:.1f} GiB "
-            f"(budget {budget / 2**30:.1f} GiB, set by FASTINFO_MEMORY_LIMIT); use "
+            f"reduction='none' would return {n} float64 values, {size_text(needed)} "
+            f"(budget {size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
             "reduction='sum' or 'mean', or process the input in batches"
         )
 
@@ -189,6 +189,29 @@ def nll_values(nll: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
             "never negative (nor NaN)"
         )
     return flat
+
+
+def unit_base(base: Base) -> float:
+    """``ln base`` for the evaluation units (``None``: nats); ``base`` must exceed 1.
+
+    A negative log-likelihood in a base below 1 would be negative; the units these functions
+    convert between (nats, bits) all have a base above 1.
+    """
+    scale = log_base(base)
+    if scale <= 0:
+        raise ValueError(
+            f"base must be greater than 1 here (the unit of the negative log-likelihood: e.g. "
+            f"None for nats, 2 for bits), got {base!r}"
+        )
+    return scale
+
+
+def scaled_sum(values: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """``(scale, s)`` with ``scale * s == sum(values)`` and no overflow on the way."""
+    scale = float(values.max())
+    if scale == 0.0 or math.isinf(scale):
+        return 1.0, float(np.sum(values))
+    return scale, float(np.sum(values / scale))
 
 
 def check_bytes(n_bytes: object) -> int:
@@ -470,10 +493,12 @@ def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     >>> fastinfo.perplexity(0.0)
     1.0
     """
-    log_base(base)
-    mean = float(np.mean(nll_values(nll, "nll")))
+    unit = unit_base(base)
+    values = nll_values(nll, "nll")
+    scale, total = scaled_sum(values)
+    mean_nats = scale * (total / values.size) * unit
     try:
-        return float(base) ** mean if base is not None else math.exp(mean)
+        return math.exp(mean_nats)
     except OverflowError:
         return math.inf
 
@@ -503,11 +528,10 @@ def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     >>> fastinfo.bits_per_token([1.0, 3.0], base=2)
     2.0
     """
-    log_base(base)
-    mean = float(np.mean(nll_values(nll, "nll")))
-    if base is None:
-        return mean / math.log(2)
-    return mean * math.log2(float(base))
+    unit = unit_base(base)
+    values = nll_values(nll, "nll")
+    scale, total = scaled_sum(values)
+    return scale * (total / values.size) * (unit / math.log(2))
 
 
 def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = None) -> float:
@@ -558,9 +582,7 @@ def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = Non
     >>> round(total / 11, 4)  # the mistake: nats per byte, not bits
     1.3863
     """
-    log_base(base)
-    total = float(np.sum(nll_values(total_nll, "total_nll")))
+    unit = unit_base(base)
+    scale, total = scaled_sum(nll_values(total_nll, "total_nll"))
     count = check_bytes(n_bytes)
-    if base is None:
-        return total / (count * math.log(2))
-    return total * math.log2(float(base)) / count
+    return (scale / count) * total * (unit / math.log(2))

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import as_variable, check_estimator, check_same_length, memory_budget
+from ._inputs import as_variable, check_estimator, check_same_length, memory_budget, size_text
 
 __all__ = [
     "GTestResult",
@@ -111,8 +111,8 @@ def check_permutations(n_permutations: object) -> int:
     needed, budget = 8 * count, memory_budget()
     if needed > budget:
         raise MemoryError(
-            f"n_permutations={count}: the null distribution would need {needed / 2**30:.1f} GiB "
-            f"(budget {budget / 2**30:.1f} GiB, set by FASTINFO_MEMORY_LIMIT)"
+            f"n_permutations={count}: the null distribution would need {size_text(needed)} "
+            f"(budget {size_text(budget)}, set by FASTINFO_MEMORY_LIMIT)"
         )
     return count
 
@@ -225,7 +225,7 @@ def permutation_test(
         if needed > budget:
             raise MemoryError(
                 f"estimator={e!r}: a permutation test resamples the data and would need "
-                f"{needed / 2**30:.1f} GiB (budget {budget / 2**30:.1f} GiB, set by "
+                f"{size_text(needed)} (budget {size_text(budget)}, set by "
                 "FASTINFO_MEMORY_LIMIT); use estimator='plugin' or 'miller_madow'"
             )
     statistic, pvalue, null = _native.permutation_test(

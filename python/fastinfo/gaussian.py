@@ -26,7 +26,7 @@ from typing import Union
 import numpy as np
 import numpy.typing as npt
 
-from ._inputs import check_bool, log_base
+from ._inputs import _without_missing, check_bool, log_base
 
 __all__ = ["entropy", "kl_divergence", "mutual_information"]
 
@@ -51,7 +51,7 @@ def _where(name: str, index: tuple[int, ...]) -> str:
 
 def as_real(a: object, name: str) -> Float64:
     """``a`` as a float64 array of finite numbers."""
-    array = np.asarray(a)
+    array = np.asarray(_without_missing(a, name))
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     array = array.astype(np.float64, copy=False)

@@ -26,7 +26,14 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import check_axis, check_bool, log_base, memory_budget
+from ._inputs import (
+    _without_missing,
+    check_axis,
+    check_bool,
+    log_base,
+    memory_budget,
+    size_text,
+)
 
 __all__ = [
     "METRICS",
@@ -57,7 +64,7 @@ Rows = npt.NDArray[np.float64]
 
 def as_weights(p: npt.ArrayLike, name: str) -> npt.NDArray[Any]:
     """``p`` as a real array of at least one dimension (no copy for float64)."""
-    array = np.asarray(p)
+    array = np.asarray(_without_missing(p, name))
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"{name} must hold real numbers (probabilities or non-negative weights), "
@@ -394,8 +401,8 @@ def pairwise(
     needed, budget = 8 * n * m, memory_budget()
     if needed > budget:
         raise MemoryError(
-            f"a {n} x {m} float64 matrix would need {needed / 2**30:.1f} GiB (budget "
-            f"{budget / 2**30:.1f} GiB, set by FASTINFO_MEMORY_LIMIT); use "
+            f"a {n} x {m} float64 matrix would need {size_text(needed)} (budget "
+            f"{size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
             "fastinfo.pmf.nearest(P, Q, k) for the k closest rows, or compute row blocks "
             "pairwise(P[a:b], Q)"
         )

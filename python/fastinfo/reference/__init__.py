@@ -32,6 +32,7 @@ from .._inputs import (
     check_same_length,
     log_base,
     memory_budget,
+    size_text,
 )
 from . import pmf
 from ._continuous import binner
@@ -365,7 +366,7 @@ def contingency(
         if needed > budget:
             raise MemoryError(
                 f"a dense {shape[0]} x {shape[1]} int64 contingency table would need "
-                f"{needed / 2**30:.1f} GiB (budget {budget / 2**30:.1f} GiB); pass sparse=True"
+                f"{size_text(needed)} (budget {size_text(budget)}); pass sparse=True"
             )
         result = np.zeros(shape, dtype=np.int64)
         result.reshape(-1)[cells] = counts

@@ -9,6 +9,7 @@ shared with the fast path.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -116,6 +117,9 @@ def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Ba
     checked = check_bins(bins)
     scale = log_base(base)
     samples = as_continuous(x, "x")
+    matrix = samples.array.reshape(samples.array.shape[0], -1)
+    if np.any(matrix.min(axis=0) == matrix.max(axis=0)):
+        return -math.inf  # a constant column: a point mass, no density
     labels, edges = _discretize_named(samples.array, "x", checked, "uniform")
     edge_list = edges if isinstance(edges, list) else [edges]
     cells, counts = np.unique(

@@ -52,6 +52,7 @@ from .._losses import (
     check_reduction,
     class_labels,
     nll_values,
+    unit_base,
 )
 
 __all__ = [
@@ -237,17 +238,20 @@ def _finish(values: Matrix, shape: tuple[int, ...], scale: float) -> Result:
 
 def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     """``exp(mean NLL in nats)`` (see :func:`fastinfo.perplexity`)."""
-    nats = log_base(base) * float(np.mean(nll_values(nll, "nll")))
+    values = nll_values(nll, "nll")
+    nats = unit_base(base) * float(np.sum(values / values.size))  # the mean, without overflow
     return math.exp(nats) if nats < 709.78 else math.inf
 
 
 def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     """``mean NLL in nats / ln 2`` (see :func:`fastinfo.bits_per_token`)."""
-    nats = log_base(base) * float(np.mean(nll_values(nll, "nll")))
+    values = nll_values(nll, "nll")
+    nats = unit_base(base) * float(np.sum(values / values.size))  # the mean, without overflow
     return nats / math.log(2)
 
 
 def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = None) -> float:
     """``total NLL in nats / (n_bytes ln 2)`` (see :func:`fastinfo.bits_per_byte`)."""
-    nats = log_base(base) * float(np.sum(nll_values(total_nll, "total_nll")))
-    return nats / (check_bytes(n_bytes) * math.log(2))
+    values, count = nll_values(total_nll, "total_nll"), check_bytes(n_bytes)
+    per_byte = float(np.sum(values / count))  # divided first: no overflow of the total
+    return unit_base(base) * per_byte / math.log(2)

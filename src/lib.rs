@@ -39,6 +39,7 @@ mod hashmap;
 mod label;
 pub mod losses;
 pub mod matrix;
+mod memory;
 pub mod pairwise;
 pub mod pmf;
 pub mod significance;

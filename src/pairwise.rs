@@ -149,23 +149,45 @@ impl Prepared {
         let words = k.div_ceil(64);
         let roots_needed = matches!(metric, Metric::Hellinger | Metric::Bhattacharyya);
         let sums_needed = roots_needed || metric == Metric::JsDivergence;
-        let mut values = vec![0.0; rows * k];
+        let mut values = crate::memory::zeroed(rows * k);
         let mut zeros = vec![0u64; rows * words];
-        let mut logs = vec![0.0; if logs_needed { rows * k } else { 0 }];
-        let mut roots = vec![0.0; if roots_needed { rows * k } else { 0 }];
-        // One pass per row: check and normalise it, then derive what we can from the cached row.
+        let mut logs = crate::memory::zeroed(if logs_needed { rows * k } else { 0 });
+        let mut roots = crate::memory::zeroed(if roots_needed { rows * k } else { 0 });
+        // One pass per row: check and normalise it, then derive what we can from the row while it
+        // is in cache (zero pattern, logarithms, sums).
+        let log_rows: Vec<&mut [f64]> = if logs_needed {
+            logs.chunks_mut(k).collect()
+        } else {
+            std::iter::repeat_with(<&mut [f64]>::default)
+                .take(rows)
+                .collect()
+        };
         let per_row: Vec<Result<(bool, f64, f64)>> = values
             .par_chunks_mut(k)
             .zip(zeros.par_chunks_mut(words))
+            .zip(log_rows)
             .enumerate()
-            .map(|(r, (row, bits))| {
+            .map(|(r, ((row, bits), out))| {
                 d.normalized_row_into(r, normalize, row)?;
-                for (c, &v) in row.iter().enumerate() {
-                    if v == 0.0 {
-                        bits[c / 64] |= 1 << (c % 64);
+                let has_zero = row.contains(&0.0);
+                if has_zero {
+                    for (c, &v) in row.iter().enumerate() {
+                        if v == 0.0 {
+                            bits[c / 64] |= 1 << (c % 64);
+                        }
                     }
                 }
-                let has_zero = bits.iter().any(|&w| w != 0);
+                if !out.is_empty() {
+                    crate::simd::ln_slice(row, out);
+                    if has_zero {
+                        // 0 · ln 0 contributes 0 to the products: store 0, not −∞.
+                        for (l, &v) in out.iter_mut().zip(row.iter()) {
+                            if v == 0.0 {
+                                *l = 0.0;
+                            }
+                        }
+                    }
+                }
                 // Only Jensen–Shannon, Hellinger and Bhattacharyya use the mass and Σ v ln v.
                 let mass = if sums_needed { row.iter().sum() } else { 1.0 };
                 let negentropy = if metric == Metric::JsDivergence {
@@ -176,19 +198,6 @@ impl Prepared {
                 Ok((has_zero, mass, negentropy))
             })
             .collect();
-        if logs_needed {
-            logs.par_chunks_mut(k)
-                .zip(values.par_chunks(k))
-                .for_each(|(out, row)| {
-                    crate::simd::ln_slice(row, out);
-                    // 0 · ln 0 contributes 0 to the products: store 0, not −∞.
-                    for (l, &v) in out.iter_mut().zip(row) {
-                        if v == 0.0 {
-                            *l = 0.0;
-                        }
-                    }
-                });
-        }
         if roots_needed {
             roots
                 .par_iter_mut()
@@ -654,7 +663,7 @@ pub fn pairwise(
 ) -> Result<Vec<f64>> {
     let (pp, pq) = prepare_pair(p, q, metric, normalize)?;
     let m = pq.rows;
-    let mut out = vec![0.0; pp.rows * m];
+    let mut out = crate::memory::zeroed(pp.rows * m);
     if m == 0 {
         return Ok(out);
     }

@@ -46,7 +46,6 @@ use crate::{Error, Estimator, Labels, Result};
 use count::{binary_informations, narrow_informations, target_informations, Margins};
 use encode::{encode, encoded_bytes, Encoded};
 use rayon::prelude::*;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Columns with at most this many observed values get one-byte codes and the block kernels.
@@ -106,56 +105,10 @@ impl Columns<'_> {
     }
 }
 
-/// How two entropies are averaged to normalise an information (scikit-learn's
-/// `average_method` of `normalized_mutual_info_score`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Average {
-    /// `min(H_i, H_j)`.
-    Min,
-    /// `√(H_i H_j)`.
-    Geometric,
-    /// `(H_i + H_j) / 2`.
-    Arithmetic,
-    /// `max(H_i, H_j)`.
-    Max,
-}
+/// How two entropies are averaged to normalise an information: the averages of
+/// [`crate::agreement::normalized_mutual_information`], so both give the same bits.
+pub use crate::agreement::Average;
 
-impl Average {
-    /// Every average's name, as accepted by [`Average::from_str`].
-    pub const NAMES: [&'static str; 4] = ["min", "geometric", "arithmetic", "max"];
-
-    /// The average of two entropies.
-    #[must_use]
-    pub fn of(self, a: f64, b: f64) -> f64 {
-        match self {
-            Average::Min => a.min(b),
-            Average::Geometric => (a * b).sqrt(),
-            // scikit-learn's `np.mean([U, V])`, bit for bit.
-            #[allow(clippy::manual_midpoint)]
-            Average::Arithmetic => (a + b) / 2.0,
-            Average::Max => a.max(b),
-        }
-    }
-}
-
-impl FromStr for Average {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "min" => Ok(Average::Min),
-            "geometric" => Ok(Average::Geometric),
-            "arithmetic" => Ok(Average::Arithmetic),
-            "max" => Ok(Average::Max),
-            other => Err(Error::InvalidArgument {
-                argument: "normalized",
-                message: format!(
-                    "unknown average {other:?}; expected one of {:?}",
-                    Average::NAMES
-                ),
-            }),
-        }
-    }
-}
 fn check_memory(what: impl FnOnce() -> String, bytes: u128, limit: u64) -> Result<()> {
     if bytes > u128::from(limit) {
         return Err(Error::TooLarge {

@@ -6,7 +6,7 @@
 
 use super::{labels, matrix, run, LabelArray};
 use crate::matrix::{self as core, Average, Columns};
-use crate::Labels;
+use crate::{Error, Labels};
 use numpy::{
     PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray2, PyUntypedArray,
     PyUntypedArrayMethods,
@@ -115,7 +115,17 @@ fn mutual_information_matrix<'py>(
     let table = Table::extract(x)?;
     let columns = table.columns()?;
     let e = super::estimator(estimator)?;
-    let average = normalized.map(str::parse::<Average>).transpose()?;
+    let average = normalized
+        .map(|name| {
+            name.parse::<Average>().map_err(|_| Error::InvalidArgument {
+                argument: "normalized",
+                message: format!(
+                    "unknown average {name:?}; expected one of {:?}",
+                    Average::NAMES
+                ),
+            })
+        })
+        .transpose()?;
     let d = columns.shape()?.1;
     let values = run(py, |interrupt| {
         core::mutual_information_matrix(&columns, e, average, memory_limit, interrupt)

@@ -375,8 +375,8 @@ pub fn contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Contingency> {
     })
 }
 
-/// Minimum and maximum key of a column, in parallel.
-fn key_range<T: Label>(x: &[T]) -> (u64, u64) {
+/// Minimum and maximum key of a non-empty column, in parallel.
+pub(crate) fn key_range<T: Label>(x: &[T]) -> (u64, u64) {
     fn fold<T: Label>(x: &[T]) -> (T, T) {
         // Independent lanes so LLVM vectorises the comparisons.
         const LANES: usize = 16;

@@ -90,34 +90,6 @@ fn new_raw(width: u128, n: usize) -> Raw {
     }
 }
 
-/// Minimum and maximum of a non-empty slice, as keys.
-fn min_max<T: Label>(x: &[T]) -> (u64, u64) {
-    fn fold<T: Label>(x: &[T]) -> (T, T) {
-        const LANES: usize = 16;
-        let mut lo = [x[0]; LANES];
-        let mut hi = [x[0]; LANES];
-        let mut chunks = x.chunks_exact(LANES);
-        for chunk in &mut chunks {
-            for i in 0..LANES {
-                lo[i] = if chunk[i] < lo[i] { chunk[i] } else { lo[i] };
-                hi[i] = if chunk[i] > hi[i] { chunk[i] } else { hi[i] };
-            }
-        }
-        let (mut l, mut h) = (x[0], x[0]);
-        for &v in lo.iter().chain(&hi).chain(chunks.remainder()) {
-            l = l.min(v);
-            h = h.max(v);
-        }
-        (l, h)
-    }
-    let (lo, hi) = x
-        .par_chunks(COLUMN_CHUNK)
-        .map(fold)
-        .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)))
-        .expect("columns are not empty");
-    (lo.key(), hi.key())
-}
-
 /// Rows of a row-major block holding about [`TRANSPOSE_BYTES`] of input.
 fn block_rows<T>(d: usize) -> usize {
     (TRANSPOSE_BYTES / (d * std::mem::size_of::<T>()).max(1)).max(16)
@@ -427,7 +399,7 @@ pub(super) fn encode(
     let ranges: Vec<(u64, u64)> = match x {
         Columns::Separate(columns) => columns
             .par_iter()
-            .map(|c| with_labels!(*c, s => min_max(s)))
+            .map(|c| with_labels!(*c, s => crate::counts::key_range(s)))
             .collect(),
         Columns::RowMajor { data, columns } => {
             with_labels!(*data, s => row_major_ranges(s, *columns))

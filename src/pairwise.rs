@@ -103,8 +103,10 @@ impl FromStr for Metric {
 
 /// Rows of output per task of the direct metrics and per tile of [`nearest`].
 const ROW_BLOCK: usize = 64;
-/// Rows of output per (parallel) matrix product of the GEMM metrics; Ctrl-C is checked between.
-const PRODUCT_BLOCK: usize = 512;
+/// Multiply-adds per (parallel) matrix product of the GEMM metrics, about 0.05–0.1 s of work on
+/// two cores: Ctrl-C is checked between products, and each product packs the whole of `Q` once,
+/// so fewer, larger products pack it fewer times.
+const PRODUCT_WORK: usize = 1 << 32;
 /// Bytes of `Q` rows per cache tile of the Jensen–Shannon loop.
 const JS_TILE_BYTES: usize = 256 * 1024;
 /// Columns of `Q` per tile in [`nearest`].
@@ -682,11 +684,15 @@ pub fn pairwise(
     } else {
         // One parallel matrix product per large block of rows (packing Q once per block).
         let mut scratch = Vec::new();
-        for (b, block) in out.chunks_mut(PRODUCT_BLOCK * m).enumerate() {
+        // Jeffreys keeps a second product of the block (`scratch`): at most 64 MiB of it.
+        let block_rows = (PRODUCT_WORK / (m * pp.k).max(1))
+            .min((8 << 20) / m)
+            .max(ROW_BLOCK);
+        for (b, block) in out.chunks_mut(block_rows * m).enumerate() {
             if interrupt.load(Ordering::Relaxed) {
                 break;
             }
-            let start = b * PRODUCT_BLOCK;
+            let start = b * block_rows;
             let rows = start..start + block.len() / m;
             fill_block(metric, &pp, rows, &pq, 0..m, block, &mut scratch, true);
         }

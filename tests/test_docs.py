@@ -3,6 +3,9 @@
 import doctest
 import pathlib
 import re
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -76,3 +79,29 @@ def test_ci_runs_exactly_the_readme_test_command():
     commands = re.findall(r"```sh\n(.*?)\n```", readme, flags=re.S)
     test_command = next(c for c in commands if "pytest" in c)
     assert test_command.strip() in ci
+
+
+def test_fastinfo_and_the_demo_need_only_numpy():
+    """`pip install .` installs numpy alone: importing fastinfo (reference included) and running
+    the demo must not need scipy, scikit-learn, pandas, polars or mpmath."""
+    script = textwrap.dedent(
+        """
+        import importlib.abc, sys
+
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {"scipy", "sklearn", "pandas", "polars", "mpmath"}:
+                    raise ImportError(f"{name} is blocked: not a dependency of fastinfo")
+                return None
+
+        sys.meta_path.insert(0, Block())
+        import fastinfo, fastinfo.reference
+        from fastinfo.__main__ import main
+
+        assert main(["--n", "100000", "--seed", "1"]) == 0
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr

@@ -44,6 +44,8 @@ pub mod pairwise;
 pub mod pmf;
 pub mod significance;
 pub mod simd;
+#[cfg(test)]
+mod testing;
 
 #[cfg(feature = "python")]
 mod python;

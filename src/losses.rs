@@ -1043,40 +1043,7 @@ pub fn binary_cross_entropy<T: Real>(
 #[allow(clippy::float_cmp)] // exact zeros, infinities and bit-identical results are the point
 mod tests {
     use super::*;
-
-    /// Split-mix 64: reproducible inputs without a dependency.
-    struct SplitMix(u64);
-
-    impl SplitMix {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
-        /// Uniform in [0, 1).
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    fn ulps(a: f64, b: f64) -> u64 {
-        let key = |x: f64| {
-            let bits = x.to_bits() as i64;
-            if bits < 0 {
-                i64::MIN - bits
-            } else {
-                bits
-            }
-        };
-        key(a).abs_diff(key(b))
-    }
+    use crate::testing::{ulps, SplitMix};
 
     fn never() -> AtomicBool {
         AtomicBool::new(false)

@@ -303,18 +303,8 @@ pub fn mutual_information_with(
 #[allow(clippy::float_cmp)] // bit-identical results are the point of these tests
 mod tests {
     use super::*;
+    use crate::testing::SplitMix;
     use crate::{entropy, mutual_information};
-
-    struct SplitMix(u64);
-    impl SplitMix {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-    }
 
     /// Columns of every kind: binary, constant, 16-valued, 200-valued, wide, spread, signed.
     fn mixed_columns(n: usize, seed: u64) -> Vec<Vec<i64>> {

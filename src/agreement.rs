@@ -34,8 +34,8 @@ pub mod special;
 
 use crate::counts::{joint_counts, JointCounts};
 use crate::estimate::{
-    compensated_sum, conditional_entropy_of_table, entropy_from_counts, information_of_table,
-    Estimator,
+    check_same_length, compensated_sum, conditional_entropy_of_table, entropy_from_counts,
+    information_of_table, Estimator,
 };
 use crate::{Error, Labels, Result};
 use rayon::prelude::*;
@@ -103,23 +103,8 @@ struct Pair {
 impl Pair {
     fn new(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Pair> {
         let n = x.first().ok_or(Error::EmptyInput { argument: "x" })?.len();
-        for (argument, columns) in [("x", x), ("y", y)] {
-            if columns.is_empty() {
-                return Err(Error::EmptyInput { argument });
-            }
-            for c in columns {
-                if c.is_empty() {
-                    return Err(Error::EmptyInput { argument });
-                }
-                if c.len() != n {
-                    return Err(Error::LengthMismatch {
-                        argument,
-                        expected: n,
-                        found: c.len(),
-                    });
-                }
-            }
-        }
+        check_same_length("x", x, n)?;
+        check_same_length("y", y, n)?;
         let columns: Vec<Labels<'_>> = x.iter().chain(y).copied().collect();
         let table = joint_counts(&columns)?;
         let xs: Vec<usize> = (0..x.len()).collect();

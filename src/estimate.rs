@@ -364,7 +364,12 @@ pub fn information_of_table(
     (info + correction).max(0.0)
 }
 
-fn check_same_length(argument: &'static str, columns: &[Labels<'_>], n: usize) -> Result<()> {
+/// `EmptyInput` if `columns` or one of them is empty, `LengthMismatch` unless each has `n` rows.
+pub(crate) fn check_same_length(
+    argument: &'static str,
+    columns: &[Labels<'_>],
+    n: usize,
+) -> Result<()> {
     if columns.is_empty() {
         return Err(Error::EmptyInput { argument });
     }

@@ -46,7 +46,8 @@ mod tables;
 use crate::agreement::special::regularized_upper_gamma;
 use crate::counts::{contingency, joint_counts, Contingency};
 use crate::estimate::{
-    conditional_mutual_information, information_of_table, mutual_information, Estimator,
+    check_same_length, conditional_mutual_information, information_of_table, mutual_information,
+    Estimator,
 };
 use crate::{Error, Labels, Result};
 use random::Rng;
@@ -121,20 +122,9 @@ fn check_lengths(arguments: &[(&'static str, &[Labels<'_>])]) -> Result<usize> {
         .ok_or(Error::EmptyInput { argument: "x" })?
         .len();
     for &(argument, columns) in arguments {
-        if columns.is_empty() && argument != "given" {
-            return Err(Error::EmptyInput { argument });
-        }
-        for c in columns {
-            if c.is_empty() {
-                return Err(Error::EmptyInput { argument });
-            }
-            if c.len() != n {
-                return Err(Error::LengthMismatch {
-                    argument,
-                    expected: n,
-                    found: c.len(),
-                });
-            }
+        // No `given` columns means no conditioning.
+        if !(columns.is_empty() && argument == "given") {
+            check_same_length(argument, columns, n)?;
         }
     }
     Ok(n)

@@ -63,6 +63,12 @@ impl<'a> Distributions<'a> {
         self.k
     }
 
+    /// All rows, `rows × k` row-major, as given.
+    #[must_use]
+    pub fn weights(&self) -> &'a [f64] {
+        self.weights
+    }
+
     /// Raw weights of row `r`.
     #[must_use]
     pub fn row(&self, r: usize) -> &'a [f64] {
@@ -75,23 +81,10 @@ impl<'a> Distributions<'a> {
     /// and `second` the sum of the rescaled weights. With `normalize = false` both are 1.
     pub fn scale(&self, r: usize, normalize: bool) -> Result<(f64, f64)> {
         let row = self.row(r);
-        // Eight interleaved partial sums, combined in a fixed order: vectorisable, and the same
-        // bits on every machine. A bad weight (NaN, infinite or negative) sets a flag; its index
+        // Eight interleaved partial sums, combined in a fixed order (vectorised, and the same
+        // bits on every machine). A bad weight (NaN, infinite or negative) sets a flag; its index
         // is looked up only on error.
-        let mut lanes = [0.0f64; 8];
-        let mut bad = false;
-        let chunks = row.chunks_exact(8);
-        let tail = chunks.remainder();
-        for chunk in chunks {
-            for (l, &w) in lanes.iter_mut().zip(chunk) {
-                bad |= !(w.is_finite() && w >= 0.0);
-                *l += w;
-            }
-        }
-        for (l, &w) in lanes.iter_mut().zip(tail) {
-            bad |= !(w.is_finite() && w >= 0.0);
-            *l += w;
-        }
+        let (sum, bad) = crate::simd::checked_sum(row);
         if bad {
             let index = row
                 .iter()
@@ -104,8 +97,6 @@ impl<'a> Distributions<'a> {
                 value: row[index],
             });
         }
-        let sum = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6]))
-            + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
         if sum == 0.0 {
             return Err(Error::ZeroRow {
                 argument: self.argument,
@@ -130,20 +121,11 @@ impl<'a> Distributions<'a> {
         Ok((sum, 1.0))
     }
 
-    /// Writes row `r`, checked and normalised (see [`Distributions::scale`]), into `out`.
-    #[allow(clippy::float_cmp)] // `second` is exactly 1.0 unless the row's sum overflowed
-    pub fn normalized_row_into(&self, r: usize, normalize: bool, out: &mut [f64]) -> Result<()> {
+    /// Writes row `r`, checked and normalised (see [`Distributions::scale`]), into `out`; returns
+    /// whether some normalised value is 0.
+    pub fn normalized_row_into(&self, r: usize, normalize: bool, out: &mut [f64]) -> Result<bool> {
         let (first, second) = self.scale(r, normalize)?;
-        if second == 1.0 {
-            for (o, &w) in out.iter_mut().zip(self.row(r)) {
-                *o = w / first;
-            }
-        } else {
-            for (o, &w) in out.iter_mut().zip(self.row(r)) {
-                *o = (w / first) / second;
-            }
-        }
-        Ok(())
+        Ok(crate::simd::divide_into(self.row(r), first, second, out))
     }
 }
 

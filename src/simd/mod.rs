@@ -290,6 +290,168 @@ mod body {
     }
 
     #[inline(always)]
+    pub(super) fn checked_sum(row: &[f64]) -> (f64, bool) {
+        let mut acc = [0.0; LANES];
+        let mut bad = [false; LANES];
+        let chunks = row.chunks_exact(LANES);
+        let tail = chunks.remainder();
+        for chunk in chunks {
+            let w = load(chunk);
+            for i in 0..LANES {
+                bad[i] |= !(0.0..=f64::MAX).contains(&w[i]);
+                acc[i] += w[i];
+            }
+        }
+        for (i, &w) in tail.iter().enumerate() {
+            bad[i] |= !(0.0..=f64::MAX).contains(&w);
+            acc[i] += w;
+        }
+        (combine(acc), bad.iter().any(|&b| b))
+    }
+
+    #[inline(always)]
+    #[allow(clippy::float_cmp)] // `second` is exactly 1.0 unless a row's sum overflowed
+    pub(super) fn divide_into(row: &[f64], first: f64, second: f64, out: &mut [f64]) -> bool {
+        let mut zero = [false; LANES];
+        let mut rows = row.chunks_exact(LANES);
+        let mut outs = out.chunks_exact_mut(LANES);
+        if second == 1.0 {
+            for (w, o) in (&mut rows).zip(&mut outs) {
+                for i in 0..LANES {
+                    o[i] = w[i] / first;
+                    zero[i] |= o[i] == 0.0;
+                }
+            }
+        } else {
+            for (w, o) in (&mut rows).zip(&mut outs) {
+                for i in 0..LANES {
+                    o[i] = (w[i] / first) / second;
+                    zero[i] |= o[i] == 0.0;
+                }
+            }
+        }
+        for (&w, o) in rows.remainder().iter().zip(outs.into_remainder()) {
+            *o = if second == 1.0 {
+                w / first
+            } else {
+                (w / first) / second
+            };
+            zero[0] |= *o == 0.0;
+        }
+        zero.iter().any(|&z| z)
+    }
+
+    #[inline(always)]
+    pub(super) fn column_extremes(logs: &[f64], lo: &mut [f64], hi: &mut [f64]) {
+        for ((&l, lo), hi) in logs.iter().zip(lo.iter_mut()).zip(hi.iter_mut()) {
+            // ln 0 = −∞ marks an absent outcome: it never lowers the minimum.
+            let low = if l == f64::NEG_INFINITY {
+                f64::INFINITY
+            } else {
+                l
+            };
+            *lo = if low < *lo { low } else { *lo };
+            *hi = if l > *hi { l } else { *hi };
+        }
+    }
+
+    #[inline(always)]
+    fn two_sum(sum: &mut f64, compensation: &mut f64, v: f64) {
+        let t = *sum + v;
+        let z = t - *sum;
+        *compensation += (*sum - (t - z)) + (v - z);
+        *sum = t;
+    }
+
+    /// The compensated lanes `(sum, compensation)` added in lane order.
+    #[inline(always)]
+    fn two_sum_lanes(sum: [f64; LANES], compensation: [f64; LANES]) -> f64 {
+        let (mut total, mut error) = (0.0, 0.0);
+        for i in 0..LANES {
+            two_sum(&mut total, &mut error, sum[i]);
+            error += compensation[i];
+        }
+        total + error
+    }
+
+    #[inline(always)]
+    pub(super) fn center_logs(logs: &mut [f64], reference: &[f64]) -> f64 {
+        let mut squares = [0.0; LANES];
+        let mut ls = logs.chunks_exact_mut(LANES);
+        let mut cs = reference.chunks_exact(LANES);
+        for (l, c) in (&mut ls).zip(&mut cs) {
+            for i in 0..LANES {
+                let e = if l[i] == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    l[i] - c[i]
+                };
+                l[i] = e;
+                squares[i] += e * e;
+            }
+        }
+        for (i, (l, &c)) in ls
+            .into_remainder()
+            .iter_mut()
+            .zip(cs.remainder())
+            .enumerate()
+        {
+            let e = if *l == f64::NEG_INFINITY { 0.0 } else { *l - c };
+            *l = e;
+            squares[i] += e * e;
+        }
+        combine(squares).sqrt()
+    }
+
+    #[inline(always)]
+    pub(super) fn centered_sums(
+        values: &[f64],
+        logs: &mut [f64],
+        reference: &[f64],
+    ) -> super::CenteredSums {
+        // Lanes of the compensated Σ v e, Σ v |e|, Σ v c (and their errors) and the plain Σ v²,
+        // Σ e²: separate local arrays, so that each stays in one vector register.
+        let (mut own, mut own_error) = ([0.0; LANES], [0.0; LANES]);
+        let (mut abs, mut abs_error) = ([0.0; LANES], [0.0; LANES]);
+        let (mut refs, mut refs_error) = ([0.0; LANES], [0.0; LANES]);
+        let (mut norm, mut log_norm) = ([0.0; LANES], [0.0; LANES]);
+        let n = values.len();
+        let whole = n - n % LANES;
+        let mut block = |v: [f64; LANES], l: &mut [f64], c: [f64; LANES], lanes: usize| {
+            for i in 0..lanes {
+                let e = if l[i] == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    l[i] - c[i]
+                };
+                l[i] = e;
+                two_sum(&mut own[i], &mut own_error[i], v[i] * e);
+                two_sum(&mut abs[i], &mut abs_error[i], v[i] * e.abs());
+                two_sum(&mut refs[i], &mut refs_error[i], v[i] * c[i]);
+                norm[i] += v[i] * v[i];
+                log_norm[i] += e * e;
+            }
+        };
+        for start in (0..whole).step_by(LANES) {
+            let (v, c) = (load(&values[start..]), load(&reference[start..]));
+            block(v, &mut logs[start..start + LANES], c, LANES);
+        }
+        if whole < n {
+            let (mut v, mut c) = ([0.0; LANES], [0.0; LANES]);
+            v[..n - whole].copy_from_slice(&values[whole..]);
+            c[..n - whole].copy_from_slice(&reference[whole..n]);
+            block(v, &mut logs[whole..n], c, n - whole);
+        }
+        super::CenteredSums {
+            own: two_sum_lanes(own, own_error),
+            own_abs: two_sum_lanes(abs, abs_error),
+            reference: two_sum_lanes(refs, refs_error),
+            norm: combine(norm).sqrt(),
+            log_norm: combine(log_norm).sqrt(),
+        }
+    }
+
+    #[inline(always)]
     pub(super) fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
         let mut acc = [0.0; LANES];
         let ps = p.chunks_exact(LANES);
@@ -341,6 +503,49 @@ macro_rules! compiled_for {
             #[target_feature(enable = $features)]
             pub(super) unsafe fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
                 body::sum_abs_diff(p, q)
+            }
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn checked_sum(row: &[f64]) -> (f64, bool) {
+                body::checked_sum(row)
+            }
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn divide_into(
+                row: &[f64],
+                first: f64,
+                second: f64,
+                out: &mut [f64],
+            ) -> bool {
+                body::divide_into(row, first, second, out)
+            }
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn column_extremes(logs: &[f64], lo: &mut [f64], hi: &mut [f64]) {
+                body::column_extremes(logs, lo, hi)
+            }
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn center_logs(logs: &mut [f64], reference: &[f64]) -> f64 {
+                body::center_logs(logs, reference)
+            }
+
+            /// # Safety
+            /// The CPU must support the module's target features.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn centered_sums(
+                values: &[f64],
+                logs: &mut [f64],
+                reference: &[f64],
+            ) -> super::CenteredSums {
+                body::centered_sums(values, logs, reference)
             }
         }
     };
@@ -458,6 +663,81 @@ pub fn sum_abs_diff(p: &[f64], q: &[f64]) -> f64 {
 pub fn sum_abs_diff_with(level: Level, p: &[f64], q: &[f64]) -> f64 {
     assert_eq!(p.len(), q.len(), "sum_abs_diff: lengths of p and q");
     dispatch!(level.usable(), sum_abs_diff(p, q))
+}
+
+/// `(Σ w, bad)` over a row of weights, `bad` when some weight is not finite and `≥ 0` (`NaN`,
+/// infinite or negative). The sum keeps [`LANES`] partial sums (element `k` in lane `k mod 8`,
+/// combined in the fixed tree), so its bits are the same at every level.
+#[must_use]
+pub fn checked_sum(row: &[f64]) -> (f64, bool) {
+    dispatch!(level(), checked_sum(row))
+}
+
+/// `out[k] = row[k] / first` (then `/ second` unless `second` is 1; IEEE division, the same bits at
+/// every level); returns whether some `out[k]` is 0.
+///
+/// # Panics
+/// If `row` and `out` differ in length.
+pub fn divide_into(row: &[f64], first: f64, second: f64, out: &mut [f64]) -> bool {
+    assert_eq!(
+        row.len(),
+        out.len(),
+        "divide_into: input and output lengths"
+    );
+    dispatch!(level(), divide_into(row, first, second, out))
+}
+
+/// Column by column, lowers `lo` to the finite logarithms of `logs` and raises `hi` to all of
+/// them; `−∞` (the logarithm of an absent outcome) never lowers `lo`.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn column_extremes(logs: &[f64], lo: &mut [f64], hi: &mut [f64]) {
+    assert!(
+        logs.len() == lo.len() && logs.len() == hi.len(),
+        "column_extremes: lengths"
+    );
+    dispatch!(level(), column_extremes(logs, lo, hi));
+}
+
+/// The sums of one row of values `v` over centred logarithms `e = ln v − c` (see
+/// [`centered_sums`]); the first three are compensated (as accurate as in twice the precision).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CenteredSums {
+    /// `Σ v e`.
+    pub own: f64,
+    /// `Σ v |e|`.
+    pub own_abs: f64,
+    /// `Σ v c`.
+    pub reference: f64,
+    /// `‖v‖₂`.
+    pub norm: f64,
+    /// `‖e‖₂`.
+    pub log_norm: f64,
+}
+
+/// Centres a row of logarithms in place like [`centered_sums`] and returns only the norm `‖e‖₂`
+/// of the centred row.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn center_logs(logs: &mut [f64], reference: &[f64]) -> f64 {
+    assert_eq!(logs.len(), reference.len(), "center_logs: lengths");
+    dispatch!(level(), center_logs(logs, reference))
+}
+
+/// Centres a row of logarithms in place, `logs[k] ← ln v_k − reference[k]`, with `−∞` (the
+/// logarithm of `v_k = 0`) becoming 0, and returns the row's [`CenteredSums`]. The same bits at
+/// every level.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn centered_sums(values: &[f64], logs: &mut [f64], reference: &[f64]) -> CenteredSums {
+    assert!(
+        values.len() == logs.len() && values.len() == reference.len(),
+        "centered_sums: lengths"
+    );
+    dispatch!(level(), centered_sums(values, logs, reference))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,6 +1117,111 @@ mod tests {
         if is_x86_feature_detected!("popcnt") {
             // SAFETY: detected just above.
             assert_eq!(unsafe { and_popcount_popcnt(&a, &b) }, expected);
+        }
+    }
+
+    /// The row kernels of the pairwise preparation at every level: the same bits, and the
+    /// values of a naive loop.
+    #[test]
+    #[allow(clippy::float_cmp)] // exact results are expected
+    fn row_kernels_match_a_naive_loop_at_every_level() {
+        let mut rng = SplitMix(23);
+        for n in LENGTHS {
+            for _ in 0..3 {
+                let w = weights(&mut rng, n);
+                let mut lanes = [0.0; LANES];
+                for (i, &x) in w.iter().enumerate() {
+                    lanes[i % LANES] += x;
+                }
+                let naive = combine(lanes);
+                let sums: Vec<(f64, bool)> = Level::ALL
+                    .iter()
+                    .map(|&l| dispatch!(l.usable(), checked_sum(&w)))
+                    .collect();
+                for &(sum, bad) in &sums {
+                    assert_eq!((sum.to_bits(), bad), (naive.to_bits(), false), "n = {n}");
+                }
+                for bad_value in [f64::NAN, f64::INFINITY, -1.0, f64::NEG_INFINITY] {
+                    if n == 0 {
+                        continue;
+                    }
+                    let mut v = w.clone();
+                    v[(rng.next() as usize) % n] = bad_value;
+                    for l in Level::ALL {
+                        assert!(
+                            dispatch!(l.usable(), checked_sum(&v)).1,
+                            "{bad_value} at n = {n}"
+                        );
+                    }
+                }
+
+                let total = naive.max(f64::MIN_POSITIVE);
+                for second in [1.0, 3.0] {
+                    let expected: Vec<f64> = w
+                        .iter()
+                        .map(|&x| {
+                            if second == 1.0 {
+                                x / total
+                            } else {
+                                (x / total) / second
+                            }
+                        })
+                        .collect();
+                    for l in Level::ALL {
+                        let mut out = vec![f64::NAN; n];
+                        let zero = dispatch!(l.usable(), divide_into(&w, total, second, &mut out));
+                        assert_eq!(zero, expected.contains(&0.0), "n = {n}");
+                        assert!(out
+                            .iter()
+                            .zip(&expected)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()));
+                    }
+                }
+
+                let mut logs = vec![0.0; n];
+                ln_slice(&w, &mut logs);
+                let (mut lo, mut hi) = (vec![1.0; n], vec![-50.0; n]);
+                column_extremes(&logs, &mut lo, &mut hi);
+                for c in 0..n {
+                    let finite = if w[c] > 0.0 { logs[c] } else { f64::INFINITY };
+                    assert_eq!(lo[c], finite.min(1.0), "n = {n}, column {c}");
+                    assert_eq!(hi[c], logs[c].max(-50.0), "n = {n}, column {c}");
+                }
+
+                let reference: Vec<f64> = (0..n).map(|_| -10.0 * rng.unit()).collect();
+                let centred: Vec<f64> = logs
+                    .iter()
+                    .zip(&reference)
+                    .map(|(&l, &c)| if l == f64::NEG_INFINITY { 0.0 } else { l - c })
+                    .collect();
+                let dot = |f: &dyn Fn(usize) -> f64| -> (f64, f64) {
+                    let terms: Vec<f64> = (0..n).map(f).collect();
+                    (terms.iter().sum(), terms.iter().map(|t| t.abs()).sum())
+                };
+                let (own, own_scale) = dot(&|c| w[c] * centred[c]);
+                let (own_abs, _) = dot(&|c| w[c] * centred[c].abs());
+                let (refs, refs_scale) = dot(&|c| w[c] * reference[c]);
+                let norm = dot(&|c| w[c] * w[c]).0.sqrt();
+                let log_norm = dot(&|c| centred[c] * centred[c]).0.sqrt();
+                let mut results = Vec::new();
+                for l in Level::ALL {
+                    let mut e = logs.clone();
+                    let sums = dispatch!(l.usable(), centered_sums(&w, &mut e, &reference));
+                    assert_eq!(e, centred, "n = {n}");
+                    let mut e = logs.clone();
+                    let only = dispatch!(l.usable(), center_logs(&mut e, &reference));
+                    assert_eq!(e, centred, "n = {n}");
+                    assert_eq!(only.to_bits(), sums.log_norm.to_bits());
+                    results.push(sums);
+                }
+                assert!(results.iter().all(|r| *r == results[0]), "n = {n}");
+                let r = results[0];
+                let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-14 * scale.max(1e-300);
+                assert!(close(r.own, own, own_scale), "n = {n}: {} vs {own}", r.own);
+                assert!(close(r.own_abs, own_abs, own_abs), "n = {n}");
+                assert!(close(r.reference, refs, refs_scale), "n = {n}");
+                assert!(close(r.norm, norm, norm) && close(r.log_norm, log_norm, log_norm));
+            }
         }
     }
 }

@@ -19,8 +19,10 @@
 //! exactly from support bitsets, never left to the floating-point products.
 
 use crate::pmf::{pair, Distributions};
+use crate::simd::CenteredSums;
 use crate::{Error, Result};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -116,115 +118,246 @@ const ABSOLUTE_BOUND: f64 = 5e-13;
 /// Entries smaller than this multiple of their error bound are recomputed exactly.
 const RELATIVE_MARGIN: f64 = 1e6;
 
-/// One side of a pairwise computation: checked, normalised rows and what the metric needs of them.
-struct Prepared {
-    rows: usize,
-    k: usize,
-    /// Normalised rows, `rows × k`.
-    values: Vec<f64>,
-    /// `ln v − c_k` for each value `v > 0` of column `k`, 0 where `v = 0` (KL, cross-entropy,
-    /// Jeffreys). The column reference `c` is shared by both sides (see [`center`]).
-    logs: Vec<f64>,
-    /// Per row: `Σ v (ln v − c)`, `Σ v |ln v − c|`, `Σ v c`, `‖v‖₂` and `‖ln v − c‖₂` (over `v > 0`).
-    centered: Vec<CenteredRow>,
-    /// `√` of each value (Hellinger, Bhattacharyya).
-    roots: Vec<f64>,
-    /// `Σ p ln p` per row (JS only; 0 for the other metrics).
-    negentropy: Vec<f64>,
-    /// `Σ p` per row (1 up to rounding when normalised; only JS, Hellinger and Bhattacharyya use it).
-    mass: Vec<f64>,
-    /// Per row, bit `c` set where the value is 0 (`words` 64-bit words per row).
-    zeros: Vec<u64>,
-    /// Whether each row has a zero.
-    has_zero: Vec<bool>,
-    words: usize,
+/// Per-row results of preparing a side.
+#[derive(Clone, Copy, Default)]
+struct RowInfo {
+    /// Whether the row has a zero.
+    has_zero: bool,
+    /// What a matrix product over the row as given must be multiplied by to be over the
+    /// normalised row: `1 / Σ w` for a side whose values are not kept, 1 otherwise.
+    scale: f64,
+    /// `Σ p` (1 up to rounding when normalised; only JS, Hellinger and Bhattacharyya use it).
+    mass: f64,
+    /// `Σ p ln p` (JS only; 0 for the other metrics).
+    negentropy: f64,
+    /// `Σ v (ln v − c)`, `Σ v |ln v − c|`, `Σ v c`, `‖v‖₂` and `‖ln v − c‖₂` (over `v > 0`) for the
+    /// logarithmic metrics; only `‖ln v − c‖₂` for a side whose values are not kept.
+    centered: CenteredSums,
 }
 
-impl Prepared {
+/// What a side does with logarithms.
+#[derive(Clone, Copy)]
+enum Logs<'r> {
+    /// None (the metrics that are not logarithmic).
+    None,
+    /// Keeps `ln v` (−∞ where `v = 0`) and finds the column extremes that define the reference
+    /// of [`center`]: `Q` of the logarithmic metrics, prepared first.
+    Raw,
+    /// Centres them on `reference` while the row is in cache and sums them, keeping them only for
+    /// `keep` (Jeffreys): `P` of the logarithmic metrics, prepared second.
+    Centered { reference: &'r [f64], keep: bool },
+}
+
+/// Column by column, the smallest and largest finite `ln v` of a side.
+type Extremes = (Vec<f64>, Vec<f64>);
+
+/// Per-thread scratch rows and column extremes while preparing a side.
+struct Scratch {
+    values: Vec<f64>,
+    logs: Vec<f64>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(k: usize, extremes: bool) -> Self {
+        let columns = if extremes { k } else { 0 };
+        Scratch {
+            values: Vec::new(),
+            logs: Vec::new(),
+            lo: vec![f64::INFINITY; columns],
+            hi: vec![f64::NEG_INFINITY; columns],
+        }
+    }
+
+    fn merge(mut self, other: &Scratch) -> Scratch {
+        for (a, b) in self.lo.iter_mut().zip(&other.lo) {
+            *a = a.min(*b);
+        }
+        for (a, b) in self.hi.iter_mut().zip(&other.hi) {
+            *a = a.max(*b);
+        }
+        self
+    }
+}
+
+/// `rows` mutable rows of `k` elements of `v`, or `rows` empty slices when `v` is empty.
+fn row_slices(v: &mut [f64], rows: usize, k: usize) -> Vec<&mut [f64]> {
+    if v.is_empty() {
+        std::iter::repeat_with(<&mut [f64]>::default)
+            .take(rows)
+            .collect()
+    } else {
+        v.chunks_mut(k).collect()
+    }
+}
+
+/// One side of a pairwise computation: checked, normalised rows and what the metric needs of them.
+struct Prepared<'a> {
+    source: &'a Distributions<'a>,
+    normalize: bool,
+    rows: usize,
+    k: usize,
+    /// Normalised rows, `rows × k`; empty when not kept (`Q` of KL and cross-entropy, whose
+    /// products need only its logarithms): [`Prepared::row_into`] normalises a row again.
+    values: Vec<f64>,
+    /// `ln v − c_k` for each value `v > 0` of column `k`, 0 where `v = 0` (`Q` of KL and
+    /// cross-entropy, both sides of Jeffreys; `ln v` until [`center`]). The column reference `c` is
+    /// shared by both sides.
+    logs: Vec<f64>,
+    /// `√` of each value (Hellinger, Bhattacharyya).
+    roots: Vec<f64>,
+    /// Per row, bit `c` set where the value is 0 (`words` 64-bit words per row).
+    zeros: Vec<u64>,
+    words: usize,
+    info: Vec<RowInfo>,
+}
+
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        for v in [&mut self.values, &mut self.logs, &mut self.roots] {
+            crate::memory::recycle(std::mem::take(v));
+        }
+    }
+}
+
+impl<'a> Prepared<'a> {
+    /// Checks and normalises the rows of `d` in one parallel pass, deriving what `metric` needs
+    /// from each row while it is in cache; returns the side and, for [`Logs::Raw`], the column
+    /// extremes `(lo, hi)` of its finite logarithms.
     fn new(
-        d: &Distributions<'_>,
+        d: &'a Distributions<'a>,
         normalize: bool,
         metric: Metric,
-        logs_needed: bool,
-    ) -> Result<Self> {
+        keep_values: bool,
+        logs: Logs<'_>,
+    ) -> Result<(Self, Extremes)> {
         let (rows, k) = (d.rows(), d.outcomes());
         let words = k.div_ceil(64);
         let roots_needed = matches!(metric, Metric::Hellinger | Metric::Bhattacharyya);
         let sums_needed = roots_needed || metric == Metric::JsDivergence;
-        let mut values = crate::memory::zeroed(rows * k);
-        let mut zeros = vec![0u64; rows * words];
-        let mut logs = crate::memory::zeroed(if logs_needed { rows * k } else { 0 });
-        let mut roots = crate::memory::zeroed(if roots_needed { rows * k } else { 0 });
-        // One pass per row: check and normalise it, then derive what we can from the row while it
-        // is in cache (zero pattern, logarithms, sums).
-        let log_rows: Vec<&mut [f64]> = if logs_needed {
-            logs.chunks_mut(k).collect()
-        } else {
-            std::iter::repeat_with(<&mut [f64]>::default)
-                .take(rows)
-                .collect()
+        let keep_logs = match logs {
+            Logs::None => false,
+            Logs::Raw => true,
+            Logs::Centered { keep, .. } => keep,
         };
-        let per_row: Vec<Result<(bool, f64, f64)>> = values
-            .par_chunks_mut(k)
-            .zip(zeros.par_chunks_mut(words))
+        let raw = matches!(logs, Logs::Raw);
+        let mut values = crate::memory::work(if keep_values { rows * k } else { 0 });
+        let mut log_values = crate::memory::work(if keep_logs { rows * k } else { 0 });
+        let mut zeros = vec![0u64; rows * words];
+        let mut info = vec![RowInfo::default(); rows];
+        let value_rows = row_slices(&mut values, rows, k);
+        let log_rows = row_slices(&mut log_values, rows, k);
+        let pass = value_rows
+            .into_par_iter()
             .zip(log_rows)
+            .zip(zeros.par_chunks_mut(words.max(1)))
+            .zip(info.par_iter_mut())
             .enumerate()
-            .map(|(r, ((row, bits), out))| {
-                d.normalized_row_into(r, normalize, row)?;
-                let has_zero = row.contains(&0.0);
-                if has_zero {
-                    for (c, &v) in row.iter().enumerate() {
-                        if v == 0.0 {
-                            bits[c / 64] |= 1 << (c % 64);
-                        }
-                    }
-                }
-                if !out.is_empty() {
-                    crate::simd::ln_slice(row, out);
-                    if has_zero {
-                        // 0 · ln 0 contributes 0 to the products: store 0, not −∞.
-                        for (l, &v) in out.iter_mut().zip(row.iter()) {
+            .try_fold(
+                || Scratch::new(k, raw),
+                |mut s, (r, (((row, log_row), bits), info))| -> Result<Scratch> {
+                    let Scratch {
+                        values: scratch_values,
+                        logs: scratch_logs,
+                        lo,
+                        hi,
+                    } = &mut s;
+                    let row = if keep_values {
+                        row
+                    } else {
+                        scratch_values.resize(k, 0.0);
+                        scratch_values.as_mut_slice()
+                    };
+                    let (first, second) = d.scale(r, normalize)?;
+                    info.has_zero = crate::simd::divide_into(d.row(r), first, second, row);
+                    info.scale = if keep_values {
+                        1.0
+                    } else {
+                        1.0 / first / second
+                    };
+                    if info.has_zero {
+                        for (c, &v) in row.iter().enumerate() {
                             if v == 0.0 {
-                                *l = 0.0;
+                                bits[c / 64] |= 1 << (c % 64);
                             }
                         }
                     }
-                }
-                // Only Jensen–Shannon, Hellinger and Bhattacharyya use the mass and Σ v ln v.
-                let mass = if sums_needed { row.iter().sum() } else { 1.0 };
-                let negentropy = if metric == Metric::JsDivergence {
-                    crate::simd::sum_xlogx(row)
-                } else {
-                    0.0
-                };
-                Ok((has_zero, mass, negentropy))
-            })
-            .collect();
+                    let log_row = if keep_logs {
+                        log_row
+                    } else {
+                        scratch_logs.resize(k, 0.0);
+                        scratch_logs.as_mut_slice()
+                    };
+                    match logs {
+                        Logs::None => {}
+                        Logs::Raw => {
+                            crate::simd::ln_slice(row, log_row);
+                            crate::simd::column_extremes(log_row, lo, hi);
+                        }
+                        Logs::Centered { reference, .. } => {
+                            crate::simd::ln_slice(row, log_row);
+                            info.centered = crate::simd::centered_sums(row, log_row, reference);
+                        }
+                    }
+                    // Only Jensen–Shannon, Hellinger and Bhattacharyya use the mass and Σ v ln v.
+                    info.mass = if sums_needed { row.iter().sum() } else { 1.0 };
+                    if metric == Metric::JsDivergence {
+                        info.negentropy = crate::simd::sum_xlogx(row);
+                    }
+                    Ok(s)
+                },
+            )
+            .try_reduce(|| Scratch::new(k, raw), |a, b| Ok(a.merge(&b)));
+        let extremes = match pass {
+            Ok(s) => (s.lo, s.hi),
+            Err(e) => return Err(first_error(d, normalize).unwrap_or(e)),
+        };
+        let mut roots = crate::memory::work(if roots_needed { rows * k } else { 0 });
         if roots_needed {
             roots
                 .par_iter_mut()
                 .zip(values.par_iter())
                 .for_each(|(o, &v)| *o = v.sqrt());
         }
-        let per_row: Vec<(bool, f64, f64)> = per_row.into_iter().collect::<Result<_>>()?;
-        let has_zero = per_row.iter().map(|t| t.0).collect();
-        let mass = per_row.iter().map(|t| t.1).collect();
-        let negentropy = per_row.iter().map(|t| t.2).collect();
-        Ok(Prepared {
+        let side = Prepared {
+            source: d,
+            normalize,
             rows,
             k,
             values,
-            logs,
-            centered: Vec::new(),
+            logs: log_values,
             roots,
-            negentropy,
-            mass,
             zeros,
-            has_zero,
             words,
-        })
+            info,
+        };
+        Ok((side, extremes))
     }
 
+    /// Row `r`, normalised (which needs `scratch` when the values are not kept).
+    fn row_into<'s>(&'s self, r: usize, scratch: &'s mut Vec<f64>) -> &'s [f64] {
+        if self.values.is_empty() {
+            scratch.resize(self.k, 0.0);
+            // The row passed the same check when the side was prepared, so this cannot fail.
+            let _ = self.source.normalized_row_into(r, self.normalize, scratch);
+            scratch
+        } else {
+            self.row(r)
+        }
+    }
+
+    /// Rows `rows` as a product operand: the normalised values if kept, else the rows as given
+    /// (each product row then needs multiplying by its [`RowInfo::scale`]).
+    fn product_rows(&self, rows: &Range<usize>) -> &[f64] {
+        if self.values.is_empty() {
+            block(self.source.weights(), rows, self.k)
+        } else {
+            block(&self.values, rows, self.k)
+        }
+    }
+
+    /// Row `r` of the kept values.
     fn row(&self, r: usize) -> &[f64] {
         &self.values[r * self.k..(r + 1) * self.k]
     }
@@ -234,8 +367,8 @@ impl Prepared {
     }
 
     /// Whether some outcome has `self[i] > 0` and `other[j] == 0`.
-    fn mass_where_zero(&self, i: usize, other: &Prepared, j: usize) -> bool {
-        other.has_zero[j]
+    fn mass_where_zero(&self, i: usize, other: &Prepared<'_>, j: usize) -> bool {
+        other.info[j].has_zero
             && self
                 .zero_bits(i)
                 .iter()
@@ -252,52 +385,22 @@ impl Prepared {
     }
 }
 
-/// Per-row sums of a side whose logarithms were centred by [`center`].
-#[derive(Clone, Copy, Default)]
-struct CenteredRow {
-    own: f64,
-    own_abs: f64,
-    reference: f64,
-    norm: f64,
-    log_norm: f64,
+/// The first row of `d` (in order) that fails its check, so that errors do not depend on the
+/// scheduling of the parallel pass that found one.
+fn first_error(d: &Distributions<'_>, normalize: bool) -> Option<Error> {
+    (0..d.rows()).find_map(|r| d.scale(r, normalize).err())
 }
 
-/// Subtracts the column reference `c_k` from the logarithms of both sides and fills their
-/// [`CenteredRow`]s. `c_k` is the midpoint of the smallest and largest `ln q_jk` over the rows of
-/// `q` with `q_jk > 0`: a function of the set of values, so no entry depends on the order of rows.
+/// The column reference `c_k` of the logarithmic metrics from the extremes `(lo, hi)` of the
+/// finite `ln q_jk`: their midpoint (0 for a column without a positive `q_jk`). A function of the
+/// set of values, so no entry depends on the order of rows.
 ///
 /// Products of centred logarithms add terms `v (ln v − c)` much smaller than `v ln v` when the
 /// rows resemble each other, so the matrix products lose less to rounding and fewer entries need
 /// to be recomputed; the `c` terms cancel exactly in every divergence.
-fn center(p: &mut Prepared, q: &mut Prepared) {
-    let k = q.k;
-    // Column extremes of ln q over the positive entries, row-major in parallel chunks of rows
-    // (min and max are exact and commutative, so the chunking cannot change the result).
-    let extremes = |mut acc: (Vec<f64>, Vec<f64>), (logs, values): (&[f64], &[f64])| {
-        for (c, (&l, &v)) in logs.iter().zip(values).enumerate() {
-            if v > 0.0 {
-                acc.0[c] = acc.0[c].min(l);
-                acc.1[c] = acc.1[c].max(l);
-            }
-        }
-        acc
-    };
-    let empty = || (vec![f64::INFINITY; k], vec![f64::NEG_INFINITY; k]);
-    let (lo, hi) = q
-        .logs
-        .par_chunks(k)
-        .zip(q.values.par_chunks(k))
-        .fold(empty, extremes)
-        .reduce(empty, |mut a, b| {
-            for c in 0..k {
-                a.0[c] = a.0[c].min(b.0[c]);
-                a.1[c] = a.1[c].max(b.1[c]);
-            }
-            a
-        });
-    let reference: Vec<f64> = lo
-        .iter()
-        .zip(&hi)
+fn reference((lo, hi): &Extremes) -> Vec<f64> {
+    lo.iter()
+        .zip(hi)
         .map(|(&lo, &hi)| {
             if lo.is_finite() {
                 0.5 * lo + 0.5 * hi
@@ -305,59 +408,28 @@ fn center(p: &mut Prepared, q: &mut Prepared) {
                 0.0
             }
         })
-        .collect();
-    for side in [p, q] {
-        let rows: Vec<CenteredRow> = side
-            .logs
-            .par_chunks_mut(k)
-            .zip(side.values.par_chunks(k))
-            .map(|(logs, values)| {
-                let (mut own, mut own_abs, mut refs) =
-                    (TwoSum::default(), TwoSum::default(), TwoSum::default());
-                let (mut norm, mut log_norm) = (0.0, 0.0);
-                for ((l, &v), &c) in logs.iter_mut().zip(values).zip(&reference) {
-                    // Zero entries keep a zero logarithm and add nothing (branch-free select).
-                    let centered = if v > 0.0 { *l - c } else { 0.0 };
-                    *l = centered;
-                    own.add(v * centered);
-                    own_abs.add(v * centered.abs());
-                    refs.add(v * c);
-                    log_norm += centered * centered;
-                    norm += v * v;
-                }
-                CenteredRow {
-                    own: own.value(),
-                    own_abs: own_abs.value(),
-                    reference: refs.value(),
-                    norm: f64::sqrt(norm),
-                    log_norm: f64::sqrt(log_norm),
-                }
-            })
-            .collect();
-        side.centered = rows;
-    }
+        .collect()
 }
 
-/// A running compensated sum (Knuth's branch-free two-sum): the error of each addition is carried
-/// in `compensation`, so the result is as accurate as a sum in twice the precision.
-#[derive(Clone, Copy, Default)]
-struct TwoSum {
-    sum: f64,
-    compensation: f64,
-}
-
-impl TwoSum {
-    #[inline]
-    fn add(&mut self, v: f64) {
-        let t = self.sum + v;
-        let z = t - self.sum;
-        self.compensation += (self.sum - (t - z)) + (v - z);
-        self.sum = t;
-    }
-
-    fn value(self) -> f64 {
-        self.sum + self.compensation
-    }
+/// Centres the kept logarithms of `side` (prepared with [`Logs::Raw`]) on `reference`, filling
+/// the rows' [`CenteredSums`] (only `‖ln v − c‖₂` when the values are not kept).
+fn center(side: &mut Prepared<'_>, reference: &[f64]) {
+    let k = side.k;
+    let value_rows = row_slices(&mut side.values, side.rows, k);
+    side.logs
+        .par_chunks_mut(k)
+        .zip(value_rows)
+        .zip(side.info.par_iter_mut())
+        .for_each(|((logs, values), info)| {
+            info.centered = if values.is_empty() {
+                CenteredSums {
+                    log_norm: crate::simd::center_logs(logs, reference),
+                    ..CenteredSums::default()
+                }
+            } else {
+                crate::simd::centered_sums(values, logs, reference)
+            };
+        });
 }
 
 /// `out (rows × cols, row-major) = a[rows] · b[cols]ᵀ`, both `· × k` row-major.
@@ -365,13 +437,22 @@ impl TwoSum {
 /// With `parallel`, gemm splits the output tiles over the current rayon pool; each output element
 /// is still one dot product accumulated in the same order (gemm never splits the inner dimension
 /// between threads), so the result does not depend on the number of threads.
-fn product(a: &[f64], b: &[f64], k: usize, out: &mut [f64], cols: usize, parallel: bool) {
+fn product<'o>(
+    a: &[f64],
+    b: &[f64],
+    k: usize,
+    out: &'o mut [MaybeUninit<f64>],
+    cols: usize,
+    parallel: bool,
+) -> &'o mut [f64] {
     let rows = out.len() / cols.max(1);
     if rows == 0 || cols == 0 {
-        return;
+        // SAFETY: there is no element to initialise.
+        return unsafe { assume_init(out) };
     }
     debug_assert_eq!(a.len(), rows * k);
     debug_assert_eq!(b.len(), cols * k);
+
     // SAFETY: `out` holds rows × cols elements (row stride `cols`), `a` rows × k (row stride k) and
     // `b` cols × k (row stride k, read transposed); all pointers stay within those slices.
     unsafe {
@@ -382,7 +463,7 @@ fn product(a: &[f64], b: &[f64], k: usize, out: &mut [f64], cols: usize, paralle
             cols,
             rows,
             k,
-            out.as_mut_ptr(),
+            out.as_mut_ptr().cast::<f64>(),
             cols as isize,
             1,
             false,
@@ -404,6 +485,25 @@ fn product(a: &[f64], b: &[f64], k: usize, out: &mut [f64], cols: usize, paralle
             },
         );
     }
+    // SAFETY: gemm wrote every element of `out` (it does not read the destination: `read_dst`
+    // is false).
+    unsafe { assume_init(out) }
+}
+
+/// `s` as initialised.
+///
+/// # Safety
+/// Every element of `s` must have been written.
+unsafe fn assume_init(s: &mut [MaybeUninit<f64>]) -> &mut [f64] {
+    // SAFETY: MaybeUninit<f64> has the layout of f64, and the caller guarantees initialisation.
+    unsafe { &mut *(std::ptr::from_mut::<[MaybeUninit<f64>]>(s) as *mut [f64]) }
+}
+
+/// An initialised slice as writable uninitialised memory (only initialised values are written
+/// through it).
+fn as_uninit(s: &mut [f64]) -> &mut [MaybeUninit<f64>] {
+    // SAFETY: same layout; every write through the result is of an initialised f64.
+    unsafe { &mut *(std::ptr::from_mut::<[f64]>(s) as *mut [MaybeUninit<f64>]) }
 }
 
 /// `γ_k = (3 √k + 2) u`: the bound on the rounding error of a length-`k` product of the
@@ -430,22 +530,22 @@ fn block<'a>(m: &'a [f64], r: &Range<usize>, k: usize) -> &'a [f64] {
 
 /// Fills `out` (`rows.len() × cols.len()`) with the metric between `p` rows and `q` rows.
 #[allow(clippy::too_many_arguments)]
-fn fill_block(
+fn fill_block<'o>(
     metric: Metric,
     p: &Prepared,
     rows: Range<usize>,
     q: &Prepared,
     cols: Range<usize>,
-    out: &mut [f64],
+    out: &'o mut [MaybeUninit<f64>],
     scratch: &mut Vec<f64>,
     parallel: bool,
-) {
+) -> &'o mut [f64] {
     match metric {
         Metric::KlDivergence | Metric::CrossEntropy | Metric::Jeffreys => {
-            fill_logarithmic(metric, p, rows, q, cols, out, scratch, parallel);
+            fill_logarithmic(metric, p, rows, q, cols, out, scratch, parallel)
         }
         Metric::Hellinger | Metric::Bhattacharyya => {
-            fill_roots(metric, p, rows, q, cols, out, parallel);
+            fill_roots(metric, p, rows, q, cols, out, parallel)
         }
         Metric::JsDivergence => fill_js(p, rows, q, cols, out),
         Metric::TotalVariation => {
@@ -453,9 +553,11 @@ fn fill_block(
             for (bi, i) in rows.enumerate() {
                 for (bj, j) in cols.clone().enumerate() {
                     let tv = 0.5 * crate::simd::sum_abs_diff(p.row(i), q.row(j));
-                    out[bi * width + bj] = tv.min(1.0);
+                    out[bi * width + bj].write(tv.min(1.0));
                 }
             }
+            // SAFETY: every entry was written above.
+            unsafe { assume_init(out) }
         }
     }
 }
@@ -483,32 +585,39 @@ fn for_each_row(
 
 /// KL, cross-entropy and Jeffreys from `P · (ln Q)ᵀ` (and `(ln P) · Qᵀ`).
 #[allow(clippy::too_many_arguments)]
-fn fill_logarithmic(
+fn fill_logarithmic<'o>(
     metric: Metric,
-    p: &Prepared,
+    p: &Prepared<'_>,
     rows: Range<usize>,
-    q: &Prepared,
+    q: &Prepared<'_>,
     cols: Range<usize>,
-    out: &mut [f64],
+    out: &'o mut [MaybeUninit<f64>],
     scratch: &mut Vec<f64>,
     parallel: bool,
-) {
+) -> &'o mut [f64] {
     let (k, width, gamma) = (p.k, cols.len(), gamma(p.k));
-    let (a, b) = (block(&p.values, &rows, k), block(&q.logs, &cols, k));
-    product(a, b, k, out, width, parallel);
+    let (a, b) = (p.product_rows(&rows), block(&q.logs, &cols, k));
+    let out = product(a, b, k, out, width, parallel);
     if metric == Metric::Jeffreys {
         scratch.resize(out.len(), 0.0);
         let (a, b) = (block(&p.logs, &rows, k), block(&q.values, &cols, k));
-        product(a, b, k, scratch, width, parallel);
+        product(a, b, k, as_uninit(scratch), width, parallel);
     }
-    let q_centered = &q.centered[cols.clone()];
-    let q_has_zero = &q.has_zero[cols.clone()];
+    let q_info = &q.info[cols.clone()];
+    let largest_log_norm = q_info
+        .iter()
+        .map(|qj| qj.centered.log_norm)
+        .fold(0.0, f64::max);
+    let zero_column = q_info.iter().any(|qj| qj.has_zero);
     for_each_row(rows, width, out, scratch, parallel, |i, row, reverse| {
-        let pi = &p.centered[i];
+        let pi = &p.info[i].centered;
         let first = cols.start;
+        // The rows for the few entries recomputed from the definition.
+        let (mut p_row, mut q_row) = (Vec::new(), Vec::new());
         if metric == Metric::Jeffreys {
-            for (bj, (out, qj)) in row.iter_mut().zip(q_centered).enumerate() {
+            for (bj, (out, qj)) in row.iter_mut().zip(q_info).enumerate() {
                 let j = first + bj;
+                let qj = &qj.centered;
                 // Σ (p − q)(ln p − ln q) = Σ p E_p + Σ q E_q − Σ p E_q − Σ q E_p.
                 let value = pi.own + qj.own - *out - reverse[bj];
                 let bound = gamma
@@ -516,7 +625,7 @@ fn fill_logarithmic(
                 *out = if p.mass_where_zero(i, q, j) || q.mass_where_zero(j, p, i) {
                     f64::INFINITY
                 } else if ill_conditioned(value, bound) {
-                    pair::jeffreys(p.row(i), q.row(j))
+                    pair::jeffreys(p.row(i), q.row_into(j, &mut q_row))
                 } else {
                     value
                 };
@@ -531,39 +640,68 @@ fn fill_logarithmic(
         } else {
             (pi.own, pi.own_abs)
         };
-        for (bj, ((out, qj), &zero)) in row.iter_mut().zip(q_centered).zip(q_has_zero).enumerate() {
-            let value = offset - *out;
-            let bound = gamma * (magnitude + pi.norm * qj.log_norm);
-            *out = value;
-            if zero || ill_conditioned(value, bound) {
+        // No entry of the row has a bound above `worst`: when that is below the absolute bound,
+        // an entry above `threshold` is well conditioned, and one comparison clears it.
+        let worst = gamma * (magnitude + pi.norm * largest_log_norm);
+        let threshold = if worst > ABSOLUTE_BOUND {
+            f64::INFINITY
+        } else {
+            RELATIVE_MARGIN * worst
+        };
+        if !finish_row(row, offset, p.info[i].scale, threshold) && !zero_column {
+            return;
+        }
+        for (bj, (out, qj)) in row.iter_mut().zip(q_info).enumerate() {
+            let value = *out;
+            let bound = gamma * (magnitude + pi.norm * qj.centered.log_norm);
+            if qj.has_zero || ill_conditioned(value, bound) {
                 let j = first + bj;
                 *out = if p.mass_where_zero(i, q, j) {
                     f64::INFINITY
                 } else if !ill_conditioned(value, bound) {
                     value
                 } else if cross_entropy {
-                    pair::cross_entropy(p.row(i), q.row(j))
+                    pair::cross_entropy(p.row_into(i, &mut p_row), q.row_into(j, &mut q_row))
                 } else {
-                    pair::kl_divergence(p.row(i), q.row(j))
+                    pair::kl_divergence(p.row_into(i, &mut p_row), q.row_into(j, &mut q_row))
                 };
             }
         }
     });
+    out
+}
+
+/// `row[j] ← offset − scale · row[j]`; returns whether some result is at most `threshold`.
+fn finish_row(row: &mut [f64], offset: f64, scale: f64, threshold: f64) -> bool {
+    // Lanes of running minima (an ordered comparison, so the loop vectorises).
+    let mut lowest = [f64::INFINITY; 8];
+    let mut chunks = row.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        for (v, low) in chunk.iter_mut().zip(&mut lowest) {
+            *v = offset - scale * *v;
+            *low = if *v < *low { *v } else { *low };
+        }
+    }
+    for (v, low) in chunks.into_remainder().iter_mut().zip(&mut lowest) {
+        *v = offset - scale * *v;
+        *low = if *v < *low { *v } else { *low };
+    }
+    lowest.iter().any(|&low| low <= threshold)
 }
 
 /// Hellinger and Bhattacharyya from the coefficients `√P · √Qᵀ`.
-fn fill_roots(
+fn fill_roots<'o>(
     metric: Metric,
-    p: &Prepared,
+    p: &Prepared<'_>,
     rows: Range<usize>,
-    q: &Prepared,
+    q: &Prepared<'_>,
     cols: Range<usize>,
-    out: &mut [f64],
+    out: &'o mut [MaybeUninit<f64>],
     parallel: bool,
-) {
+) -> &'o mut [f64] {
     let (k, width, g) = (p.k, cols.len(), gamma(p.k));
     let (a, b) = (block(&p.roots, &rows, k), block(&q.roots, &cols, k));
-    product(a, b, k, out, width, parallel);
+    let out = product(a, b, k, out, width, parallel);
     for_each_row(rows, width, out, &[], parallel, |i, row, _| {
         for (bj, j) in cols.clone().enumerate() {
             // All terms of the coefficient are positive: its error is about γ · coefficient.
@@ -572,7 +710,7 @@ fn fill_roots(
             row[bj] = if metric == Metric::Hellinger {
                 // h² = ½ Σ (√p − √q)² = ½ (Σ p + Σ q) − Σ √(pq); √ magnifies an error δ in h²
                 // to δ / (2h).
-                let h2 = 0.5 * (p.mass[i] + q.mass[j]) - coefficient;
+                let h2 = 0.5 * (p.info[i].mass + q.info[j].mass) - coefficient;
                 let h = h2.max(0.0).sqrt();
                 if ill_conditioned(h2, bound) || ill_conditioned(h, bound / (2.0 * h)) {
                     metric.exact(p.row(i), q.row(j))
@@ -583,7 +721,7 @@ fn fill_roots(
                 // Rows that only nearly sum to 1 (`normalize = false`) shift x by their deficits:
                 // below that, the rows may be identical (exactly 0) — decide exactly.
                 let x = 1.0 - coefficient;
-                let deficits = (1.0 - p.mass[i]).abs() + (1.0 - q.mass[j]).abs();
+                let deficits = (1.0 - p.info[i].mass).abs() + (1.0 - q.info[j].mass).abs();
                 if coefficient <= 0.0 || x <= 2.0 * deficits || ill_conditioned(x, bound) {
                     metric.exact(p.row(i), q.row(j))
                 } else if x < 0.5 {
@@ -594,10 +732,17 @@ fn fill_roots(
             };
         }
     });
+    out
 }
 
 /// Jensen–Shannon from `½(Σ p ln p + Σ q ln q − Σ s ln s + ln 2 · Σ s)`, `s = p + q`.
-fn fill_js(p: &Prepared, rows: Range<usize>, q: &Prepared, cols: Range<usize>, out: &mut [f64]) {
+fn fill_js<'o>(
+    p: &Prepared<'_>,
+    rows: Range<usize>,
+    q: &Prepared<'_>,
+    cols: Range<usize>,
+    out: &'o mut [MaybeUninit<f64>],
+) -> &'o mut [f64] {
     let (width, g) = (cols.len(), gamma(p.k));
     // Tiles of Q rows that stay in the L2 cache (about 256 KiB) while every row of the block of
     // P passes over them: without tiling each row of P would stream all of Q from L3 or memory.
@@ -611,26 +756,28 @@ fn fill_js(p: &Prepared, rows: Range<usize>, q: &Prepared, cols: Range<usize>, o
                 let bj = j - cols.start;
                 let qj = q.row(j);
                 let x = crate::simd::sum_xlogx_of_sum(pi, qj);
-                let (a, b) = (p.negentropy[i], q.negentropy[j]);
-                let mass = p.mass[i] + q.mass[j];
+                let (a, b) = (p.info[i].negentropy, q.info[j].negentropy);
+                let mass = p.info[i].mass + q.info[j].mass;
                 let value = 0.5 * (a + b - x + std::f64::consts::LN_2 * mass);
                 let bound = g * (a.abs() + b.abs() + x.abs() + mass);
-                out[bi * width + bj] = if ill_conditioned(value, bound) {
+                out[bi * width + bj].write(if ill_conditioned(value, bound) {
                     pair::js_divergence(pi, qj)
                 } else {
                     value.clamp(0.0, std::f64::consts::LN_2)
-                };
+                });
             }
         }
     }
+    // SAFETY: the tiles cover every column, so every entry was written above.
+    unsafe { assume_init(out) }
 }
 
-fn prepare_pair(
-    p: &Distributions<'_>,
-    q: &Distributions<'_>,
+fn prepare_pair<'a>(
+    p: &'a Distributions<'a>,
+    q: &'a Distributions<'a>,
     metric: Metric,
     normalize: bool,
-) -> Result<(Prepared, Prepared)> {
+) -> Result<(Prepared<'a>, Prepared<'a>)> {
     if p.outcomes() != q.outcomes() {
         return Err(Error::ShapeMismatch {
             argument: "Q",
@@ -638,15 +785,31 @@ fn prepare_pair(
             found: vec![q.rows(), q.outcomes()],
         });
     }
-    let logs = matches!(
+    if !matches!(
         metric,
         Metric::KlDivergence | Metric::CrossEntropy | Metric::Jeffreys
-    );
-    let mut prepared_p = Prepared::new(p, normalize, metric, logs)?;
-    let mut prepared_q = Prepared::new(q, normalize, metric, logs)?;
-    if logs {
-        center(&mut prepared_p, &mut prepared_q);
+    ) {
+        let (prepared_p, _) = Prepared::new(p, normalize, metric, true, Logs::None)?;
+        let (prepared_q, _) = Prepared::new(q, normalize, metric, true, Logs::None)?;
+        return Ok((prepared_p, prepared_q));
     }
+    // Q first: its logarithms define the column reference that P's are centred on in P's own
+    // pass. The products use Q's values and P's logarithms only for Jeffreys (`(ln P) · Qᵀ`).
+    let jeffreys = metric == Metric::Jeffreys;
+    let (mut prepared_q, extremes) = match Prepared::new(q, normalize, metric, jeffreys, Logs::Raw)
+    {
+        Ok(side) => side,
+        // P's errors are reported first, as everywhere else.
+        Err(e) => return Err(first_error(p, normalize).unwrap_or(e)),
+    };
+    let reference = reference(&extremes);
+    center(&mut prepared_q, &reference);
+    let logs = Logs::Centered {
+        reference: &reference,
+        keep: jeffreys,
+    };
+    // KL and cross-entropy multiply P's rows as given and scale the products.
+    let (prepared_p, _) = Prepared::new(p, normalize, metric, jeffreys, logs)?;
     Ok((prepared_p, prepared_q))
 }
 
@@ -665,13 +828,17 @@ pub fn pairwise(
 ) -> Result<Vec<f64>> {
     let (pp, pq) = prepare_pair(p, q, metric, normalize)?;
     let m = pq.rows;
-    let mut out = crate::memory::zeroed(pp.rows * m);
+    let len = pp.rows * m;
+    // Every entry is written below, so the output is not zeroed first.
+    let mut out: Vec<f64> = crate::memory::with_capacity(len);
+    let entries = &mut out.spare_capacity_mut()[..len];
     if m == 0 {
-        return Ok(out);
+        return Ok(Vec::new());
     }
     if matches!(metric, Metric::JsDivergence | Metric::TotalVariation) {
         // A logarithm (or difference) per pair and outcome: blocks of rows in parallel.
-        out.par_chunks_mut(ROW_BLOCK * m)
+        entries
+            .par_chunks_mut(ROW_BLOCK * m)
             .enumerate()
             .for_each(|(b, block)| {
                 if interrupt.load(Ordering::Relaxed) {
@@ -688,7 +855,7 @@ pub fn pairwise(
         let block_rows = (PRODUCT_WORK / (m * pp.k).max(1))
             .min((8 << 20) / m)
             .max(ROW_BLOCK);
-        for (b, block) in out.chunks_mut(block_rows * m).enumerate() {
+        for (b, block) in entries.chunks_mut(block_rows * m).enumerate() {
             if interrupt.load(Ordering::Relaxed) {
                 break;
             }
@@ -700,6 +867,8 @@ pub fn pairwise(
     if interrupt.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
+    // SAFETY: without an interruption every block was filled, so all `len` entries are written.
+    unsafe { out.set_len(len) };
     Ok(out)
 }
 
@@ -755,13 +924,13 @@ pub fn nearest(
                 let cols = c0..(c0 + COLUMN_BLOCK).min(m);
                 let width = cols.len();
                 tile.resize(rows.len() * width, 0.0);
-                fill_block(
+                let tile = fill_block(
                     metric,
                     &pp,
                     rows.clone(),
                     &pq,
                     cols.clone(),
-                    &mut tile,
+                    as_uninit(&mut tile),
                     &mut scratch,
                     false,
                 );
@@ -902,6 +1071,78 @@ mod tests {
         }
     }
 
+    /// The first bad row of P is reported, whatever the metric (KL prepares Q first) and
+    /// however the parallel pass is scheduled.
+    #[test]
+    fn errors_name_the_first_bad_row_of_p_first() {
+        let k = 300;
+        let mut p = random_rows(400, k, 8, false);
+        let mut q = random_rows(300, k, 9, false);
+        p[250 * k + 7] = f64::NAN;
+        p[390 * k + 1] = -1.0;
+        q[5 * k] = f64::INFINITY;
+        let (dp, dq) = (
+            Distributions::new(&p, k, "P").unwrap(),
+            Distributions::new(&q, k, "Q").unwrap(),
+        );
+        let never = AtomicBool::new(false);
+        for metric in [Metric::KlDivergence, Metric::JsDivergence, Metric::Jeffreys] {
+            for _ in 0..5 {
+                match pairwise(&dp, &dq, metric, true, &never) {
+                    Err(Error::InvalidProbability {
+                        argument,
+                        row,
+                        index,
+                        ..
+                    }) => assert_eq!((argument, row, index), ("P", 250, 7)),
+                    other => panic!("{other:?}"),
+                }
+                match pairwise(&dq, &dq, metric, true, &never) {
+                    Err(Error::InvalidProbability { argument, row, .. }) => {
+                        assert_eq!((argument, row), ("Q", 5));
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
+
+    /// KL and cross-entropy multiply P's rows as given and scale the products: rows far from
+    /// normalised (and with zeros) give the values of the normalised rows.
+    #[test]
+    fn unnormalised_rows_give_the_values_of_normalised_ones() {
+        let k = 70;
+        let mut p = random_rows(40, k, 3, true);
+        let q = random_rows(30, k, 4, true);
+        for (r, row) in p.chunks_mut(k).enumerate() {
+            let factor = [1e-300, 1e-3, 7.0, 1e200][r % 4];
+            for w in row.iter_mut() {
+                *w *= factor;
+            }
+        }
+        let normalised: Vec<f64> = p
+            .chunks(k)
+            .flat_map(|row| {
+                let total: f64 = row.iter().sum();
+                row.iter().map(move |w| w / total)
+            })
+            .collect();
+        let dp = Distributions::new(&p, k, "P").unwrap();
+        let dn = Distributions::new(&normalised, k, "P").unwrap();
+        let dq = Distributions::new(&q, k, "Q").unwrap();
+        let never = AtomicBool::new(false);
+        for metric in [Metric::KlDivergence, Metric::CrossEntropy] {
+            let scaled = pairwise(&dp, &dq, metric, true, &never).unwrap();
+            let direct = pairwise(&dn, &dq, metric, true, &never).unwrap();
+            for (a, b) in scaled.iter().zip(&direct) {
+                assert!(
+                    a == b || (a - b).abs() <= 1e-12 + 1e-9 * b.abs(),
+                    "{metric:?}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn interrupt_stops_the_work() {
         let p = random_rows(10, 4, 5, false);
@@ -939,7 +1180,7 @@ mod calibration {
                 let a: Vec<f64> = (0..n * k).map(|_| gen(&mut next)).collect();
                 let b: Vec<f64> = (0..m * k).map(|_| (gen(&mut next)).ln()).collect();
                 let mut out = vec![0.0; n * m];
-                super::product(&a, &b, k, &mut out, m, false);
+                super::product(&a, &b, k, super::as_uninit(&mut out), m, false);
                 let mut worst: f64 = 0.0;
                 for i in 0..n {
                     for j in 0..m {

@@ -748,20 +748,23 @@ fn fill_js<'o>(
     // P passes over them: without tiling each row of P would stream all of Q from L3 or memory.
     let tile = (JS_TILE_BYTES / (8 * p.k.max(1))).max(8);
     let starts = (cols.start..cols.end).step_by(tile);
+    let mut sums = vec![0.0; tile];
     for tile_start in starts {
         let tile_cols = tile_start..(tile_start + tile).min(cols.end);
+        let q_tile = block(&q.values, &tile_cols, p.k);
+        let sums = &mut sums[..tile_cols.len()];
         for (bi, i) in rows.clone().enumerate() {
             let pi = p.row(i);
-            for j in tile_cols.clone() {
+            // Σ s ln s, s = p_i + q_j, for the whole tile at once (the rows were checked).
+            crate::simd::sums_xlogx_of_sum(pi, q_tile, sums);
+            for (j, &x) in tile_cols.clone().zip(sums.iter()) {
                 let bj = j - cols.start;
-                let qj = q.row(j);
-                let x = crate::simd::sum_xlogx_of_sum(pi, qj);
                 let (a, b) = (p.info[i].negentropy, q.info[j].negentropy);
                 let mass = p.info[i].mass + q.info[j].mass;
                 let value = 0.5 * (a + b - x + std::f64::consts::LN_2 * mass);
                 let bound = g * (a.abs() + b.abs() + x.abs() + mass);
                 out[bi * width + bj].write(if ill_conditioned(value, bound) {
-                    pair::js_divergence(pi, qj)
+                    pair::js_divergence(pi, q.row(j))
                 } else {
                     value.clamp(0.0, std::f64::consts::LN_2)
                 });

@@ -113,6 +113,12 @@ const PRODUCT_WORK: usize = 1 << 32;
 const JS_TILE_BYTES: usize = 256 * 1024;
 /// Columns of `Q` per tile in [`nearest`].
 const COLUMN_BLOCK: usize = 2048;
+/// Row sums for which a matrix product may run over a row as given and be scaled by `1 / sum`
+/// afterwards: the weights are then at most 2⁶⁴ (no product term overflows) and any subnormal
+/// weight is below 2⁶⁴ · 2⁻¹⁰²² of its normalised value's scale (what it loses is far below
+/// every error bound).
+const RAW_SUMS: std::ops::RangeInclusive<f64> =
+    5.421_010_862_427_522e-20..=1.844_674_407_370_955_2e19;
 /// Entries whose error bound exceeds this are recomputed exactly.
 const ABSOLUTE_BOUND: f64 = 5e-13;
 /// Entries smaller than this multiple of their error bound are recomputed exactly.
@@ -178,6 +184,19 @@ impl Scratch {
             *a = a.max(*b);
         }
         self
+    }
+}
+
+/// What a product over a row as given must be multiplied by, `1 / sum`, when the row's sum is in
+/// [`RAW_SUMS`] (`second`, from [`Distributions::scale`], is 1 unless the sum overflowed); else
+/// `NaN`: a product over these weights could overflow or lose bits to underflow, and
+/// [`Prepared::keep_unsafe_rows`] keeps the normalised rows instead.
+#[allow(clippy::float_cmp)] // `second` is exactly 1.0 unless the row's sum overflowed
+fn raw_scale(first: f64, second: f64) -> f64 {
+    if second == 1.0 && RAW_SUMS.contains(&first) {
+        1.0 / first
+    } else {
+        f64::NAN
     }
 }
 
@@ -274,7 +293,7 @@ impl<'a> Prepared<'a> {
                     info.scale = if keep_values {
                         1.0
                     } else {
-                        1.0 / first / second
+                        raw_scale(first, second)
                     };
                     if info.has_zero {
                         for (c, &v) in row.iter().enumerate() {
@@ -344,6 +363,24 @@ impl<'a> Prepared<'a> {
             scratch
         } else {
             self.row(r)
+        }
+    }
+
+    /// When some row's sum is outside [`RAW_SUMS`], keeps the normalised values of every row, so
+    /// that the products run over them instead of the rows as given.
+    fn keep_unsafe_rows(&mut self) {
+        if !self.values.is_empty() || self.info.iter().all(|i| !i.scale.is_nan()) {
+            return;
+        }
+        let (k, normalize, source) = (self.k, self.normalize, self.source);
+        let mut values = crate::memory::work(self.rows * k);
+        values.par_chunks_mut(k).enumerate().for_each(|(r, row)| {
+            // The row passed the same check in the first pass, so this cannot fail.
+            let _ = source.normalized_row_into(r, normalize, row);
+        });
+        self.values = values;
+        for info in &mut self.info {
+            info.scale = 1.0;
         }
     }
 
@@ -812,7 +849,8 @@ fn prepare_pair<'a>(
         keep: jeffreys,
     };
     // KL and cross-entropy multiply P's rows as given and scale the products.
-    let (prepared_p, _) = Prepared::new(p, normalize, metric, jeffreys, logs)?;
+    let (mut prepared_p, _) = Prepared::new(p, normalize, metric, jeffreys, logs)?;
+    prepared_p.keep_unsafe_rows();
     Ok((prepared_p, prepared_q))
 }
 
@@ -1115,10 +1153,12 @@ mod tests {
     #[test]
     fn unnormalised_rows_give_the_values_of_normalised_ones() {
         let k = 70;
+        // Zeros in P only: with zeros in Q nearly every entry would be +inf.
         let mut p = random_rows(40, k, 3, true);
-        let q = random_rows(30, k, 4, true);
+        let q = random_rows(30, k, 4, false);
         for (r, row) in p.chunks_mut(k).enumerate() {
-            let factor = [1e-300, 1e-3, 7.0, 1e200][r % 4];
+            // The first and last are outside RAW_SUMS: P's values are then kept normalised.
+            let factor = [1e-300, 1e-3, 7.0, 1e15, 1e200, 1e307][r % 6];
             for w in row.iter_mut() {
                 *w *= factor;
             }
@@ -1126,8 +1166,10 @@ mod tests {
         let normalised: Vec<f64> = p
             .chunks(k)
             .flat_map(|row| {
-                let total: f64 = row.iter().sum();
-                row.iter().map(move |w| w / total)
+                // Rescaled by the largest weight first: the sum of the 1e307 rows overflows.
+                let largest = row.iter().copied().fold(0.0, f64::max);
+                let total: f64 = row.iter().map(|w| w / largest).sum();
+                row.iter().map(move |w| (w / largest) / total)
             })
             .collect();
         let dp = Distributions::new(&p, k, "P").unwrap();
@@ -1137,6 +1179,7 @@ mod tests {
         for metric in [Metric::KlDivergence, Metric::CrossEntropy] {
             let scaled = pairwise(&dp, &dq, metric, true, &never).unwrap();
             let direct = pairwise(&dn, &dq, metric, true, &never).unwrap();
+            assert!(direct.iter().all(|v| v.is_finite()));
             for (a, b) in scaled.iter().zip(&direct) {
                 assert!(
                     a == b || (a - b).abs() <= 1e-12 + 1e-9 * b.abs(),

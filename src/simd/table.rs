@@ -108,41 +108,31 @@ fn tables() -> Tables {
     }
 }
 
-/// `s ln s` for eight finite `s ≥ 0` (0 where `s = 0` or `s = 1`), and the mask of lanes that are
-/// not finite and non-negative.
+/// `(e, i, m)` for eight normal (or zero) `s = 2^e · m`: the exponent `e` as a double (exactly:
+/// `2^52 + biased exponent − bias`, `bias` = `2^52 + 1023`, plus any prior scaling), the table
+/// index `i` (the top four mantissa bits) and the mantissa `m ∈ [1, 2)`.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn xlogx(s: __m512d, t: &Tables) -> (__m512d, u8) {
-    let valid = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(s, _mm512_setzero_pd())
-        & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(s, _mm512_set1_pd(f64::INFINITY));
-    // Subnormal (and zero) lanes are scaled by 2^54 and their exponent corrected.
-    let tiny = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(s, _mm512_set1_pd(f64::MIN_POSITIVE));
-    let scaled = _mm512_mask_blend_pd(
-        tiny,
-        s,
-        _mm512_mul_pd(s, _mm512_set1_pd(18014398509481984.0)),
-    );
-    let bits = _mm512_castpd_si512(scaled);
-    // Exponent as a double, exactly: 2^52 + biased exponent, minus (2^52 + bias [+ 54]).
+fn decompose(s: __m512d, bias: __m512d) -> (__m512d, __m512i, __m512d) {
+    let bits = _mm512_castpd_si512(s);
     let biased = _mm512_srli_epi64::<52>(bits);
     let magic = _mm512_castsi512_pd(_mm512_or_si512(
         biased,
         _mm512_set1_epi64(0x4330_0000_0000_0000),
     ));
-    let bias = _mm512_mask_blend_pd(
-        tiny,
-        _mm512_set1_pd(4503599627371519.0),
-        _mm512_set1_pd(4503599627371573.0),
-    );
-    let e = _mm512_sub_pd(magic, bias);
-    let index: __m512i = _mm512_and_si512(_mm512_srli_epi64::<48>(bits), _mm512_set1_epi64(15));
+    let index = _mm512_and_si512(_mm512_srli_epi64::<48>(bits), _mm512_set1_epi64(15));
     let m = _mm512_castsi512_pd(_mm512_or_si512(
         _mm512_and_si512(bits, _mm512_set1_epi64(0x000F_FFFF_FFFF_FFFF)),
         _mm512_set1_epi64(0x3FF0_0000_0000_0000),
     ));
-    let inv = _mm512_permutex2var_pd(t.inv.0, index, t.inv.1);
-    let r = _mm512_fmadd_pd(m, inv, _mm512_set1_pd(-1.0));
-    // ln(1 + r) = r + r² P(r), P(r) = −1/2 + r/3 − r²/4 + … + r⁹/11 (Horner from r⁹).
+    (_mm512_sub_pd(magic, bias), index, m)
+}
+
+/// `ln(1 + r)` for `|r| ≤ 1/32`: `r + r² P(r)`, `P(r) = −1/2 + r/3 − r²/4 + … + r⁹/11` (Horner from
+/// `r⁹`; the truncation is below 2⁻⁶⁴).
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn log1p_small(r: __m512d) -> __m512d {
     let mut p = _mm512_set1_pd(1.0 / 11.0);
     for c in [
         -1.0 / 10.0,
@@ -157,8 +147,35 @@ fn xlogx(s: __m512d, t: &Tables) -> (__m512d, u8) {
     ] {
         p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c));
     }
-    let r2 = _mm512_mul_pd(r, r);
-    let log1p = _mm512_fmadd_pd(r2, p, r);
+    _mm512_fmadd_pd(_mm512_mul_pd(r, r), p, r)
+}
+
+/// `s ln s` for eight finite `s ≥ 0` (0 where `s = 0` or `s = 1`), and the mask of lanes that are
+/// not finite and non-negative.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn xlogx(s: __m512d, t: &Tables) -> (__m512d, u8) {
+    let valid = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(s, _mm512_setzero_pd())
+        & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(s, _mm512_set1_pd(f64::INFINITY));
+    // Subnormal (and zero) lanes are scaled by 2^54 and their exponent corrected.
+    let tiny = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(s, _mm512_set1_pd(f64::MIN_POSITIVE));
+    let scaled = _mm512_mask_blend_pd(
+        tiny,
+        s,
+        _mm512_mul_pd(s, _mm512_set1_pd(18014398509481984.0)),
+    );
+    let bias = _mm512_mask_blend_pd(
+        tiny,
+        _mm512_set1_pd(4503599627371519.0),
+        _mm512_set1_pd(4503599627371573.0),
+    );
+    let (e, index, m) = decompose(scaled, bias);
+    let r = _mm512_fmadd_pd(
+        m,
+        _mm512_permutex2var_pd(t.inv.0, index, t.inv.1),
+        _mm512_set1_pd(-1.0),
+    );
+    let log1p = log1p_small(r);
     let hi = _mm512_permutex2var_pd(t.hi.0, index, t.hi.1);
     let lo = _mm512_permutex2var_pd(t.lo.0, index, t.lo.1);
     let small = _mm512_add_pd(_mm512_fmadd_pd(e, _mm512_set1_pd(LN2_LO), lo), log1p);
@@ -227,38 +244,13 @@ pub(super) fn sum_xlogx(p: &[f64], q: Option<&[f64]>) -> Option<f64> {
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn xlogx_checked(s: __m512d, inv: (__m512d, __m512d), hi: (__m512d, __m512d)) -> __m512d {
-    let bits = _mm512_castpd_si512(s);
-    let biased = _mm512_srli_epi64::<52>(bits);
-    let magic = _mm512_castsi512_pd(_mm512_or_si512(
-        biased,
-        _mm512_set1_epi64(0x4330_0000_0000_0000),
-    ));
-    let e = _mm512_sub_pd(magic, _mm512_set1_pd(4503599627371519.0));
-    let index: __m512i = _mm512_and_si512(_mm512_srli_epi64::<48>(bits), _mm512_set1_epi64(15));
-    let m = _mm512_castsi512_pd(_mm512_or_si512(
-        _mm512_and_si512(bits, _mm512_set1_epi64(0x000F_FFFF_FFFF_FFFF)),
-        _mm512_set1_epi64(0x3FF0_0000_0000_0000),
-    ));
+    let (e, index, m) = decompose(s, _mm512_set1_pd(4503599627371519.0));
     let r = _mm512_fmadd_pd(
         m,
         _mm512_permutex2var_pd(inv.0, index, inv.1),
         _mm512_set1_pd(-1.0),
     );
-    let mut p = _mm512_set1_pd(1.0 / 11.0);
-    for c in [
-        -1.0 / 10.0,
-        1.0 / 9.0,
-        -1.0 / 8.0,
-        1.0 / 7.0,
-        -1.0 / 6.0,
-        1.0 / 5.0,
-        -1.0 / 4.0,
-        1.0 / 3.0,
-        -1.0 / 2.0,
-    ] {
-        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c));
-    }
-    let log1p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), p, r);
+    let log1p = log1p_small(r);
     let big = _mm512_fmadd_pd(
         e,
         _mm512_set1_pd(LN2_HI),

@@ -5,8 +5,13 @@
 //! faults for 64 MiB). On Linux, [`zeroed`] asks for transparent huge pages on such arrays, so
 //! first touch faults once per 2 MiB instead. The request is advisory: where it is refused the
 //! array behaves exactly the same.
+//!
+//! The pairwise work arrays (normalised rows, logarithms) are taken with [`work`] and given back
+//! with [`recycle`]: up to 64 MiB of them stay allocated between calls, so that a loop of calls
+//! neither zeroes nor faults them again. That memory is outside `FASTINFO_MEMORY_LIMIT` (which
+//! bounds outputs).
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, TryLockError};
 
 /// Arrays at least this large (bytes) are advised to use huge pages.
 const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
@@ -14,8 +19,56 @@ const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
 /// Capacity (bytes) of the work arrays kept between calls by [`recycle`].
 const SPARE_BYTES: usize = 64 << 20;
 
-/// Work arrays returned by [`recycle`], most recent last.
-static SPARE: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+/// Large work arrays given back by finished calls, for later calls to reuse.
+struct Pool {
+    /// Most recent last.
+    spare: Mutex<Vec<Vec<f64>>>,
+    /// Capacity (bytes) kept at most.
+    budget: usize,
+}
+
+impl Pool {
+    /// The smallest kept array with room for `len` values, if the pool is free at once (never
+    /// waiting: a call may run in a forked child whose parent held the lock when it forked).
+    fn take(&self, len: usize) -> Option<Vec<f64>> {
+        let mut spare = match self.spare.try_lock() {
+            Ok(spare) => spare,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        let i = (0..spare.len())
+            .filter(|&i| spare[i].capacity() >= len)
+            .min_by_key(|&i| spare[i].capacity())?;
+        Some(spare.remove(i))
+    }
+
+    /// Keeps `v`, freeing the oldest arrays beyond the budget (after releasing the lock).
+    fn give(&self, v: Vec<f64>) {
+        let bytes = |v: &Vec<f64>| v.capacity() * std::mem::size_of::<f64>();
+        if bytes(&v) < HUGE_PAGE_THRESHOLD || bytes(&v) > self.budget {
+            return;
+        }
+        let mut evicted = Vec::new();
+        {
+            let mut spare = match self.spare.try_lock() {
+                Ok(spare) => spare,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => return,
+            };
+            spare.push(v);
+            while spare.iter().map(bytes).sum::<usize>() > self.budget {
+                evicted.push(spare.remove(0));
+            }
+        }
+        drop(evicted);
+    }
+}
+
+/// The work arrays of every call.
+static POOL: Pool = Pool {
+    spare: Mutex::new(Vec::new()),
+    budget: SPARE_BYTES,
+};
 
 /// A work array of `len` values for a caller that writes every element before reading it: a
 /// large one is an array given back to [`recycle`] by an earlier call when one is big enough
@@ -24,16 +77,7 @@ static SPARE: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
 #[must_use]
 pub fn work(len: usize) -> Vec<f64> {
     if len * std::mem::size_of::<f64>() >= HUGE_PAGE_THRESHOLD {
-        let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
-        let fitting = spare
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.capacity() >= len)
-            .min_by_key(|(_, v)| v.capacity())
-            .map(|(i, _)| i);
-        if let Some(i) = fitting {
-            let mut v = spare.remove(i);
-            drop(spare);
+        if let Some(mut v) = POOL.take(len) {
             if v.len() >= len {
                 v.truncate(len);
             } else {
@@ -45,18 +89,10 @@ pub fn work(len: usize) -> Vec<f64> {
     zeroed(len)
 }
 
-/// Keeps a large work array for a later [`work`], within [`SPARE_BYTES`] in all (the oldest
-/// are freed first).
+/// Keeps a large work array (4 MiB or more) for a later [`work`], within [`SPARE_BYTES`] in all:
+/// the oldest are freed first.
 pub fn recycle(v: Vec<f64>) {
-    let bytes = |v: &Vec<f64>| v.capacity() * std::mem::size_of::<f64>();
-    if bytes(&v) < HUGE_PAGE_THRESHOLD || bytes(&v) > SPARE_BYTES {
-        return;
-    }
-    let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
-    spare.push(v);
-    while spare.iter().map(bytes).sum::<usize>() > SPARE_BYTES {
-        spare.remove(0);
-    }
+    POOL.give(v);
 }
 
 /// A vector of `len` zeros; large ones backed by transparent huge pages where the kernel allows.
@@ -101,36 +137,49 @@ fn advise_huge_pages<T>(_start: *const T, _bytes: usize) {}
 
 #[cfg(test)]
 mod tests {
+    /// On a pool of its own, so that tests running at the same time cannot interfere.
     #[test]
     fn work_arrays_are_reused_within_the_budget() {
-        let len = (super::HUGE_PAGE_THRESHOLD / 8) * 2;
-        let a = super::work(len);
-        assert_eq!(a.len(), len);
+        use super::{Pool, HUGE_PAGE_THRESHOLD};
+        use std::sync::Mutex;
+        let len = (HUGE_PAGE_THRESHOLD / 8) * 2;
+        let budget = 5 * len * 8;
+        let pool = Pool {
+            spare: Mutex::new(Vec::new()),
+            budget,
+        };
+        let a = vec![1.0; len];
         let pointer = a.as_ptr();
-        super::recycle(a);
-        // The same allocation comes back, at the length asked for.
-        let b = super::work(len - 5);
-        assert_eq!((b.as_ptr(), b.len()), (pointer, len - 5));
-        super::recycle(b);
-        let c = super::work(len + 1);
-        assert_eq!(c.len(), len + 1);
-        assert_ne!(c.as_ptr(), pointer);
-        // Never more than the budget is kept.
-        for _ in 0..(super::SPARE_BYTES / (len * 8) + 3) {
-            super::recycle(super::work(len));
-            super::recycle(vec![0.0; len]);
+        pool.give(a);
+        // The same allocation comes back for a length it can hold, and only once.
+        let b = pool.take(len - 5).unwrap();
+        assert_eq!(b.as_ptr(), pointer);
+        assert!(pool.take(len).is_none());
+        pool.give(b);
+        assert!(pool.take(len + 1).is_none());
+        // The smallest that fits is taken.
+        pool.give(vec![0.0; 2 * len]);
+        let c = pool.take(len).unwrap();
+        assert_eq!(c.as_ptr(), pointer);
+        // Never more than the budget is kept; small arrays are not kept at all.
+        for _ in 0..10 {
+            pool.give(vec![0.0; len]);
         }
-        let spare = super::SPARE.lock().unwrap();
-        let kept: usize = spare.iter().map(|v| v.capacity() * 8).sum();
-        assert!(kept <= super::SPARE_BYTES, "{kept}");
-        drop(spare);
-        // Small arrays are not kept.
-        super::recycle(vec![0.0; 10]);
-        assert!(super::SPARE
-            .lock()
-            .unwrap()
-            .iter()
-            .all(|v| v.capacity() >= len));
+        pool.give(vec![0.0; 10]);
+        let kept = pool.spare.lock().unwrap();
+        let bytes: usize = kept.iter().map(|v| v.capacity() * 8).sum();
+        assert!(bytes <= budget && kept.len() >= 2, "{bytes}");
+        assert!(kept.iter().all(|v| v.capacity() >= len));
+        drop(kept);
+        // A pool that is busy is passed over, never waited for.
+        let guard = pool.spare.lock().unwrap();
+        assert!(pool.take(len).is_none());
+        pool.give(vec![0.0; len]);
+        drop(guard);
+        // The process-wide pool hands out arrays of the length asked for.
+        let w = super::work(len + 3);
+        assert_eq!(w.len(), len + 3);
+        super::recycle(w);
     }
 
     #[test]

@@ -344,7 +344,7 @@ fn row_kernels_match_a_naive_loop_at_every_level() {
             let naive = combine(lanes);
             let sums: Vec<(f64, bool)> = Level::ALL
                 .iter()
-                .map(|&l| dispatch!(l.usable(), checked_sum(&w)))
+                .map(|&l| rows::at::checked_sum(l, &w))
                 .collect();
             for &(sum, bad) in &sums {
                 assert_eq!((sum.to_bits(), bad), (naive.to_bits(), false), "n = {n}");
@@ -356,10 +356,7 @@ fn row_kernels_match_a_naive_loop_at_every_level() {
                 let mut v = w.clone();
                 v[(rng.next() as usize) % n] = bad_value;
                 for l in Level::ALL {
-                    assert!(
-                        dispatch!(l.usable(), checked_sum(&v)).1,
-                        "{bad_value} at n = {n}"
-                    );
+                    assert!(rows::at::checked_sum(l, &v).1, "{bad_value} at n = {n}");
                 }
             }
 
@@ -377,7 +374,7 @@ fn row_kernels_match_a_naive_loop_at_every_level() {
                     .collect();
                 for l in Level::ALL {
                     let mut out = vec![f64::NAN; n];
-                    let zero = dispatch!(l.usable(), divide_into(&w, total, second, &mut out));
+                    let zero = rows::at::divide_into(l, &w, total, second, &mut out);
                     assert_eq!(zero, expected.contains(&0.0), "n = {n}");
                     assert!(out
                         .iter()
@@ -414,10 +411,10 @@ fn row_kernels_match_a_naive_loop_at_every_level() {
             let mut results = Vec::new();
             for l in Level::ALL {
                 let mut e = logs.clone();
-                let sums = dispatch!(l.usable(), centered_sums(&w, &mut e, &reference));
+                let sums = rows::at::centered_sums(l, &w, &mut e, &reference);
                 assert_eq!(e, centred, "n = {n}");
                 let mut e = logs.clone();
-                let only = dispatch!(l.usable(), center_logs(&mut e, &reference));
+                let only = rows::at::center_logs(l, &mut e, &reference);
                 assert_eq!(e, centred, "n = {n}");
                 assert_eq!(only.to_bits(), sums.log_norm.to_bits());
                 results.push(sums);

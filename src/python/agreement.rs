@@ -1,7 +1,7 @@
 //! Bindings of the labeling comparisons: normalised and adjusted MI, variation of information.
 
 use super::{labels, run, LabelArray};
-use crate::agreement::{self, Average};
+use crate::samples::agreement::{self, Average};
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

@@ -5,7 +5,7 @@
 //! labels); the public API prepares it.
 
 use super::{labels, matrix, run, LabelArray};
-use crate::matrix::{self as core, Average, Columns};
+use crate::samples::dataset::{self as core, Average, Columns};
 use crate::{Error, Labels};
 use numpy::{
     PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray2, PyUntypedArray,

@@ -5,7 +5,7 @@
 //! (binary labels). The public wrappers in `python/fastinfo/_losses.py` prepare them.
 
 use super::run;
-use crate::losses::{self, CrossEntropyOptions, Loss, Real, Reduction};
+use crate::continuous::losses::{self, CrossEntropyOptions, Loss, Real, Reduction};
 use numpy::ndarray::Dimension;
 use numpy::{
     Element, Ix1, Ix2, PyArray1, PyArrayDescrMethods, PyReadonlyArray, PyReadonlyArray1,

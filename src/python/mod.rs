@@ -287,7 +287,7 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 // The module: thread control here, every other function registered by its binding file.
 
 mod agreement;
-mod continuous;
+mod binning;
 mod dataset;
 mod losses;
 mod pmf;
@@ -332,7 +332,7 @@ mod _native {
         super::dataset::register(m)?;
         super::agreement::register(m)?;
         super::significance::register(m)?;
-        super::continuous::register(m)?;
+        super::binning::register(m)?;
         super::losses::register(m)?;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Bindings of the distribution functions (`fastinfo.pmf`), exported flat with a `pmf_` prefix.
 
 use super::{matrix, run, Neighbours};
-use crate::pairwise::{self, Metric};
+use crate::pmf::pairwise::{self, Metric};
 use crate::pmf::{self, Distributions};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;

@@ -1,7 +1,7 @@
 //! Bindings of the samples functions: entropies, information, counts and tables.
 
 use super::{int64_array, labels, run, CoordinateTable, LabelArray, ValueCounts};
-use crate::estimate;
+use crate::samples::estimate;
 use pyo3::prelude::*;
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,7 +1,7 @@
 //! Bindings of the permutation test and the G-test.
 
 use super::{labels, run, LabelArray};
-use crate::significance::{self, NullMethod};
+use crate::samples::significance::{self, NullMethod};
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -77,7 +77,7 @@ fn regularized_upper_gamma<'py>(
     let out = run(py, |_| {
         Ok(a.iter()
             .zip(x.iter())
-            .map(|(&a, &x)| crate::agreement::special::regularized_upper_gamma(a, x))
+            .map(|(&a, &x)| crate::numeric::special::regularized_upper_gamma(a, x))
             .collect())
     })?;
     Ok(PyArray1::from_vec(py, out))

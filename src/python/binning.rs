@@ -6,7 +6,7 @@
 //! error messages (`"x"`, `"x[:, 1]"`, `"given"`, ...). Edges are float64, one array per variable.
 
 use super::run;
-use crate::binning::{self, BinningError, Discretized, Edges, Layout, Sample, Samples};
+use crate::continuous::binning::{self, BinningError, Discretized, Edges, Layout, Sample, Samples};
 use numpy::ndarray::Array2;
 use numpy::{
     IntoPyArray, PyArrayDescrMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArray,

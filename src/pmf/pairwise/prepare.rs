@@ -5,7 +5,7 @@
 use super::fill::block;
 use super::Metric;
 use crate::pmf::Distributions;
-use crate::simd::CenteredSums;
+use crate::runtime::simd::CenteredSums;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -132,7 +132,7 @@ pub(super) struct Prepared<'a> {
 impl Drop for Prepared<'_> {
     fn drop(&mut self) {
         for v in [&mut self.values, &mut self.logs, &mut self.roots] {
-            crate::memory::recycle(std::mem::take(v));
+            crate::runtime::memory::recycle(std::mem::take(v));
         }
     }
 }
@@ -158,8 +158,8 @@ impl<'a> Prepared<'a> {
             Logs::Centered { keep, .. } => keep,
         };
         let raw = matches!(logs, Logs::Raw);
-        let mut values = crate::memory::work(if keep_values { rows * k } else { 0 });
-        let mut log_values = crate::memory::work(if keep_logs { rows * k } else { 0 });
+        let mut values = crate::runtime::memory::work(if keep_values { rows * k } else { 0 });
+        let mut log_values = crate::runtime::memory::work(if keep_logs { rows * k } else { 0 });
         let mut zeros = vec![0u64; rows * words];
         let mut info = vec![RowInfo::default(); rows];
         let value_rows = row_slices(&mut values, rows, k);
@@ -186,7 +186,7 @@ impl<'a> Prepared<'a> {
                         scratch_values.as_mut_slice()
                     };
                     let (first, second) = d.scale(r, normalize)?;
-                    info.has_zero = crate::simd::divide_into(d.row(r), first, second, row);
+                    info.has_zero = crate::runtime::simd::divide_into(d.row(r), first, second, row);
                     info.scale = if keep_values {
                         1.0
                     } else {
@@ -208,18 +208,19 @@ impl<'a> Prepared<'a> {
                     match logs {
                         Logs::None => {}
                         Logs::Raw => {
-                            crate::simd::ln_slice(row, log_row);
-                            crate::simd::column_extremes(log_row, lo, hi);
+                            crate::runtime::simd::ln_slice(row, log_row);
+                            crate::runtime::simd::column_extremes(log_row, lo, hi);
                         }
                         Logs::Centered { reference, .. } => {
-                            crate::simd::ln_slice(row, log_row);
-                            info.centered = crate::simd::centered_sums(row, log_row, reference);
+                            crate::runtime::simd::ln_slice(row, log_row);
+                            info.centered =
+                                crate::runtime::simd::centered_sums(row, log_row, reference);
                         }
                     }
                     // Only Jensen–Shannon, Hellinger and Bhattacharyya use the mass and Σ v ln v.
                     info.mass = if sums_needed { row.iter().sum() } else { 1.0 };
                     if metric == Metric::JsDivergence {
-                        info.negentropy = crate::simd::sum_xlogx(row);
+                        info.negentropy = crate::runtime::simd::sum_xlogx(row);
                     }
                     Ok(s)
                 },
@@ -229,7 +230,7 @@ impl<'a> Prepared<'a> {
             Ok(s) => (s.lo, s.hi),
             Err(e) => return Err(first_error(d, normalize).unwrap_or(e)),
         };
-        let mut roots = crate::memory::work(if roots_needed { rows * k } else { 0 });
+        let mut roots = crate::runtime::memory::work(if roots_needed { rows * k } else { 0 });
         if roots_needed {
             roots
                 .par_iter_mut()
@@ -270,7 +271,7 @@ impl<'a> Prepared<'a> {
             return;
         }
         let (k, normalize, source) = (self.k, self.normalize, self.source);
-        let mut values = crate::memory::work(self.rows * k);
+        let mut values = crate::runtime::memory::work(self.rows * k);
         values.par_chunks_mut(k).enumerate().for_each(|(r, row)| {
             // The row passed the same check in the first pass, so this cannot fail (unless the
             // caller's array changed during the call).
@@ -359,11 +360,11 @@ pub(super) fn center(side: &mut Prepared<'_>, reference: &[f64]) {
         .for_each(|((logs, values), info)| {
             info.centered = if values.is_empty() {
                 CenteredSums {
-                    log_norm: crate::simd::center_logs(logs, reference),
+                    log_norm: crate::runtime::simd::center_logs(logs, reference),
                     ..CenteredSums::default()
                 }
             } else {
-                crate::simd::centered_sums(values, logs, reference)
+                crate::runtime::simd::centered_sums(values, logs, reference)
             };
         });
 }

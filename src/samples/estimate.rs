@@ -9,15 +9,15 @@
 //! so small values keep their relative accuracy (no cancellation of two large entropies).
 //!
 //! # Estimators
-//! Each [`Estimator`] maps one histogram to an entropy estimate `Ĥ` (see [`crate::estimators`] for
+//! Each [`Estimator`] maps one histogram to an entropy estimate `Ĥ` (see [`crate::samples::estimators`] for
 //! the formulas and references). Conditional quantities combine them the standard way,
 //! `H(A | C) = Ĥ(A, C) − Ĥ(C)` and `I(A; B | C) = Ĥ(A, C) + Ĥ(B, C) − Ĥ(A, B, C) − Ĥ(C)` (with
 //! `Ĥ(∅) = 0`), computed as the term-by-term plug-in value above plus the estimators' corrections
-//! `Ĥ − Ĥ_plugin` of each table ([`crate::estimators::correction`]):
+//! `Ĥ − Ĥ_plugin` of each table ([`crate::samples::estimators::correction`]):
 //! - `Plugin`: the maximum-likelihood ("plug-in") estimate above, no correction.
 //! - `MillerMadow` (Miller 1955): each entropy `H(S)` gets `+ (m_S − 1) / (2n)`, `m_S` the number of
 //!   occupied cells of `S`.
-//! - `Jackknife`, `Grassberger`, `ChaoShen`, `Nsb`: see [`crate::estimators`]; NSB takes the number
+//! - `Jackknife`, `Grassberger`, `ChaoShen`, `Nsb`: see [`crate::samples::estimators`]; NSB takes the number
 //!   of occupied cells of each table as its alphabet size.
 //!
 //! Estimates are clamped at 0: MI and CMI (a bias-corrected estimate can dip below), entropies and
@@ -28,84 +28,14 @@
 //! sums combined in order: the same result, bit for bit, for any number of threads. Corrections
 //! depend only on the tables' counts of counts, summed in ascending order of count.
 
-use crate::counts::{joint_counts, JointCounts};
-use crate::estimators::{self, Fingerprint};
+use crate::numeric::compensated_sum;
+use crate::samples::counts::{joint_counts, JointCounts};
+use crate::samples::estimators::{self, Estimator, Fingerprint};
 use crate::{Error, Labels, Result};
 use rayon::prelude::*;
-use std::str::FromStr;
 
 /// Cells per chunk of a deterministic parallel sum.
 const SUM_CHUNK: usize = 1 << 14;
-
-/// How entropies are estimated from counts (see [`crate::estimators`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Estimator {
-    /// Maximum likelihood: the entropy of the empirical distribution.
-    Plugin,
-    /// Plug-in plus the Miller–Madow bias correction `(m − 1) / (2n)`.
-    MillerMadow,
-    /// The jackknife (leave-one-out) bias correction of the plug-in (Zahl 1977).
-    Jackknife,
-    /// Grassberger's (2003) digamma estimator.
-    Grassberger,
-    /// Chao–Shen (2003): coverage-adjusted Horvitz–Thompson estimator.
-    ChaoShen,
-    /// Nemenman–Shafee–Bialek (2002) Bayesian estimator; alphabet size = occupied cells.
-    Nsb,
-}
-
-impl Estimator {
-    /// Every estimator's name, as accepted by [`Estimator::from_str`].
-    pub const NAMES: [&'static str; 6] = [
-        "plugin",
-        "miller_madow",
-        "jackknife",
-        "grassberger",
-        "chao_shen",
-        "nsb",
-    ];
-}
-
-impl FromStr for Estimator {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "plugin" => Ok(Estimator::Plugin),
-            "miller_madow" => Ok(Estimator::MillerMadow),
-            "jackknife" => Ok(Estimator::Jackknife),
-            "grassberger" => Ok(Estimator::Grassberger),
-            "chao_shen" => Ok(Estimator::ChaoShen),
-            "nsb" => Ok(Estimator::Nsb),
-            other => Err(Error::InvalidArgument {
-                argument: "estimator",
-                message: format!(
-                    "unknown estimator {other:?}; expected one of {:?}",
-                    Estimator::NAMES
-                ),
-            }),
-        }
-    }
-}
-
-/// Neumaier's compensated sum of `values`, in order.
-pub(crate) fn compensated_sum(values: impl IntoIterator<Item = f64>) -> f64 {
-    let (mut sum, mut compensation) = (0.0f64, 0.0f64);
-    for v in values {
-        let t = sum + v;
-        if sum.abs() >= v.abs() {
-            compensation += (sum - t) + v;
-        } else {
-            compensation += (v - t) + sum;
-        }
-        sum = t;
-    }
-    // With an infinite term the compensation is NaN; the plain sum is the answer then.
-    if sum.is_finite() {
-        sum + compensation
-    } else {
-        sum
-    }
-}
 
 /// Deterministic compensated sum of the terms `f(range)` yields for the stored cells `0..len`:
 /// terms are gathered in order (in parallel over stored chunks) and then summed in fixed chunks of

@@ -41,7 +41,7 @@
 mod count;
 mod encode;
 
-use crate::estimate::{entropy_of_counts, summarize};
+use crate::samples::estimate::{entropy_of_counts, summarize};
 use crate::{Error, Estimator, Labels, Result};
 use count::{binary_informations, narrow_informations, target_informations, Margins};
 use encode::{encode, encoded_bytes, Encoded};
@@ -106,8 +106,8 @@ impl Columns<'_> {
 }
 
 /// How two entropies are averaged to normalise an information: the averages of
-/// [`crate::agreement::normalized_mutual_information`], so both give the same bits.
-pub use crate::agreement::Average;
+/// [`crate::samples::agreement::normalized_mutual_information`], so both give the same bits.
+pub use crate::samples::agreement::Average;
 
 fn check_memory(what: impl FnOnce() -> String, bytes: u128, limit: u64) -> Result<()> {
     if bytes > u128::from(limit) {

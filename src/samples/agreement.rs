@@ -11,7 +11,7 @@
 //! - `VI = H(X | Y) + H(Y | X) = Σ (n_ij / n) ln(a_i b_j / n_ij²)`, a metric on labelings, in nats.
 //!
 //! Every quantity is the plug-in estimate, in nats, summed term by term from the joint counts of
-//! [`crate::counts::joint_counts`]; every result is identical for any number of threads.
+//! [`crate::samples::counts::joint_counts`]; every result is identical for any number of threads.
 //!
 //! # Special cases (those of scikit-learn's `normalized_mutual_info_score` and
 //! `adjusted_mutual_info_score`, 1.x)
@@ -30,16 +30,15 @@
 //! - M. Meilă, "Comparing clusterings — an information based distance", J. Multivariate Anal. 98
 //!   (2007).
 
-pub mod special;
-
-use crate::counts::{joint_counts, JointCounts};
-use crate::estimate::{
-    check_same_length, compensated_sum, conditional_entropy_of_table, entropy_from_counts,
-    information_of_table, Estimator,
+use crate::numeric::compensated_sum;
+use crate::numeric::special::{deviance, hypergeometric_pmf, hypergeometric_support};
+use crate::samples::counts::{joint_counts, JointCounts};
+use crate::samples::estimate::{
+    check_same_length, conditional_entropy_of_table, entropy_from_counts, information_of_table,
 };
+use crate::samples::estimators::Estimator;
 use crate::{Error, Labels, Result};
 use rayon::prelude::*;
-use special::{deviance, hypergeometric_pmf, hypergeometric_support};
 use std::str::FromStr;
 
 /// The mean of `H(X)` and `H(Y)` that normalises the mutual information.
@@ -340,7 +339,7 @@ pub fn expected_mutual_information(a: &[u64], b: &[u64]) -> Result<f64> {
 #[allow(clippy::float_cmp)] // exact special-case values are the point of several tests
 mod tests {
     use super::*;
-    use special::ln_factorial;
+    use crate::numeric::special::ln_factorial;
 
     /// The textbook triple sum with log-factorials (what scikit-learn evaluates), for small `n`.
     fn textbook_emi(a: &[u64], b: &[u64]) -> f64 {

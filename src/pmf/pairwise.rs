@@ -7,7 +7,7 @@
 //!   AVX-512 / AVX2 kernels), one sequential product per row block so the result does not depend on
 //!   the thread count.
 //! - **Direct metrics.** Jensen–Shannon as `½(Σ p ln p + Σ q ln q − Σ s ln s) + ½ ln 2 · Σ s` with
-//!   `s = p + q` (one vectorised logarithm per element, [`crate::simd`]), total variation as
+//!   `s = p + q` (one vectorised logarithm per element, [`crate::runtime::simd`]), total variation as
 //!   `½ Σ |p − q|`.
 //!
 //! # Accuracy
@@ -15,14 +15,14 @@
 //! error bound `E = γ_k · (sum of the magnitudes combined)`, `γ_k = (3 √k + 2) u` (`u = 2⁻⁵³`;
 //! see [`fill::gamma`]); wherever
 //! `E` could exceed 5·10⁻¹³, or the value is below `10⁶ E` (relative error possibly above 10⁻⁶), the
-//! entry is recomputed from its definition by the exact kernels of [`crate::pmf::pair`]. Infinities
+//! entry is recomputed from its definition by the exact kernels of [`crate::pmf::rows::pair`]. Infinities
 //! (KL, cross-entropy, Jeffreys on support mismatch; Bhattacharyya on disjoint supports) are set
 //! exactly from support bitsets, never left to the floating-point products.
 
 mod fill;
 mod prepare;
 
-use crate::pmf::{pair, Distributions};
+use crate::pmf::rows::{pair, Distributions};
 use crate::{Error, Result};
 use fill::{as_uninit, fill_block};
 use prepare::prepare_pair;
@@ -138,7 +138,7 @@ pub fn pairwise(
     let m = pq.rows;
     let len = pp.rows * m;
     // Every entry is written below, so the output is not zeroed first.
-    let mut out: Vec<f64> = crate::memory::with_capacity(len);
+    let mut out: Vec<f64> = crate::runtime::memory::with_capacity(len);
     let entries = &mut out.spare_capacity_mut()[..len];
     if m == 0 {
         return Ok(Vec::new());
@@ -500,7 +500,7 @@ mod calibration {
                 for i in 0..n {
                     for j in 0..m {
                         let terms: Vec<f64> = (0..k).map(|c| a[i * k + c] * b[j * k + c]).collect();
-                        let exact = crate::estimate::compensated_sum(terms.iter().copied());
+                        let exact = crate::numeric::compensated_sum(terms.iter().copied());
                         let mag: f64 = terms.iter().map(|t| t.abs()).sum();
                         let err = (out[i * m + j] - exact).abs();
                         worst = worst.max(err / ((k as f64).sqrt() * f64::EPSILON / 2.0 * mag));

@@ -399,7 +399,7 @@ pub(super) fn encode(
     let ranges: Vec<(u64, u64)> = match x {
         Columns::Separate(columns) => columns
             .par_iter()
-            .map(|c| with_labels!(*c, s => crate::counts::key_range(s)))
+            .map(|c| with_labels!(*c, s => crate::samples::counts::key_range(s)))
             .collect(),
         Columns::RowMajor { data, columns } => {
             with_labels!(*data, s => row_major_ranges(s, *columns))

@@ -43,12 +43,12 @@
 mod random;
 mod tables;
 
-use crate::agreement::special::regularized_upper_gamma;
-use crate::counts::{contingency, joint_counts, Contingency};
-use crate::estimate::{
+use crate::numeric::special::regularized_upper_gamma;
+use crate::samples::counts::{contingency, joint_counts, Contingency};
+use crate::samples::estimate::{
     check_same_length, conditional_mutual_information, information_of_table, mutual_information,
-    Estimator,
 };
+use crate::samples::estimators::Estimator;
 use crate::{Error, Labels, Result};
 use random::Rng;
 use rayon::prelude::*;
@@ -132,7 +132,7 @@ fn check_lengths(arguments: &[(&'static str, &[Labels<'_>])]) -> Result<usize> {
 
 /// The survival function of the chi-squared distribution with `dof > 0` degrees of freedom at
 /// `statistic ≥ 0`: `Q(dof / 2, statistic / 2)` (see
-/// [`crate::agreement::special::regularized_upper_gamma`]).
+/// [`crate::numeric::special::regularized_upper_gamma`]).
 #[must_use]
 pub fn chi_squared_survival(statistic: f64, dof: f64) -> f64 {
     regularized_upper_gamma(dof / 2.0, statistic / 2.0)

@@ -21,7 +21,7 @@
 //! not depend on the split, so every table is identical for any number of threads; tables are always
 //! reported in ascending order of value.
 
-use crate::hashmap::{Dictionary, U64Map};
+use crate::samples::hashmap::{Dictionary, U64Map};
 use crate::{with_labels, Error, Label, Labels, Result};
 use rayon::prelude::*;
 

@@ -3,7 +3,7 @@
 
 use super::prepare::Prepared;
 use super::{Metric, ABSOLUTE_BOUND, JS_TILE_BYTES, RELATIVE_MARGIN};
-use crate::pmf::pair;
+use crate::pmf::rows::pair;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -136,7 +136,7 @@ pub(super) fn fill_block<'o>(
             let width = cols.len();
             for (bi, i) in rows.enumerate() {
                 for (bj, j) in cols.clone().enumerate() {
-                    let tv = 0.5 * crate::simd::sum_abs_diff(p.row(i), q.row(j));
+                    let tv = 0.5 * crate::runtime::simd::sum_abs_diff(p.row(i), q.row(j));
                     out[bi * width + bj].write(tv.min(1.0));
                 }
             }
@@ -350,7 +350,7 @@ pub(super) fn fill_js<'o>(
         for (bi, i) in rows.clone().enumerate() {
             let pi = p.row(i);
             // Σ s ln s, s = p_i + q_j, for the whole tile at once (the rows were checked).
-            crate::simd::sums_xlogx_of_sum(pi, q_tile, sums);
+            crate::runtime::simd::sums_xlogx_of_sum(pi, q_tile, sums);
             for (j, &x) in tile_cols.clone().zip(sums.iter()) {
                 let bj = j - cols.start;
                 let (a, b) = (p.info[i].negentropy, q.info[j].negentropy);

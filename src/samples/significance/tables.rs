@@ -17,7 +17,7 @@
 //!   J. Comput. Appl. Math. 31 (1990).
 
 use super::random::Rng;
-use crate::agreement::special::{
+use crate::numeric::special::{
     hypergeometric_pmf, hypergeometric_support, ln_factorial, ln_hypergeometric_pmf,
 };
 use rayon::prelude::*;

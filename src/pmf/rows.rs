@@ -84,7 +84,7 @@ impl<'a> Distributions<'a> {
         // Eight interleaved partial sums, combined in a fixed order (vectorised, and the same
         // bits on every machine). A bad weight (NaN, infinite or negative) sets a flag; its index
         // is looked up only on error.
-        let (sum, bad) = crate::simd::checked_sum(row);
+        let (sum, bad) = crate::runtime::simd::checked_sum(row);
         if bad {
             let index = row
                 .iter()
@@ -125,7 +125,12 @@ impl<'a> Distributions<'a> {
     /// whether some normalised value is 0.
     pub fn normalized_row_into(&self, r: usize, normalize: bool, out: &mut [f64]) -> Result<bool> {
         let (first, second) = self.scale(r, normalize)?;
-        Ok(crate::simd::divide_into(self.row(r), first, second, out))
+        Ok(crate::runtime::simd::divide_into(
+            self.row(r),
+            first,
+            second,
+            out,
+        ))
     }
 }
 
@@ -156,7 +161,7 @@ pub fn relative_entropy_term(x: f64, y: f64) -> f64 {
 /// definitions the pairwise matrices are checked against and fall back to.
 pub mod pair {
     use super::relative_entropy_term;
-    use crate::estimate::compensated_sum;
+    use crate::numeric::compensated_sum;
 
     /// `p ln(p/q) − p + q ≥ 0`, accurate for `q ≈ p`.
     #[inline]

@@ -41,7 +41,7 @@
 //! Each row is read once from memory, in blocks of 1024 values that stay in L1 cache: the block's
 //! maximum, then `exp(z_j − m)` relative to the running maximum `m` (the partial sums are rescaled
 //! when it grows), with a branch-free vectorised double-precision exponential compiled for the
-//! baseline, AVX2 + FMA and AVX-512 and chosen at run time like [`crate::simd`] (every level gives
+//! baseline, AVX2 + FMA and AVX-512 and chosen at run time like [`crate::runtime::simd`] (every level gives
 //! the same bits). The logits equal to the maximum are counted apart, so that
 //! `ln Σ_j exp(z_j − m) = ln_1p(rest)` keeps the relative precision of a tiny loss (a confident,
 //! correct prediction; the textbook formula in `f64` rounds it to 0). With label smoothing the
@@ -50,8 +50,8 @@
 //! row losses of a chunk are added with a compensated sum and the chunk sums combined in order,
 //! so the result is identical, bit for bit, for any number of threads.
 
-use crate::estimate::compensated_sum;
-use crate::simd::{self, Level};
+use crate::numeric::compensated_sum;
+use crate::runtime::simd::{self, Level};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::str::FromStr;
@@ -281,7 +281,7 @@ fn log_of_sum(ties: f64, rest: f64) -> f64 {
     }
 }
 
-/// The fixed combination of the lane sums (the tree of [`crate::simd`]).
+/// The fixed combination of the lane sums (the tree of [`crate::runtime::simd`]).
 #[inline(always)]
 fn combine(acc: [f64; LANES]) -> f64 {
     ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
@@ -432,7 +432,7 @@ mod body {
             }
             if logs {
                 for (l, &p) in log_sums.iter_mut().zip(&p) {
-                    *l += crate::simd::ln(p);
+                    *l += crate::runtime::simd::ln(p);
                 }
             }
         }
@@ -441,7 +441,7 @@ mod body {
             invalid[i] |= u64::from(!(0.0..=1.0).contains(&p));
             sums[i] += p;
             if logs {
-                log_sums[i] += crate::simd::ln(p);
+                log_sums[i] += crate::runtime::simd::ln(p);
             }
         }
         let valid = invalid.iter().all(|&v| v == 0);

@@ -14,7 +14,7 @@
 //!   part is farther from an integer than the largest error of the guess at the edges themselves
 //!   (`|g(e_i) − i|`, measured once per set of edges); since rounding preserves order, such a `v`
 //!   provably lies in bin `i` (see [`Edges::new`]). This pass is branch-free and vectorised
-//!   (compiled for the baseline, AVX2 and AVX-512, chosen at run time by [`crate::simd::level`]);
+//!   (compiled for the baseline, AVX2 and AVX-512, chosen at run time by [`crate::runtime::simd::level`]);
 //!   a block of [`GUESS_BLOCK`] samples with an untrusted guess — a value on or within a few ulps
 //!   of an edge, or outside the range — is redone exactly. So values on an edge, or one ulp
 //!   either side of it, land where `np.digitize` puts them, whatever the rounding of the guess.
@@ -40,8 +40,10 @@
 //! per-column terms. It estimates `h(X) = −∫ f ln f` (Cover & Thomas 2006, §8.3: `H(X^Δ) + ln Δ →
 //! h(X)` as the bin width `Δ → 0`).
 
-use crate::counts::joint_counts;
-use crate::estimate::{compensated_sum, conditional_entropy_of_table, Estimator};
+use crate::numeric::compensated_sum;
+use crate::samples::counts::joint_counts;
+use crate::samples::estimate::conditional_entropy_of_table;
+use crate::Estimator;
 use crate::{Error, Labels};
 use rayon::prelude::*;
 use std::fmt;
@@ -274,16 +276,16 @@ impl<'a, T: Sample> Samples<'a, T> {
 type RangePart<T> = (usize, std::result::Result<(T, T), usize>, usize);
 
 /// Minimum and maximum of `values`, or the offset of the first non-finite value; at the SIMD
-/// level of [`crate::simd::level`] (min and max are exact, so every level agrees).
+/// level of [`crate::runtime::simd::level`] (min and max are exact, so every level agrees).
 fn chunk_range<T: Sample>(values: &[T]) -> std::result::Result<(T, T), usize> {
-    let (min, max, finite) = match crate::simd::level() {
+    let (min, max, finite) = match crate::runtime::simd::level() {
         // SAFETY: `level()` returns only levels whose target features the CPU was detected to
         // have.
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::simd::Level::Avx512 => unsafe { wide::chunk_range_avx512(values) },
+        crate::runtime::simd::Level::Avx512 => unsafe { wide::chunk_range_avx512(values) },
         // SAFETY: as above.
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::simd::Level::Avx2 => unsafe { wide::chunk_range_avx2(values) },
+        crate::runtime::simd::Level::Avx2 => unsafe { wide::chunk_range_avx2(values) },
         _ => chunk_range_body(values),
     };
     if finite {
@@ -575,7 +577,7 @@ fn bin_chunk<T: Sample, L: BinLabel>(
 
 /// The branch-free pass for near-uniform edges (see [`Edges::new`]): every sample's guessed bin,
 /// and whether every guess was trusted. If not, the caller redoes the chunk with
-/// [`Edges::locate`]. Runs at the SIMD level of [`crate::simd::level`].
+/// [`Edges::locate`]. Runs at the SIMD level of [`crate::runtime::simd::level`].
 fn bin_guessed<T: Sample, L: BinLabel>(values: &[T], edges: &Edges<'_>, out: &mut [L]) -> bool {
     let guess = Guess {
         lo: edges.values[0],
@@ -583,14 +585,16 @@ fn bin_guessed<T: Sample, L: BinLabel>(values: &[T], edges: &Edges<'_>, out: &mu
         margin: edges.margin,
         bins: edges.bins() as f64,
     };
-    match crate::simd::level() {
+    match crate::runtime::simd::level() {
         // SAFETY: `level()` returns only levels whose target features the CPU was detected to
         // have.
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::simd::Level::Avx512 => unsafe { wide::bin_guessed_avx512(values, &guess, out) },
+        crate::runtime::simd::Level::Avx512 => unsafe {
+            wide::bin_guessed_avx512(values, &guess, out)
+        },
         // SAFETY: as above.
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::simd::Level::Avx2 => unsafe { wide::bin_guessed_avx2(values, &guess, out) },
+        crate::runtime::simd::Level::Avx2 => unsafe { wide::bin_guessed_avx2(values, &guess, out) },
         _ => bin_guessed_body(values, &guess, out),
     }
 }
@@ -945,20 +949,20 @@ mod tests {
         x.extend(e.iter().flat_map(|&v| [v.next_down(), v, v.next_up()]));
         x.extend([f64::NAN, -7.0, 1e300, f64::INFINITY]);
         let float32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        let run = |level: crate::simd::Level| {
+        let run = |level: crate::runtime::simd::Level| {
             let mut labels = vec![0u16; x.len()];
             let mut labels32 = vec![0u16; x.len()];
             let (trusted, trusted32, range, range32);
             match level {
                 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-                crate::simd::Level::Avx2 => unsafe {
+                crate::runtime::simd::Level::Avx2 => unsafe {
                     trusted = wide::bin_guessed_avx2(&x, &guess, &mut labels);
                     trusted32 = wide::bin_guessed_avx2(&float32, &guess, &mut labels32);
                     range = wide::chunk_range_avx2(&x[..10_000]);
                     range32 = wide::chunk_range_avx2(&float32);
                 },
                 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-                crate::simd::Level::Avx512 => unsafe {
+                crate::runtime::simd::Level::Avx512 => unsafe {
                     trusted = wide::bin_guessed_avx512(&x, &guess, &mut labels);
                     trusted32 = wide::bin_guessed_avx512(&float32, &guess, &mut labels32);
                     range = wide::chunk_range_avx512(&x[..10_000]);
@@ -973,7 +977,7 @@ mod tests {
             }
             (labels, labels32, trusted, trusted32, range, range32)
         };
-        let baseline = run(crate::simd::Level::Scalar);
+        let baseline = run(crate::runtime::simd::Level::Scalar);
         assert!(!baseline.2, "the edge values and NaN are not trusted");
         assert_eq!(baseline.4, (-3.0, 5.0, true));
         assert!(!baseline.5 .2);
@@ -989,7 +993,7 @@ mod tests {
             }
         }
         assert!(untrusted <= 3 * e.len() + 4 + 8, "{untrusted}");
-        for level in crate::simd::Level::ALL {
+        for level in crate::runtime::simd::Level::ALL {
             if level.is_available() {
                 assert_eq!(run(level), baseline, "{level:?}");
             }

@@ -15,8 +15,9 @@
 
 use super::encode::{byte_histogram, Encoded};
 use super::{COLUMN_CHUNK, NARROW};
-use crate::estimate::{two_way_information_summarized, TableSummary};
-use crate::{simd, Estimator};
+use crate::runtime::simd;
+use crate::samples::estimate::{two_way_information_summarized, TableSummary};
+use crate::Estimator;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::ops::Range;

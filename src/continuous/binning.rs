@@ -40,13 +40,13 @@
 //! per-column terms. It estimates `h(X) = −∫ f ln f` (Cover & Thomas 2006, §8.3: `H(X^Δ) + ln Δ →
 //! h(X)` as the bin width `Δ → 0`).
 
+use crate::error::Argument;
 use crate::numeric::compensated_sum;
 use crate::samples::counts::joint_counts;
 use crate::samples::estimate::conditional_entropy_of_table;
 use crate::Estimator;
-use crate::{Error, Labels};
+use crate::{Error, Labels, Result};
 use rayon::prelude::*;
-use std::fmt;
 use std::ops::Range;
 
 /// Rows per chunk of every parallel pass (fixed: chunk boundaries depend only on the input size).
@@ -109,82 +109,6 @@ impl Sample for f64 {
     }
 }
 
-/// What went wrong while binning: an invalid sample (reported against its column, so the caller can
-/// name the variable) or an error of the crate.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BinningError {
-    /// Sample `row` of column `column` is NaN or ±∞.
-    NotFinite {
-        column: usize,
-        row: usize,
-        value: f64,
-    },
-    /// Sample `row` of column `column` lies outside the outer edges `[lo, hi]`.
-    OutOfRange {
-        column: usize,
-        row: usize,
-        value: f64,
-        lo: f64,
-        hi: f64,
-    },
-    /// Anything else (bad edges, a table too large, ...).
-    Core(Error),
-}
-
-impl From<Error> for BinningError {
-    fn from(error: Error) -> Self {
-        BinningError::Core(error)
-    }
-}
-
-impl BinningError {
-    /// The column of the offending sample, if the error is about one.
-    #[must_use]
-    pub fn column(&self) -> Option<usize> {
-        match self {
-            BinningError::NotFinite { column, .. } | BinningError::OutOfRange { column, .. } => {
-                Some(*column)
-            }
-            BinningError::Core(_) => None,
-        }
-    }
-
-    /// The message, with `name` standing for the offending column (e.g. `"x"` or `"x[:, 1]"`).
-    #[must_use]
-    pub fn describe(&self, name: &str) -> String {
-        match self {
-            BinningError::NotFinite { row, value, .. } if value.is_nan() => format!(
-                "{name} contains NaN at index {row}; drop or fill missing values before binning"
-            ),
-            BinningError::NotFinite { row, value, .. } => format!(
-                "{name} contains {value:?} at index {row}; infinite values have no histogram bin \
-                 (drop them, or clip to a finite range)"
-            ),
-            BinningError::OutOfRange {
-                row, value, lo, hi, ..
-            } => format!(
-                "{name} has the value {value:?} at index {row}, outside the bin edges [{lo:?}, {hi:?}]; \
-                 widen the edges or clip the values"
-            ),
-            BinningError::Core(error) => error.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for BinningError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.column() {
-            Some(column) => f.write_str(&self.describe(&format!("column {column}"))),
-            None => f.write_str(&self.describe("")),
-        }
-    }
-}
-
-impl std::error::Error for BinningError {}
-
-/// Shorthand for results of this module.
-pub type Result<T, E = BinningError> = std::result::Result<T, E>;
-
 /// How the samples of a [`Samples`] matrix are laid out in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -194,35 +118,53 @@ pub enum Layout {
     ColumnMajor,
 }
 
-/// `rows` samples of `columns` continuous variables.
+/// `rows` samples of `columns` continuous variables, and their names in error messages.
 #[derive(Debug, Clone, Copy)]
 pub struct Samples<'a, T> {
     data: &'a [T],
     rows: usize,
     columns: usize,
     layout: Layout,
+    names: &'a [String],
 }
 
 impl<'a, T: Sample> Samples<'a, T> {
     /// Wraps `data`: `columns ≥ 1` variables with `data.len() / columns ≥ 1` samples each.
     pub fn new(data: &'a [T], columns: usize, layout: Layout) -> Result<Self> {
         if columns == 0 || data.is_empty() {
-            return Err(Error::EmptyInput { argument: "x" }.into());
+            return Err(Error::EmptyInput {
+                argument: "x".into(),
+            });
         }
         if !data.len().is_multiple_of(columns) {
             return Err(Error::ShapeMismatch {
-                argument: "x",
+                argument: "x".into(),
                 expected: vec![data.len() / columns, columns],
                 found: vec![data.len()],
-            }
-            .into());
+            });
         }
         Ok(Samples {
             data,
             rows: data.len() / columns,
             columns,
             layout,
+            names: &[],
         })
+    }
+
+    /// The same samples, with `names[j]` naming column `j` in errors (e.g. `"x"`, `"x[:, 1]"`);
+    /// unnamed columns are called `"column j"`.
+    #[must_use]
+    pub fn named(self, names: &'a [String]) -> Self {
+        Samples { names, ..self }
+    }
+
+    /// How errors name column `column`.
+    fn name(&self, column: usize) -> Argument {
+        match self.names.get(column) {
+            Some(name) => name.clone().into(),
+            None => format!("column {column}").into(),
+        }
     }
 
     /// Number of samples.
@@ -363,7 +305,11 @@ pub fn finite_range<T: Sample>(samples: &Samples<'_, T>) -> Result<Vec<(T, T)>> 
                 let row = start + offset;
                 let mut buffer = Vec::new();
                 let value = samples.chunk(column, row..row + 1, &mut buffer)[0].to_f64();
-                return Err(BinningError::NotFinite { column, row, value });
+                return Err(Error::NotFinite {
+                    argument: samples.name(column),
+                    index: row,
+                    value,
+                });
             }
         }
     }
@@ -394,11 +340,9 @@ impl<'a> Edges<'a> {
     /// and values outside the range, take the binary search. If `δ ≥ 1/8` (uneven edges, or a
     /// range so narrow for its magnitude that the guess is meaningless) every value does.
     pub fn new(edges: &'a [f64]) -> Result<Self> {
-        let invalid = |message: String| {
-            BinningError::Core(Error::InvalidArgument {
-                argument: "bins",
-                message,
-            })
+        let invalid = |message: String| Error::InvalidArgument {
+            argument: "bins".into(),
+            message,
         };
         if edges.len() < 2 {
             return Err(invalid(format!(
@@ -703,15 +647,19 @@ fn discretize_into<T: Sample, L: BinLabel>(
         let value = samples.chunk(column, row..row + 1, &mut buffer)[0].to_f64();
         let e = edges[column].as_slice();
         return Err(if value.is_finite() {
-            BinningError::OutOfRange {
-                column,
-                row,
+            Error::OutsideBins {
+                argument: samples.name(column),
+                index: row,
                 value,
                 lo: e[0],
                 hi: e[e.len() - 1],
             }
         } else {
-            BinningError::NotFinite { column, row, value }
+            Error::NotFinite {
+                argument: samples.name(column),
+                index: row,
+                value,
+            }
         });
     }
     Ok(out)
@@ -722,7 +670,7 @@ fn discretize_into<T: Sample, L: BinLabel>(
 pub fn discretize<T: Sample>(samples: &Samples<'_, T>, edges: &[Edges<'_>]) -> Result<Discretized> {
     if edges.len() != samples.columns() {
         return Err(Error::LengthMismatch {
-            argument: "bins",
+            argument: "bins".into(),
             expected: samples.columns(),
             found: edges.len(),
         }
@@ -737,7 +685,7 @@ pub fn discretize<T: Sample>(samples: &Samples<'_, T>, edges: &[Edges<'_>]) -> R
         Discretized::U32(discretize_into(samples, edges)?)
     } else {
         return Err(Error::InvalidArgument {
-            argument: "bins",
+            argument: "bins".into(),
             message: format!("{bins} bins is more than the {} supported", u32::MAX_BINS),
         }
         .into());
@@ -850,10 +798,7 @@ mod tests {
         ] {
             assert!(matches!(
                 Edges::new(&e),
-                Err(BinningError::Core(Error::InvalidArgument {
-                    argument: "bins",
-                    ..
-                }))
+                Err(Error::InvalidArgument { argument, .. }) if argument == "bins"
             ));
         }
     }
@@ -906,30 +851,33 @@ mod tests {
         x[2 * CHUNK + 1] = f64::INFINITY;
         let samples = Samples::new(&x, 1, Layout::RowMajor).unwrap();
         let err = finite_range(&samples).unwrap_err();
-        assert!(matches!(err, BinningError::NotFinite { column: 0, row, .. } if row == CHUNK + 3));
-        assert!(err.describe("x").contains("NaN at index 65539"));
+        assert!(
+            matches!(&err, Error::NotFinite { argument, index, .. } if argument == "column 0" && *index == CHUNK + 3)
+        );
+        let names = ["x".to_string()];
+        let err = finite_range(&samples.named(&names)).unwrap_err();
+        assert!(err.to_string().starts_with("x contains NaN at index 65539"));
         let e = [0.0, 1.0];
         let err = discretize(&samples, &[Edges::new(&e).unwrap()]).unwrap_err();
-        assert!(matches!(err, BinningError::NotFinite { row, .. } if row == CHUNK + 3));
+        assert!(matches!(err, Error::NotFinite { index, .. } if index == CHUNK + 3));
         x[CHUNK + 3] = 2.5;
-        let samples = Samples::new(&x, 1, Layout::RowMajor).unwrap();
+        let names = ["y".to_string()];
+        let samples = Samples::new(&x, 1, Layout::RowMajor).unwrap().named(&names);
         let err = discretize(&samples, &[Edges::new(&e).unwrap()]).unwrap_err();
         assert_eq!(
             err,
-            BinningError::OutOfRange {
-                column: 0,
-                row: CHUNK + 3,
+            Error::OutsideBins {
+                argument: "y".into(),
+                index: CHUNK + 3,
                 value: 2.5,
                 lo: 0.0,
                 hi: 1.0
             }
         );
-        assert!(err
-            .describe("y")
-            .contains("outside the bin edges [0.0, 1.0]"));
+        assert!(err.to_string().contains("outside the bin edges [0.0, 1.0]"));
         assert!(matches!(
             Samples::new(&x[..0], 1, Layout::RowMajor),
-            Err(BinningError::Core(Error::EmptyInput { .. }))
+            Err(Error::EmptyInput { .. })
         ));
     }
 

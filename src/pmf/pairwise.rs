@@ -95,7 +95,7 @@ impl FromStr for Metric {
             "total_variation" => Metric::TotalVariation,
             other => {
                 return Err(Error::InvalidArgument {
-                    argument: "metric",
+                    argument: "metric".into(),
                     message: format!(
                         "unknown metric {other:?}; expected one of {:?}",
                         Metric::NAMES
@@ -198,13 +198,13 @@ pub fn nearest(
 ) -> Result<(Vec<u64>, Vec<f64>)> {
     if !(unit.is_finite() && unit > 0.0) {
         return Err(Error::InvalidArgument {
-            argument: "base",
+            argument: "base".into(),
             message: format!("the unit ln(base) must be positive for a ranking, got {unit}"),
         });
     }
     if k == 0 || k > q.rows() {
         return Err(Error::InvalidArgument {
-            argument: "k",
+            argument: "k".into(),
             message: format!(
                 "must be between 1 and the number of rows of Q ({}), got {k}",
                 q.rows()

@@ -6,7 +6,7 @@
 //! error messages (`"x"`, `"x[:, 1]"`, `"given"`, ...). Edges are float64, one array per variable.
 
 use super::run;
-use crate::continuous::binning::{self, BinningError, Discretized, Edges, Layout, Sample, Samples};
+use crate::continuous::binning::{self, Discretized, Edges, Layout, Sample, Samples};
 use numpy::ndarray::Array2;
 use numpy::{
     IntoPyArray, PyArrayDescrMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArray,
@@ -49,19 +49,23 @@ impl<'a, 'py> FromPyObject<'a, 'py> for FloatMatrix<'py> {
     }
 }
 
-/// Runs `$body` with `$samples` bound to the typed [`Samples`] view of `$x`.
+/// Runs `$body` in [`run`] with `$samples` bound to the typed [`Samples`] view of `$x`.
 macro_rules! with_samples {
-    ($x:expr, $column_major:expr, $samples:ident => $body:expr) => {
+    ($py:expr, $x:expr, $column_major:expr, $names:expr, $samples:ident => $body:expr) => {
         match &$x {
             FloatMatrix::F32(a) => {
-                let data = contiguous(a)?;
-                let $samples = samples(data, a.shape(), $column_major)?;
-                $body
+                let (data, shape) = (contiguous(a)?, a.shape());
+                run($py, |_| {
+                    let $samples = samples(data, shape, $column_major)?.named($names);
+                    $body
+                })
             }
             FloatMatrix::F64(a) => {
-                let data = contiguous(a)?;
-                let $samples = samples(data, a.shape(), $column_major)?;
-                $body
+                let (data, shape) = (contiguous(a)?, a.shape());
+                run($py, |_| {
+                    let $samples = samples(data, shape, $column_major)?.named($names);
+                    $body
+                })
             }
         }
     };
@@ -79,37 +83,28 @@ fn samples<'a, T: Sample>(
     data: &'a [T],
     shape: &[usize],
     column_major: bool,
-) -> PyResult<Samples<'a, T>> {
+) -> crate::Result<Samples<'a, T>> {
     let (columns, layout) = if column_major {
         (shape[0], Layout::ColumnMajor)
     } else {
         (shape[1], Layout::RowMajor)
     };
-    Samples::new(data, columns, layout).map_err(|e| error(&e, &[]))
+    Samples::new(data, columns, layout)
 }
 
-/// The Python exception for `e`, naming the offending variable by `names`.
-fn error(e: &BinningError, names: &[String]) -> PyErr {
-    if let BinningError::Core(core) = e {
-        return core.clone().into();
-    }
-    let name = e
-        .column()
-        .and_then(|j| names.get(j))
-        .map_or("x", String::as_str);
-    PyValueError::new_err(e.describe(name))
-}
-
-fn edges<'a>(arrays: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<Vec<Edges<'a>>> {
+/// The edge arrays as slices, for [`Edges::new`] inside [`run`].
+fn edge_slices<'a>(arrays: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<Vec<&'a [f64]>> {
     arrays
         .iter()
         .map(|a| {
-            let slice = a
-                .as_slice()
-                .map_err(|_| PyValueError::new_err("bin edges must be contiguous"))?;
-            Edges::new(slice).map_err(|e| error(&e, &[]))
+            a.as_slice()
+                .map_err(|_| PyValueError::new_err("bin edges must be contiguous"))
         })
         .collect()
+}
+
+fn edges<'a>(slices: &[&'a [f64]]) -> crate::Result<Vec<Edges<'a>>> {
+    slices.iter().map(|e| Edges::new(e)).collect()
 }
 
 /// The smallest and largest value of each variable (as float64), after checking every value is
@@ -121,8 +116,8 @@ fn finite_range(
     column_major: bool,
     names: Vec<String>,
 ) -> PyResult<Vec<(f64, f64)>> {
-    with_samples!(x, column_major, s => {
-        let ranges = run(py, |_| Ok(binning::finite_range(&s)))?.map_err(|e| error(&e, &names))?;
+    with_samples!(py, x, column_major, &names, s => {
+        let ranges = binning::finite_range(&s)?;
         Ok(ranges.into_iter().map(|(lo, hi)| (lo.to_f64(), hi.to_f64())).collect())
     })
 }
@@ -145,12 +140,10 @@ fn discretize<'py>(
     column_major: bool,
     names: Vec<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let edges = self::edges(&edges)?;
-    let (labels, columns) = with_samples!(x, column_major, s => {
-        let labels = run(py, |_| Ok(binning::discretize(&s, &edges)))?
-            .map_err(|e| error(&e, &names))?;
-        (labels, s.columns())
-    });
+    let edges = edge_slices(&edges)?;
+    let (labels, columns) = with_samples!(py, x, column_major, &names, s => {
+        Ok((binning::discretize(&s, &self::edges(&edges)?)?, s.columns()))
+    })?;
     Ok(match labels {
         Discretized::U8(v) => matrix(py, v, columns),
         Discretized::U16(v) => matrix(py, v, columns),
@@ -167,8 +160,8 @@ fn differential_entropy(
     column_major: bool,
     names: Vec<String>,
 ) -> PyResult<f64> {
-    let edges = self::edges(&edges)?;
-    with_samples!(x, column_major, s => {
-        run(py, |_| Ok(binning::differential_entropy(&s, &edges)))?.map_err(|e| error(&e, &names))
+    let edges = edge_slices(&edges)?;
+    with_samples!(py, x, column_major, &names, s => {
+        binning::differential_entropy(&s, &self::edges(&edges)?)
     })
 }

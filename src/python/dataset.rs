@@ -114,21 +114,23 @@ fn mutual_information_matrix<'py>(
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let table = Table::extract(x)?;
     let columns = table.columns()?;
-    let e = super::estimator(estimator)?;
-    let average = normalized
-        .map(|name| {
-            name.parse::<Average>().map_err(|_| Error::InvalidArgument {
-                argument: "normalized",
-                message: format!(
-                    "unknown average {name:?}; expected one of {:?}",
-                    Average::NAMES
-                ),
+    let (values, d) = run(py, |interrupt| {
+        let d = columns.shape()?.1;
+        let average = normalized
+            .map(|name| {
+                name.parse::<Average>().map_err(|_| Error::InvalidArgument {
+                    argument: "normalized".into(),
+                    message: format!(
+                        "unknown average {name:?}; expected one of {:?}",
+                        Average::NAMES
+                    ),
+                })
             })
-        })
-        .transpose()?;
-    let d = columns.shape()?.1;
-    let values = run(py, |interrupt| {
-        core::mutual_information_matrix(&columns, e, average, memory_limit, interrupt)
+            .transpose()?;
+        let e = estimator.parse()?;
+        let values =
+            core::mutual_information_matrix(&columns, e, average, memory_limit, interrupt)?;
+        Ok((values, d))
     })?;
     Ok(matrix(py, values, d))
 }
@@ -144,13 +146,18 @@ fn mutual_information_with<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let table = Table::extract(x)?;
     let columns = table.columns()?;
-    let e = super::estimator(estimator)?;
     let target = match labels(&y)?.as_slice() {
         [single] => *single,
         _ => return Err(PyValueError::new_err("y must be one column of labels")),
     };
     let values = run(py, |interrupt| {
-        core::mutual_information_with(&columns, target, e, memory_limit, interrupt)
+        core::mutual_information_with(
+            &columns,
+            target,
+            estimator.parse()?,
+            memory_limit,
+            interrupt,
+        )
     })?;
     Ok(PyArray1::from_vec(py, values))
 }

@@ -14,7 +14,7 @@
 // `#[pyfunction]` arguments are extracted by value (`Vec<LabelArray>`, `PyReadonlyArray2`).
 #![allow(clippy::needless_pass_by_value)]
 
-use crate::{Error, Estimator, Label, Labels};
+use crate::{Error, Label, Labels};
 use numpy::ndarray::Array2;
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray,
@@ -29,13 +29,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-impl From<Error> for PyErr {
-    fn from(error: Error) -> PyErr {
-        match error {
-            Error::TooLarge { .. } => PyMemoryError::new_err(error.to_string()),
-            Error::Interrupted => PyKeyboardInterrupt::new_err(error.to_string()),
-            _ => PyValueError::new_err(error.to_string()),
-        }
+/// The Python exception for an error of the core: `MemoryError` for [`Error::TooLarge`],
+/// `KeyboardInterrupt` for [`Error::Interrupted`], `ValueError` otherwise. Only [`run`] calls it:
+/// every error of the core reaches Python through `run`.
+fn exception(error: &Error) -> PyErr {
+    match error {
+        Error::TooLarge { .. } => PyMemoryError::new_err(error.to_string()),
+        Error::Interrupted => PyKeyboardInterrupt::new_err(error.to_string()),
+        _ => PyValueError::new_err(error.to_string()),
     }
 }
 
@@ -146,7 +147,7 @@ fn run<T: Send>(
         return Err(e);
     }
     match result {
-        Ok(value) => Ok(value?),
+        Ok(value) => value.map_err(|e| exception(&e)),
         Err(panic) => {
             let message = panic
                 .downcast_ref::<&str>()
@@ -246,10 +247,6 @@ impl LabelArray<'_> {
 
 fn labels<'a>(arrays: &'a [LabelArray<'_>]) -> PyResult<Vec<Labels<'a>>> {
     arrays.iter().map(LabelArray::labels).collect()
-}
-
-fn estimator(name: &str) -> PyResult<Estimator> {
-    Ok(name.parse::<Estimator>()?)
 }
 
 /// A row-major `rows × columns` vector as a 2-D array (no copy).

@@ -35,9 +35,8 @@ fn permutation_test<'py>(
     method: &str,
 ) -> PyResult<TestOutcome<'py>> {
     let (x, y, given) = (labels(&x)?, labels(&y)?, labels(&given)?);
-    let e = super::estimator(estimator)?;
-    let method = method.parse::<NullMethod>()?;
     let test = run(py, |interrupt| {
+        let (e, method) = (estimator.parse()?, method.parse::<NullMethod>()?);
         significance::permutation_test(&x, &y, &given, n_permutations, seed, e, method, interrupt)
     })?;
     Ok((

@@ -79,7 +79,7 @@ impl FromStr for Average {
             "arithmetic" => Ok(Average::Arithmetic),
             "max" => Ok(Average::Max),
             other => Err(Error::InvalidArgument {
-                argument: "average",
+                argument: "average".into(),
                 message: format!(
                     "unknown average {other:?}; expected one of {:?}",
                     Average::NAMES
@@ -101,7 +101,12 @@ struct Pair {
 
 impl Pair {
     fn new(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Pair> {
-        let n = x.first().ok_or(Error::EmptyInput { argument: "x" })?.len();
+        let n = x
+            .first()
+            .ok_or(Error::EmptyInput {
+                argument: "x".into(),
+            })?
+            .len();
         check_same_length("x", x, n)?;
         check_same_length("y", y, n)?;
         let columns: Vec<Labels<'_>> = x.iter().chain(y).copied().collect();
@@ -303,11 +308,13 @@ pub fn expected_mutual_information(a: &[u64], b: &[u64]) -> Result<f64> {
     let total_a: u128 = a.iter().map(|&v| u128::from(v)).sum();
     let total_b: u128 = b.iter().map(|&v| u128::from(v)).sum();
     if total_a == 0 {
-        return Err(Error::EmptyInput { argument: "a" });
+        return Err(Error::EmptyInput {
+            argument: "a".into(),
+        });
     }
     if total_a != total_b || total_a >= 1 << 62 {
         return Err(Error::InvalidArgument {
-            argument: "b",
+            argument: "b".into(),
             message: format!(
                 "the cluster sizes must have the same total below 2^62; got {total_a} and {total_b}"
             ),
@@ -490,7 +497,7 @@ mod tests {
         assert_eq!(
             variation_of_information(&[Labels::from(&a)], &[Labels::from(&b)]).unwrap_err(),
             Error::LengthMismatch {
-                argument: "y",
+                argument: "y".into(),
                 expected: 3,
                 found: 2
             }
@@ -502,7 +509,9 @@ mod tests {
                 Average::Min
             )
             .unwrap_err(),
-            Error::EmptyInput { argument: "x" }
+            Error::EmptyInput {
+                argument: "x".into()
+            }
         );
         assert!("mean".parse::<Average>().is_err());
     }

@@ -343,10 +343,14 @@ fn ranks(table: &JointCounts) -> Option<Vec<u64>> {
 pub fn contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Contingency> {
     let columns: Vec<Labels<'_>> = x.iter().chain(y).copied().collect();
     if x.is_empty() {
-        return Err(Error::EmptyInput { argument: "x" });
+        return Err(Error::EmptyInput {
+            argument: "x".into(),
+        });
     }
     if y.is_empty() {
-        return Err(Error::EmptyInput { argument: "y" });
+        return Err(Error::EmptyInput {
+            argument: "y".into(),
+        });
     }
     let table = joint_counts(&columns)?;
     let x_columns: Vec<usize> = (0..x.len()).collect();
@@ -961,16 +965,18 @@ fn sorted_rows(columns: &[Labels<'_>], offsets: &[Option<(u64, u64)>], n: usize)
 
 fn check_columns(columns: &[Labels<'_>]) -> Result<usize> {
     let first = columns.first().ok_or(Error::EmptyInput {
-        argument: "variables",
+        argument: "variables".into(),
     })?;
     let n = first.len();
     if n == 0 {
-        return Err(Error::EmptyInput { argument: "x" });
+        return Err(Error::EmptyInput {
+            argument: "x".into(),
+        });
     }
     for c in columns {
         if c.len() != n {
             return Err(Error::LengthMismatch {
-                argument: "variables",
+                argument: "variables".into(),
                 expected: n,
                 found: c.len(),
             });

@@ -301,15 +301,19 @@ pub(crate) fn check_same_length(
     n: usize,
 ) -> Result<()> {
     if columns.is_empty() {
-        return Err(Error::EmptyInput { argument });
+        return Err(Error::EmptyInput {
+            argument: argument.into(),
+        });
     }
     for c in columns {
         if c.is_empty() {
-            return Err(Error::EmptyInput { argument });
+            return Err(Error::EmptyInput {
+                argument: argument.into(),
+            });
         }
         if c.len() != n {
             return Err(Error::LengthMismatch {
-                argument,
+                argument: argument.into(),
                 expected: n,
                 found: c.len(),
             });
@@ -319,7 +323,12 @@ pub(crate) fn check_same_length(
 }
 
 fn first_len(argument: &'static str, columns: &[Labels<'_>]) -> Result<usize> {
-    let n = columns.first().ok_or(Error::EmptyInput { argument })?.len();
+    let n = columns
+        .first()
+        .ok_or(Error::EmptyInput {
+            argument: argument.into(),
+        })?
+        .len();
     check_same_length(argument, columns, n)?;
     Ok(n)
 }
@@ -436,7 +445,7 @@ mod tests {
         assert_eq!(
             err,
             Error::LengthMismatch {
-                argument: "y",
+                argument: "y".into(),
                 expected: 3,
                 found: 2
             }

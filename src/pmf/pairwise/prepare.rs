@@ -377,7 +377,7 @@ pub(super) fn prepare_pair<'a>(
 ) -> Result<(Prepared<'a>, Prepared<'a>)> {
     if p.outcomes() != q.outcomes() {
         return Err(Error::ShapeMismatch {
-            argument: "Q",
+            argument: "Q".into(),
             expected: vec![q.rows(), p.outcomes()],
             found: vec![q.rows(), q.outcomes()],
         });

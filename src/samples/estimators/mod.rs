@@ -111,7 +111,7 @@ impl FromStr for Estimator {
             "chao_shen" => Ok(Estimator::ChaoShen),
             "nsb" => Ok(Estimator::Nsb),
             other => Err(Error::InvalidArgument {
-                argument: "estimator",
+                argument: "estimator".into(),
                 message: format!(
                     "unknown estimator {other:?}; expected one of {:?}",
                     Estimator::NAMES

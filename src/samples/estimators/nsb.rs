@@ -18,7 +18,7 @@ pub fn nsb(fingerprint: &Fingerprint, alphabet_size: Option<u64>) -> Result<f64>
     let k = alphabet_size.unwrap_or(fingerprint.occupied);
     if k < fingerprint.occupied {
         return Err(Error::InvalidArgument {
-            argument: "alphabet_size",
+            argument: "alphabet_size".into(),
             message: format!(
                 "the alphabet size must be at least the number of observed values ({}), got {k}",
                 fingerprint.occupied

@@ -42,6 +42,7 @@
 pub mod continuous;
 mod error;
 pub mod numeric;
+mod options;
 pub mod pmf;
 pub mod runtime;
 pub mod samples;

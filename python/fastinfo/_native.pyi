@@ -1,4 +1,4 @@
-# Stub of the Rust extension module (src/python.rs).
+# Stub of the Rust extension module (src/python/).
 # Checked by `python -m mypy.stubtest fastinfo._native`.
 # Label arrays are 1-D, C-contiguous, native-endian integer arrays; the public API prepares them.
 
@@ -8,6 +8,10 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "AVERAGES",
+    "ESTIMATORS",
+    "METRICS",
+    "REDUCTIONS",
     "__version__",
     "adjusted_mutual_information",
     "conditional_entropy",
@@ -36,6 +40,10 @@ __all__ = [
 ]
 
 __version__: str
+ESTIMATORS: tuple[str, ...]
+AVERAGES: tuple[str, ...]
+METRICS: tuple[str, ...]
+REDUCTIONS: tuple[str, ...]
 
 _Labels = npt.NDArray[np.integer[Any]]
 _Rows = npt.NDArray[np.float64]

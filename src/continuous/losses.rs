@@ -54,7 +54,6 @@ use crate::numeric::compensated_sum;
 use crate::runtime::simd::{self, Level};
 use crate::{Error, Result};
 use rayon::prelude::*;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 mod sealed {
@@ -96,37 +95,15 @@ impl Real for f64 {
     }
 }
 
-/// How the per-row losses are combined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reduction {
-    /// The mean over the rows that are not ignored (`NaN` if there are none).
-    Mean,
-    /// The sum over all rows (ignored rows count 0).
-    Sum,
-    /// One loss per row (0 for an ignored row).
-    None,
-}
-
-impl Reduction {
-    /// Every reduction's name, as accepted by [`Reduction::from_str`].
-    pub const NAMES: [&'static str; 3] = ["mean", "sum", "none"];
-}
-
-impl FromStr for Reduction {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "mean" => Ok(Reduction::Mean),
-            "sum" => Ok(Reduction::Sum),
-            "none" => Ok(Reduction::None),
-            other => Err(Error::InvalidArgument {
-                argument: "reduction".into(),
-                message: format!(
-                    "unknown reduction {other:?}; expected one of {:?}",
-                    Reduction::NAMES
-                ),
-            }),
-        }
+crate::options::named_options! {
+    /// How the per-row losses are combined.
+    pub enum Reduction("reduction") {
+        /// The mean over the rows that are not ignored (`NaN` if there are none).
+        Mean = "mean",
+        /// The sum over all rows (ignored rows count 0).
+        Sum = "sum",
+        /// One loss per row (0 for an ignored row).
+        None = "none",
     }
 }
 

@@ -27,44 +27,48 @@ use crate::{Error, Result};
 use fill::{as_uninit, fill_block};
 use prepare::prepare_pair;
 use rayon::prelude::*;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A pairwise metric between distributions.
+crate::options::named_options! {
+    /// A pairwise metric between distributions.
+    pub enum Metric("metric") {
+        /// Kullback–Leibler divergence `Σ p ln(p/q)`.
+        KlDivergence = "kl",
+        /// Cross-entropy `−Σ p ln q`.
+        CrossEntropy = "cross_entropy",
+        /// Jensen–Shannon divergence (not its square root).
+        JsDivergence = "js",
+        /// Symmetric KL `KL(p‖q) + KL(q‖p)`.
+        Jeffreys = "jeffreys",
+        /// Hellinger distance `‖√p − √q‖₂ / √2` (`= √(1 − Σ √(pq))` for distributions), in `[0, 1]`.
+        Hellinger = "hellinger",
+        /// Bhattacharyya distance `−ln Σ √(pq)` (0 for identical rows).
+        Bhattacharyya = "bhattacharyya",
+        /// Total variation distance `½ Σ |p − q|`, in `[0, 1]`.
+        TotalVariation = "total_variation",
+    }
+}
+
+/// How the matrix of a metric is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    /// Kullback–Leibler divergence `Σ p ln(p/q)`.
-    KlDivergence,
-    /// Cross-entropy `−Σ p ln q`.
-    CrossEntropy,
-    /// Jensen–Shannon divergence (not its square root).
-    JsDivergence,
-    /// Symmetric KL `KL(p‖q) + KL(q‖p)`.
-    Jeffreys,
-    /// Hellinger distance `‖√p − √q‖₂ / √2` (`= √(1 − Σ √(pq))` for distributions), in `[0, 1]`.
-    Hellinger,
-    /// Bhattacharyya distance `−ln Σ √(pq)` (0 for identical rows).
-    Bhattacharyya,
-    /// Total variation distance `½ Σ |p − q|`, in `[0, 1]`.
-    TotalVariation,
+pub enum Form {
+    /// A matrix product with the centred logarithms of `Q`, `P · (ln Q)ᵀ`, plus per-row terms.
+    LogProduct,
+    /// A matrix product of square roots, `√P · √Qᵀ` (the Bhattacharyya coefficients).
+    RootProduct,
+    /// Entry by entry from the two rows (a logarithm or a difference per outcome and pair).
+    Direct,
 }
 
 impl Metric {
-    /// Every metric's name, as accepted by [`Metric::from_str`].
-    pub const NAMES: [&'static str; 7] = [
-        "kl",
-        "cross_entropy",
-        "js",
-        "jeffreys",
-        "hellinger",
-        "bhattacharyya",
-        "total_variation",
-    ];
-
-    /// Whether the metric is measured in nats (so `base` applies).
+    /// How this metric's matrix is computed: one exhaustive match, so a new metric must choose.
     #[must_use]
-    pub fn is_logarithmic(self) -> bool {
-        !matches!(self, Metric::Hellinger | Metric::TotalVariation)
+    pub fn form(self) -> Form {
+        match self {
+            Metric::KlDivergence | Metric::CrossEntropy | Metric::Jeffreys => Form::LogProduct,
+            Metric::Hellinger | Metric::Bhattacharyya => Form::RootProduct,
+            Metric::JsDivergence | Metric::TotalVariation => Form::Direct,
+        }
     }
 
     /// The exact definition of the metric for one pair of (normalised) rows.
@@ -79,30 +83,6 @@ impl Metric {
             Metric::Bhattacharyya => pair::bhattacharyya(p, q),
             Metric::TotalVariation => pair::total_variation(p, q),
         }
-    }
-}
-
-impl FromStr for Metric {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(match s {
-            "kl" => Metric::KlDivergence,
-            "cross_entropy" => Metric::CrossEntropy,
-            "js" => Metric::JsDivergence,
-            "jeffreys" => Metric::Jeffreys,
-            "hellinger" => Metric::Hellinger,
-            "bhattacharyya" => Metric::Bhattacharyya,
-            "total_variation" => Metric::TotalVariation,
-            other => {
-                return Err(Error::InvalidArgument {
-                    argument: "metric".into(),
-                    message: format!(
-                        "unknown metric {other:?}; expected one of {:?}",
-                        Metric::NAMES
-                    ),
-                })
-            }
-        })
     }
 }
 
@@ -143,7 +123,7 @@ pub fn pairwise(
     if m == 0 {
         return Ok(Vec::new());
     }
-    if matches!(metric, Metric::JsDivergence | Metric::TotalVariation) {
+    if metric.form() == Form::Direct {
         // A logarithm (or difference) per pair and outcome: blocks of rows in parallel.
         entries
             .par_chunks_mut(ROW_BLOCK * m)

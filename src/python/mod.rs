@@ -324,6 +324,18 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // The names of the options, read by the Python layer instead of copied there.
+        let names = |names: &[&str]| pyo3::types::PyTuple::new(m.py(), names);
+        m.add("ESTIMATORS", names(crate::Estimator::NAMES)?)?;
+        m.add(
+            "AVERAGES",
+            names(crate::samples::agreement::Average::NAMES)?,
+        )?;
+        m.add("METRICS", names(crate::pmf::Metric::NAMES)?)?;
+        m.add(
+            "REDUCTIONS",
+            names(crate::continuous::losses::Reduction::NAMES)?,
+        )?;
         super::samples::register(m)?;
         super::pmf::register(m)?;
         super::dataset::register(m)?;

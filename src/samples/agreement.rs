@@ -39,25 +39,22 @@ use crate::samples::estimate::{
 use crate::samples::estimators::Estimator;
 use crate::{Error, Labels, Result};
 use rayon::prelude::*;
-use std::str::FromStr;
 
-/// The mean of `H(X)` and `H(Y)` that normalises the mutual information.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Average {
-    /// `min(H(X), H(Y))`.
-    Min,
-    /// `√(H(X) H(Y))`.
-    Geometric,
-    /// `(H(X) + H(Y)) / 2` (scikit-learn's default).
-    Arithmetic,
-    /// `max(H(X), H(Y))`.
-    Max,
+crate::options::named_options! {
+    /// The mean of `H(X)` and `H(Y)` that normalises the mutual information.
+    pub enum Average("average") {
+        /// `min(H(X), H(Y))`.
+        Min = "min",
+        /// `√(H(X) H(Y))`.
+        Geometric = "geometric",
+        /// `(H(X) + H(Y)) / 2` (scikit-learn's default).
+        Arithmetic = "arithmetic",
+        /// `max(H(X), H(Y))`.
+        Max = "max",
+    }
 }
 
 impl Average {
-    /// Every average's name, as accepted by [`Average::from_str`].
-    pub const NAMES: [&'static str; 4] = ["min", "geometric", "arithmetic", "max"];
-
     /// The mean of `u` and `v` (as scikit-learn's `_generalized_average` computes it).
     #[must_use]
     pub fn of(self, u: f64, v: f64) -> f64 {
@@ -66,25 +63,6 @@ impl Average {
             Average::Geometric => (u * v).sqrt(),
             Average::Arithmetic => f64::midpoint(u, v),
             Average::Max => u.max(v),
-        }
-    }
-}
-
-impl FromStr for Average {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "min" => Ok(Average::Min),
-            "geometric" => Ok(Average::Geometric),
-            "arithmetic" => Ok(Average::Arithmetic),
-            "max" => Ok(Average::Max),
-            other => Err(Error::InvalidArgument {
-                argument: "average".into(),
-                message: format!(
-                    "unknown average {other:?}; expected one of {:?}",
-                    Average::NAMES
-                ),
-            }),
         }
     }
 }

@@ -52,42 +52,19 @@ use crate::samples::estimators::Estimator;
 use crate::{Error, Labels, Result};
 use random::Rng;
 use rayon::prelude::*;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tables::LnFactorials;
 
-/// How random tables of the null distribution are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NullMethod {
-    /// Per stratum, whichever of the two is expected to be faster: Patefield for tables with few
-    /// cells relative to their samples, shuffling otherwise.
-    Auto,
-    /// Shuffle the `y` labels of every stratum (Fisher–Yates).
-    Shuffle,
-    /// Patefield's algorithm for every stratum.
-    Table,
-}
-
-impl NullMethod {
-    /// Every method's name, as accepted by [`NullMethod::from_str`].
-    pub const NAMES: [&'static str; 3] = ["auto", "shuffle", "table"];
-}
-
-impl FromStr for NullMethod {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "auto" => Ok(NullMethod::Auto),
-            "shuffle" => Ok(NullMethod::Shuffle),
-            "table" => Ok(NullMethod::Table),
-            other => Err(Error::InvalidArgument {
-                argument: "method".into(),
-                message: format!(
-                    "unknown method {other:?}; expected one of {:?}",
-                    NullMethod::NAMES
-                ),
-            }),
-        }
+crate::options::named_options! {
+    /// How random tables of the null distribution are drawn.
+    pub enum NullMethod("method") {
+        /// Per stratum, whichever of the two is expected to be faster: Patefield for tables with few
+        /// cells relative to their samples, shuffling otherwise.
+        Auto = "auto",
+        /// Shuffle the `y` labels of every stratum (Fisher–Yates).
+        Shuffle = "shuffle",
+        /// Patefield's algorithm for every stratum.
+        Table = "table",
     }
 }
 

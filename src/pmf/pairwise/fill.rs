@@ -1,7 +1,7 @@
 //! Blocks of the pairwise matrix from prepared sides: the matrix products and their error
 //! bounds, and the direct Jensen–Shannon and total-variation loops.
 
-use super::prepare::Prepared;
+use super::prepare::{block, Prepared};
 use super::{Metric, ABSOLUTE_BOUND, JS_TILE_BYTES, RELATIVE_MARGIN};
 use crate::pmf::rows::pair;
 use rayon::prelude::*;
@@ -105,11 +105,6 @@ pub(super) fn gamma(k: usize) -> f64 {
 #[inline]
 pub(super) fn ill_conditioned(value: f64, bound: f64) -> bool {
     bound > ABSOLUTE_BOUND || value <= RELATIVE_MARGIN * bound
-}
-
-/// Rows `r` of a row-major matrix with `k` columns.
-pub(super) fn block<'a>(m: &'a [f64], r: &Range<usize>, k: usize) -> &'a [f64] {
-    &m[r.start * k..r.end * k]
 }
 
 /// Fills `out` (`rows.len() × cols.len()`) with the metric between `p` rows and `q` rows.

@@ -2,8 +2,7 @@
 //! what the metric needs of them (logarithms centred on a shared column reference, square roots,
 //! zero patterns, per-row sums).
 
-use super::fill::block;
-use super::Metric;
+use super::{Form, Metric};
 use crate::pmf::Distributions;
 use crate::runtime::simd::CenteredSums;
 use crate::{Error, Result};
@@ -107,6 +106,11 @@ pub(super) fn row_slices(v: &mut [f64], rows: usize, k: usize) -> Vec<&mut [f64]
     }
 }
 
+/// Rows `r` of a row-major matrix with `k` columns.
+pub(super) fn block<'a>(m: &'a [f64], r: &Range<usize>, k: usize) -> &'a [f64] {
+    &m[r.start * k..r.end * k]
+}
+
 /// One side of a pairwise computation: checked, normalised rows and what the metric needs of them.
 pub(super) struct Prepared<'a> {
     pub(super) source: &'a Distributions<'a>,
@@ -150,8 +154,15 @@ impl<'a> Prepared<'a> {
     ) -> Result<(Self, Extremes)> {
         let (rows, k) = (d.rows(), d.outcomes());
         let words = k.div_ceil(64);
-        let roots_needed = matches!(metric, Metric::Hellinger | Metric::Bhattacharyya);
-        let sums_needed = roots_needed || metric == Metric::JsDivergence;
+        let roots_needed = metric.form() == Form::RootProduct;
+        // The mass Σ v (and Σ v ln v for JS) of each row.
+        let sums_needed = match metric {
+            Metric::JsDivergence | Metric::Hellinger | Metric::Bhattacharyya => true,
+            Metric::KlDivergence
+            | Metric::CrossEntropy
+            | Metric::Jeffreys
+            | Metric::TotalVariation => false,
+        };
         let keep_logs = match logs {
             Logs::None => false,
             Logs::Raw => true,
@@ -382,10 +393,7 @@ pub(super) fn prepare_pair<'a>(
             found: vec![q.rows(), q.outcomes()],
         });
     }
-    if !matches!(
-        metric,
-        Metric::KlDivergence | Metric::CrossEntropy | Metric::Jeffreys
-    ) {
+    if metric.form() != Form::LogProduct {
         let (prepared_p, _) = Prepared::new(p, normalize, metric, true, Logs::None)?;
         let (prepared_q, _) = Prepared::new(q, normalize, metric, true, Logs::None)?;
         return Ok((prepared_p, prepared_q));

@@ -63,61 +63,28 @@
 
 use crate::numeric::compensated_sum;
 use crate::numeric::special::{digamma, ln_minus_digamma};
-use crate::{Error, Result};
+
 use rayon::prelude::*;
-use std::str::FromStr;
 
 mod nsb;
 pub use nsb::nsb;
 use nsb::nsb_observed;
 
-/// How entropies are estimated from counts (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Estimator {
-    /// Maximum likelihood: the entropy of the empirical distribution.
-    Plugin,
-    /// Plug-in plus the Miller–Madow bias correction `(m − 1) / (2n)`.
-    MillerMadow,
-    /// The jackknife (leave-one-out) bias correction of the plug-in (Zahl 1977).
-    Jackknife,
-    /// Grassberger's (2003) digamma estimator.
-    Grassberger,
-    /// Chao–Shen (2003): coverage-adjusted Horvitz–Thompson estimator.
-    ChaoShen,
-    /// Nemenman–Shafee–Bialek (2002) Bayesian estimator; alphabet size = occupied cells.
-    Nsb,
-}
-
-impl Estimator {
-    /// Every estimator's name, as accepted by [`Estimator::from_str`].
-    pub const NAMES: [&'static str; 6] = [
-        "plugin",
-        "miller_madow",
-        "jackknife",
-        "grassberger",
-        "chao_shen",
-        "nsb",
-    ];
-}
-
-impl FromStr for Estimator {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "plugin" => Ok(Estimator::Plugin),
-            "miller_madow" => Ok(Estimator::MillerMadow),
-            "jackknife" => Ok(Estimator::Jackknife),
-            "grassberger" => Ok(Estimator::Grassberger),
-            "chao_shen" => Ok(Estimator::ChaoShen),
-            "nsb" => Ok(Estimator::Nsb),
-            other => Err(Error::InvalidArgument {
-                argument: "estimator".into(),
-                message: format!(
-                    "unknown estimator {other:?}; expected one of {:?}",
-                    Estimator::NAMES
-                ),
-            }),
-        }
+crate::options::named_options! {
+    /// How entropies are estimated from counts (see the module docs).
+    pub enum Estimator("estimator") {
+        /// Maximum likelihood: the entropy of the empirical distribution.
+        Plugin = "plugin",
+        /// Plug-in plus the Miller–Madow bias correction `(m − 1) / (2n)`.
+        MillerMadow = "miller_madow",
+        /// The jackknife (leave-one-out) bias correction of the plug-in (Zahl 1977).
+        Jackknife = "jackknife",
+        /// Grassberger's (2003) digamma estimator.
+        Grassberger = "grassberger",
+        /// Chao–Shen (2003): coverage-adjusted Horvitz–Thompson estimator.
+        ChaoShen = "chao_shen",
+        /// Nemenman–Shafee–Bialek (2002) Bayesian estimator; alphabet size = occupied cells.
+        Nsb = "nsb",
     }
 }
 

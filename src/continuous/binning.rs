@@ -673,8 +673,7 @@ pub fn discretize<T: Sample>(samples: &Samples<'_, T>, edges: &[Edges<'_>]) -> R
             argument: "bins".into(),
             expected: samples.columns(),
             found: edges.len(),
-        }
-        .into());
+        });
     }
     let bins = edges.iter().map(Edges::bins).max().unwrap_or(1);
     Ok(if bins <= u8::MAX_BINS {
@@ -687,8 +686,7 @@ pub fn discretize<T: Sample>(samples: &Samples<'_, T>, edges: &[Edges<'_>]) -> R
         return Err(Error::InvalidArgument {
             argument: "bins".into(),
             message: format!("{bins} bins is more than the {} supported", u32::MAX_BINS),
-        }
-        .into());
+        });
     })
 }
 

@@ -324,7 +324,7 @@ mod tests {
             }
             assert_eq!(
                 matrix[5 * dq.rows()],
-                if name == "cross_entropy" {
+                if *name == "cross_entropy" {
                     matrix[5 * dq.rows()]
                 } else {
                     0.0
@@ -383,12 +383,12 @@ mod tests {
                         row,
                         index,
                         ..
-                    }) => assert_eq!((argument, row, index), ("P", 250, 7)),
+                    }) => assert_eq!((argument.as_ref(), row, index), ("P", 250, 7)),
                     other => panic!("{other:?}"),
                 }
                 match pairwise(&dq, &dq, metric, true, &never) {
                     Err(Error::InvalidProbability { argument, row, .. }) => {
-                        assert_eq!((argument, row), ("Q", 5));
+                        assert_eq!((argument.as_ref(), row), ("Q", 5));
                     }
                     other => panic!("{other:?}"),
                 }

@@ -49,7 +49,7 @@ impl<'a> Distributions<'a> {
         Ok(Distributions {
             weights,
             k,
-            argument: argument.into(),
+            argument,
         })
     }
 

@@ -816,10 +816,7 @@ mod tests {
         .unwrap_err();
         assert!(matches!(
             err,
-            Error::InvalidArgument {
-                argument: "n_permutations".into(),
-                ..
-            }
+            Error::InvalidArgument { argument, .. } if argument == "n_permutations"
         ));
         let stop = AtomicBool::new(true);
         let err = permutation_test(

@@ -4,7 +4,8 @@
 
 use super::{Form, Metric};
 use crate::pmf::Distributions;
-use crate::runtime::simd::CenteredSums;
+use crate::runtime::memory;
+use crate::runtime::simd::{self, CenteredSums};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -106,6 +107,16 @@ pub(super) fn row_slices(v: &mut [f64], rows: usize, k: usize) -> Vec<&mut [f64]
     }
 }
 
+/// Whether `metric` uses the mass `Σ v` of each row (and, for JS, `Σ v ln v`).
+fn needs_mass(metric: Metric) -> bool {
+    match metric {
+        Metric::JsDivergence | Metric::Hellinger | Metric::Bhattacharyya => true,
+        Metric::KlDivergence | Metric::CrossEntropy | Metric::Jeffreys | Metric::TotalVariation => {
+            false
+        }
+    }
+}
+
 /// Rows `r` of a row-major matrix with `k` columns.
 pub(super) fn block<'a>(m: &'a [f64], r: &Range<usize>, k: usize) -> &'a [f64] {
     &m[r.start * k..r.end * k]
@@ -136,7 +147,7 @@ pub(super) struct Prepared<'a> {
 impl Drop for Prepared<'_> {
     fn drop(&mut self) {
         for v in [&mut self.values, &mut self.logs, &mut self.roots] {
-            crate::runtime::memory::recycle(std::mem::take(v));
+            memory::recycle(std::mem::take(v));
         }
     }
 }
@@ -154,23 +165,15 @@ impl<'a> Prepared<'a> {
     ) -> Result<(Self, Extremes)> {
         let (rows, k) = (d.rows(), d.outcomes());
         let words = k.div_ceil(64);
-        let roots_needed = metric.form() == Form::RootProduct;
-        // The mass Σ v (and Σ v ln v for JS) of each row.
-        let sums_needed = match metric {
-            Metric::JsDivergence | Metric::Hellinger | Metric::Bhattacharyya => true,
-            Metric::KlDivergence
-            | Metric::CrossEntropy
-            | Metric::Jeffreys
-            | Metric::TotalVariation => false,
-        };
+        let sums_needed = needs_mass(metric);
         let keep_logs = match logs {
             Logs::None => false,
             Logs::Raw => true,
             Logs::Centered { keep, .. } => keep,
         };
         let raw = matches!(logs, Logs::Raw);
-        let mut values = crate::runtime::memory::work(if keep_values { rows * k } else { 0 });
-        let mut log_values = crate::runtime::memory::work(if keep_logs { rows * k } else { 0 });
+        let mut values = memory::work(if keep_values { rows * k } else { 0 });
+        let mut log_values = memory::work(if keep_logs { rows * k } else { 0 });
         let mut zeros = vec![0u64; rows * words];
         let mut info = vec![RowInfo::default(); rows];
         let value_rows = row_slices(&mut values, rows, k);
@@ -197,7 +200,7 @@ impl<'a> Prepared<'a> {
                         scratch_values.as_mut_slice()
                     };
                     let (first, second) = d.scale(r, normalize)?;
-                    info.has_zero = crate::runtime::simd::divide_into(d.row(r), first, second, row);
+                    info.has_zero = simd::divide_into(d.row(r), first, second, row);
                     info.scale = if keep_values {
                         1.0
                     } else {
@@ -219,19 +222,18 @@ impl<'a> Prepared<'a> {
                     match logs {
                         Logs::None => {}
                         Logs::Raw => {
-                            crate::runtime::simd::ln_slice(row, log_row);
-                            crate::runtime::simd::column_extremes(log_row, lo, hi);
+                            simd::ln_slice(row, log_row);
+                            simd::column_extremes(log_row, lo, hi);
                         }
                         Logs::Centered { reference, .. } => {
-                            crate::runtime::simd::ln_slice(row, log_row);
-                            info.centered =
-                                crate::runtime::simd::centered_sums(row, log_row, reference);
+                            simd::ln_slice(row, log_row);
+                            info.centered = simd::centered_sums(row, log_row, reference);
                         }
                     }
                     // Only Jensen–Shannon, Hellinger and Bhattacharyya use the mass and Σ v ln v.
                     info.mass = if sums_needed { row.iter().sum() } else { 1.0 };
                     if metric == Metric::JsDivergence {
-                        info.negentropy = crate::runtime::simd::sum_xlogx(row);
+                        info.negentropy = simd::sum_xlogx(row);
                     }
                     Ok(s)
                 },
@@ -241,7 +243,8 @@ impl<'a> Prepared<'a> {
             Ok(s) => (s.lo, s.hi),
             Err(e) => return Err(first_error(d, normalize).unwrap_or(e)),
         };
-        let mut roots = crate::runtime::memory::work(if roots_needed { rows * k } else { 0 });
+        let roots_needed = metric.form() == Form::RootProduct;
+        let mut roots = memory::work(if roots_needed { rows * k } else { 0 });
         if roots_needed {
             roots
                 .par_iter_mut()
@@ -282,7 +285,7 @@ impl<'a> Prepared<'a> {
             return;
         }
         let (k, normalize, source) = (self.k, self.normalize, self.source);
-        let mut values = crate::runtime::memory::work(self.rows * k);
+        let mut values = memory::work(self.rows * k);
         values.par_chunks_mut(k).enumerate().for_each(|(r, row)| {
             // The row passed the same check in the first pass, so this cannot fail (unless the
             // caller's array changed during the call).
@@ -371,11 +374,11 @@ pub(super) fn center(side: &mut Prepared<'_>, reference: &[f64]) {
         .for_each(|((logs, values), info)| {
             info.centered = if values.is_empty() {
                 CenteredSums {
-                    log_norm: crate::runtime::simd::center_logs(logs, reference),
+                    log_norm: simd::center_logs(logs, reference),
                     ..CenteredSums::default()
                 }
             } else {
-                crate::runtime::simd::centered_sums(values, logs, reference)
+                simd::centered_sums(values, logs, reference)
             };
         });
 }

@@ -42,6 +42,10 @@
 
 use crate::error::Argument;
 use crate::numeric::compensated_sum;
+use crate::runtime::simd;
+pub use crate::runtime::simd::bins::BinLabel;
+use crate::runtime::simd::bins::{self, Guess};
+pub use crate::runtime::simd::Float;
 use crate::samples::counts::joint_counts;
 use crate::samples::estimate::conditional_entropy_of_table;
 use crate::Estimator;
@@ -51,63 +55,6 @@ use std::ops::Range;
 
 /// Rows per chunk of every parallel pass (fixed: chunk boundaries depend only on the input size).
 pub const CHUNK: usize = 1 << 16;
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-}
-
-/// A floating-point sample type: `f32` or `f64`. Sealed.
-pub trait Sample:
-    Copy
-    + PartialOrd
-    + std::ops::Add<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + Send
-    + Sync
-    + sealed::Sealed
-    + 'static
-{
-    /// `0`.
-    const ZERO: Self;
-    /// `+∞`, the starting minimum.
-    const INFINITY: Self;
-    /// `−∞`, the starting maximum.
-    const NEG_INFINITY: Self;
-    /// The value as `f64` (exact).
-    fn to_f64(self) -> f64;
-    /// `true` unless NaN or ±∞.
-    fn is_finite(self) -> bool;
-}
-
-impl Sample for f32 {
-    const ZERO: Self = 0.0;
-    const INFINITY: Self = f32::INFINITY;
-    const NEG_INFINITY: Self = f32::NEG_INFINITY;
-    #[inline(always)]
-    fn to_f64(self) -> f64 {
-        f64::from(self)
-    }
-    #[inline(always)]
-    fn is_finite(self) -> bool {
-        f32::is_finite(self)
-    }
-}
-
-impl Sample for f64 {
-    const ZERO: Self = 0.0;
-    const INFINITY: Self = f64::INFINITY;
-    const NEG_INFINITY: Self = f64::NEG_INFINITY;
-    #[inline(always)]
-    fn to_f64(self) -> f64 {
-        self
-    }
-    #[inline(always)]
-    fn is_finite(self) -> bool {
-        f64::is_finite(self)
-    }
-}
 
 /// How the samples of a [`Samples`] matrix are laid out in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +75,7 @@ pub struct Samples<'a, T> {
     names: &'a [String],
 }
 
-impl<'a, T: Sample> Samples<'a, T> {
+impl<'a, T: Float> Samples<'a, T> {
     /// Wraps `data`: `columns ≥ 1` variables with `data.len() / columns ≥ 1` samples each.
     pub fn new(data: &'a [T], columns: usize, layout: Layout) -> Result<Self> {
         if columns == 0 || data.is_empty() {
@@ -217,19 +164,9 @@ impl<'a, T: Sample> Samples<'a, T> {
 /// chunk.
 type RangePart<T> = (usize, std::result::Result<(T, T), usize>, usize);
 
-/// Minimum and maximum of `values`, or the offset of the first non-finite value; at the SIMD
-/// level of [`crate::runtime::simd::level`] (min and max are exact, so every level agrees).
-fn chunk_range<T: Sample>(values: &[T]) -> std::result::Result<(T, T), usize> {
-    let (min, max, finite) = match crate::runtime::simd::level() {
-        // SAFETY: `level()` returns only levels whose target features the CPU was detected to
-        // have.
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::runtime::simd::Level::Avx512 => unsafe { wide::chunk_range_avx512(values) },
-        // SAFETY: as above.
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::runtime::simd::Level::Avx2 => unsafe { wide::chunk_range_avx2(values) },
-        _ => chunk_range_body(values),
-    };
+/// Minimum and maximum of `values`, or the offset of the first non-finite value.
+fn chunk_range<T: Float>(values: &[T]) -> std::result::Result<(T, T), usize> {
+    let (min, max, finite) = bins::range(simd::level(), values);
     if finite {
         Ok((min, max))
     } else {
@@ -237,48 +174,11 @@ fn chunk_range<T: Sample>(values: &[T]) -> std::result::Result<(T, T), usize> {
     }
 }
 
-/// `(min, max, all finite)` in [`LANES`] independent lanes (which the compiler vectorises).
-#[inline(always)]
-fn chunk_range_body<T: Sample>(values: &[T]) -> (T, T, bool) {
-    let mut lo = [T::INFINITY; LANES];
-    let mut hi = [T::NEG_INFINITY; LANES];
-    // `v − v` is 0 for a finite `v` and NaN for NaN or ±∞; the NaN sticks in the sum.
-    let mut probe = [T::ZERO; LANES];
-    let mut blocks = values.chunks_exact(LANES);
-    for block in &mut blocks {
-        for k in 0..LANES {
-            let v = block[k];
-            lo[k] = if v < lo[k] { v } else { lo[k] };
-            hi[k] = if v > hi[k] { v } else { hi[k] };
-            #[allow(clippy::eq_op)] // `v − v` on purpose: 0, or NaN for a non-finite `v`
-            {
-                probe[k] = probe[k] + (v - v);
-            }
-        }
-    }
-    let mut all_finite = probe.iter().all(|&p| p == T::ZERO);
-    for &v in blocks.remainder() {
-        lo[0] = if v < lo[0] { v } else { lo[0] };
-        hi[0] = if v > hi[0] { v } else { hi[0] };
-        all_finite &= v.is_finite();
-    }
-    let min = lo
-        .iter()
-        .fold(T::INFINITY, |acc, &v| if v < acc { v } else { acc });
-    let max = hi
-        .iter()
-        .fold(T::NEG_INFINITY, |acc, &v| if v > acc { v } else { acc });
-    (min, max, all_finite)
-}
-
-/// Lanes of the range pass.
-const LANES: usize = 16;
-
 /// The smallest and largest sample of each column, after checking that every sample is finite.
 ///
 /// This is what `np.histogram_bin_edges` needs for equal-width bins (`a.min()`, `a.max()`), in one
 /// parallel pass that also finds the first NaN or ±∞ (an error naming its column and row).
-pub fn finite_range<T: Sample>(samples: &Samples<'_, T>) -> Result<Vec<(T, T)>> {
+pub fn finite_range<T: Float>(samples: &Samples<'_, T>) -> Result<Vec<(T, T)>> {
     let parts: Vec<RangePart<T>> = samples
         .tasks()
         .into_par_iter()
@@ -429,34 +329,6 @@ impl<'a> Edges<'a> {
     }
 }
 
-/// An integer type that holds bin indices: `u8`, `u16` or `u32`.
-pub trait BinLabel: Copy + Default + Send + Sync + 'static {
-    /// Largest number of bins whose indices fit.
-    const MAX_BINS: usize;
-    /// The label of bin `bin` (`bin < MAX_BINS`).
-    fn from_bin(bin: usize) -> Self;
-    /// The label of bin `bin` (`0 <= bin < MAX_BINS`), from the `i32` of the vectorised pass.
-    fn from_i32(bin: i32) -> Self;
-}
-
-macro_rules! bin_label {
-    ($($t:ty),*) => {$(
-        impl BinLabel for $t {
-            const MAX_BINS: usize = <$t>::MAX as usize + 1;
-            #[inline(always)]
-            fn from_bin(bin: usize) -> Self {
-                bin as $t
-            }
-            #[inline(always)]
-            fn from_i32(bin: i32) -> Self {
-                bin as $t
-            }
-        }
-    )*};
-}
-
-bin_label!(u8, u16, u32);
-
 /// Labels of every column, column-major (`columns × rows`), in the smallest unsigned type that holds
 /// the largest bin index: `u8` up to 256 bins, `u16` up to 65 536, `u32` beyond.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -490,7 +362,7 @@ impl Discretized {
 const GUESS_BLOCK: usize = 256;
 
 /// Bin index of each sample of `values` into `out`, or the offset of the first sample without a bin.
-fn bin_chunk<T: Sample, L: BinLabel>(
+fn bin_chunk<T: Float, L: BinLabel>(
     values: &[T],
     edges: &Edges<'_>,
     out: &mut [L],
@@ -521,102 +393,18 @@ fn bin_chunk<T: Sample, L: BinLabel>(
 
 /// The branch-free pass for near-uniform edges (see [`Edges::new`]): every sample's guessed bin,
 /// and whether every guess was trusted. If not, the caller redoes the chunk with
-/// [`Edges::locate`]. Runs at the SIMD level of [`crate::runtime::simd::level`].
-fn bin_guessed<T: Sample, L: BinLabel>(values: &[T], edges: &Edges<'_>, out: &mut [L]) -> bool {
+/// [`Edges::locate`].
+fn bin_guessed<T: Float, L: BinLabel>(values: &[T], edges: &Edges<'_>, out: &mut [L]) -> bool {
     let guess = Guess {
         lo: edges.values[0],
         scale: edges.scale,
         margin: edges.margin,
         bins: edges.bins() as f64,
     };
-    match crate::runtime::simd::level() {
-        // SAFETY: `level()` returns only levels whose target features the CPU was detected to
-        // have.
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::runtime::simd::Level::Avx512 => unsafe {
-            wide::bin_guessed_avx512(values, &guess, out)
-        },
-        // SAFETY: as above.
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        crate::runtime::simd::Level::Avx2 => unsafe { wide::bin_guessed_avx2(values, &guess, out) },
-        _ => bin_guessed_body(values, &guess, out),
-    }
+    bins::bin_guessed(simd::level(), values, &guess, out)
 }
 
-/// The constants of the arithmetic guess (see [`Edges::new`]); `bins < 2³¹`.
-struct Guess {
-    lo: f64,
-    scale: f64,
-    margin: f64,
-    bins: f64,
-}
-
-/// The body of [`bin_guessed`], compiled once per SIMD level. The guess is clamped to `[0, B]`
-/// before the conversion (a NaN becomes 0: the comparisons are written so that they compile to
-/// single `max`/`min` instructions), so every index fits; an index `B` has fraction 0 and is never
-/// trusted, so it needs no clamp (its block is redone). An untrusted sample is only flagged.
-#[inline(always)]
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: the loop vectorises
-fn bin_guessed_body<T: Sample, L: BinLabel>(values: &[T], guess: &Guess, out: &mut [L]) -> bool {
-    let mut untrusted = 0u32;
-    for (&v, o) in values.iter().zip(out.iter_mut()) {
-        let g = (v.to_f64() - guess.lo) * guess.scale;
-        let g = if g > 0.0 { g } else { 0.0 };
-        let g = if g < guess.bins { g } else { guess.bins };
-        // SAFETY: `g` is in `[0, bins]` with `bins < 2³¹` (a NaN failed `g > 0`), so it is finite
-        // and its integer part fits `i32`. (The saturating `as` does not vectorise below AVX-512.)
-        let i: i32 = unsafe { g.to_int_unchecked() };
-        let f = g - f64::from(i);
-        let trusted = (f > guess.margin) & (f < 1.0 - guess.margin);
-        untrusted |= u32::from(!trusted);
-        *o = L::from_i32(i);
-    }
-    untrusted == 0
-}
-
-/// The vector kernels compiled for wider SIMD levels (same source as the baseline).
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-mod wide {
-    use super::{bin_guessed_body, chunk_range_body, BinLabel, Guess, Sample};
-
-    /// # Safety
-    /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn bin_guessed_avx2<T: Sample, L: BinLabel>(
-        values: &[T],
-        guess: &Guess,
-        out: &mut [L],
-    ) -> bool {
-        bin_guessed_body(values, guess, out)
-    }
-
-    /// # Safety
-    /// The CPU must support AVX-512F.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn bin_guessed_avx512<T: Sample, L: BinLabel>(
-        values: &[T],
-        guess: &Guess,
-        out: &mut [L],
-    ) -> bool {
-        bin_guessed_body(values, guess, out)
-    }
-
-    /// # Safety
-    /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn chunk_range_avx2<T: Sample>(values: &[T]) -> (T, T, bool) {
-        chunk_range_body(values)
-    }
-
-    /// # Safety
-    /// The CPU must support AVX-512F.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn chunk_range_avx512<T: Sample>(values: &[T]) -> (T, T, bool) {
-        chunk_range_body(values)
-    }
-}
-
-fn discretize_into<T: Sample, L: BinLabel>(
+fn discretize_into<T: Float, L: BinLabel>(
     samples: &Samples<'_, T>,
     edges: &[Edges<'_>],
 ) -> Result<Vec<L>> {
@@ -667,7 +455,7 @@ fn discretize_into<T: Sample, L: BinLabel>(
 
 /// The bin index of every sample, column `j` binned by `edges[j]` (see the module docs for the
 /// convention); column-major, in the smallest label type that holds every column's bins.
-pub fn discretize<T: Sample>(samples: &Samples<'_, T>, edges: &[Edges<'_>]) -> Result<Discretized> {
+pub fn discretize<T: Float>(samples: &Samples<'_, T>, edges: &[Edges<'_>]) -> Result<Discretized> {
     if edges.len() != samples.columns() {
         return Err(Error::LengthMismatch {
             argument: "bins".into(),
@@ -693,7 +481,7 @@ pub fn discretize<T: Sample>(samples: &Samples<'_, T>, edges: &[Edges<'_>]) -> R
 /// Histogram estimate of the differential entropy of the (joint) samples, in nats:
 /// `−Σ_b p_b ln(p_b / w_b)` over the occupied cells `b` of the joint histogram, `w_b` the product
 /// of the cell's bin widths (see the module docs).
-pub fn differential_entropy<T: Sample>(
+pub fn differential_entropy<T: Float>(
     samples: &Samples<'_, T>,
     edges: &[Edges<'_>],
 ) -> Result<f64> {
@@ -895,35 +683,16 @@ mod tests {
         x.extend(e.iter().flat_map(|&v| [v.next_down(), v, v.next_up()]));
         x.extend([f64::NAN, -7.0, 1e300, f64::INFINITY]);
         let float32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        let run = |level: crate::runtime::simd::Level| {
+        let run = |level: simd::Level| {
             let mut labels = vec![0u16; x.len()];
             let mut labels32 = vec![0u16; x.len()];
-            let (trusted, trusted32, range, range32);
-            match level {
-                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-                crate::runtime::simd::Level::Avx2 => unsafe {
-                    trusted = wide::bin_guessed_avx2(&x, &guess, &mut labels);
-                    trusted32 = wide::bin_guessed_avx2(&float32, &guess, &mut labels32);
-                    range = wide::chunk_range_avx2(&x[..10_000]);
-                    range32 = wide::chunk_range_avx2(&float32);
-                },
-                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-                crate::runtime::simd::Level::Avx512 => unsafe {
-                    trusted = wide::bin_guessed_avx512(&x, &guess, &mut labels);
-                    trusted32 = wide::bin_guessed_avx512(&float32, &guess, &mut labels32);
-                    range = wide::chunk_range_avx512(&x[..10_000]);
-                    range32 = wide::chunk_range_avx512(&float32);
-                },
-                _ => {
-                    trusted = bin_guessed_body(&x, &guess, &mut labels);
-                    trusted32 = bin_guessed_body(&float32, &guess, &mut labels32);
-                    range = chunk_range_body(&x[..10_000]);
-                    range32 = chunk_range_body(&float32);
-                }
-            }
+            let trusted = bins::bin_guessed(level, &x, &guess, &mut labels);
+            let trusted32 = bins::bin_guessed(level, &float32, &guess, &mut labels32);
+            let range = bins::range(level, &x[..10_000]);
+            let range32 = bins::range(level, &float32);
             (labels, labels32, trusted, trusted32, range, range32)
         };
-        let baseline = run(crate::runtime::simd::Level::Scalar);
+        let baseline = run(simd::Level::Scalar);
         assert!(!baseline.2, "the edge values and NaN are not trusted");
         assert_eq!(baseline.4, (-3.0, 5.0, true));
         assert!(!baseline.5 .2);
@@ -932,14 +701,14 @@ mod tests {
         let mut untrusted = 0;
         for &v in &x {
             let mut label = [0u16];
-            if bin_guessed_body(&[v], &guess, &mut label) {
+            if bins::bin_guessed(simd::Level::Scalar, &[v], &guess, &mut label) {
                 assert_eq!(usize::from(label[0]), brute(&e, v), "{v:e}");
             } else {
                 untrusted += 1;
             }
         }
         assert!(untrusted <= 3 * e.len() + 4 + 8, "{untrusted}");
-        for level in crate::runtime::simd::Level::ALL {
+        for level in simd::Level::ALL {
             if level.is_available() {
                 assert_eq!(run(level), baseline, "{level:?}");
             }

@@ -6,7 +6,7 @@
 //! error messages (`"x"`, `"x[:, 1]"`, `"given"`, ...). Edges are float64, one array per variable.
 
 use super::run;
-use crate::continuous::binning::{self, Discretized, Edges, Layout, Sample, Samples};
+use crate::continuous::binning::{self, Discretized, Edges, Float, Layout, Samples};
 use numpy::ndarray::Array2;
 use numpy::{
     IntoPyArray, PyArrayDescrMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArray,
@@ -79,7 +79,7 @@ fn contiguous<'a, T: numpy::Element>(a: &'a PyReadonlyArray2<'_, T>) -> PyResult
         .map_err(|_| PyValueError::new_err("samples must be C-contiguous"))
 }
 
-fn samples<'a, T: Sample>(
+fn samples<'a, T: Float>(
     data: &'a [T],
     shape: &[usize],
     column_major: bool,

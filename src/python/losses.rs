@@ -5,7 +5,7 @@
 //! (binary labels). The public wrappers in `python/fastinfo/_losses.py` prepare them.
 
 use super::run;
-use crate::continuous::losses::{self, CrossEntropyOptions, Loss, Real, Reduction};
+use crate::continuous::losses::{self, CrossEntropyOptions, Float, Loss, Reduction};
 use numpy::ndarray::Dimension;
 use numpy::{
     Element, Ix1, Ix2, PyArray1, PyArrayDescrMethods, PyReadonlyArray, PyReadonlyArray1,
@@ -67,7 +67,7 @@ fn into_python(py: Python<'_>, loss: Loss) -> Bound<'_, PyAny> {
 /// The options of a multi-class loss, checked inside [`run`].
 type Options<'a> = &'a (dyn Fn() -> crate::Result<CrossEntropyOptions> + Sync);
 
-fn cross_entropy<T: Real + Element>(
+fn cross_entropy<T: Float + Element>(
     py: Python<'_>,
     logits: &PyReadonlyArray<'_, T, Ix2>,
     labels: &[i64],

@@ -3,7 +3,7 @@
 //! compiled per level like the kernels of the parent module, and gives the same bits at every
 //! level (the same operations per lane, combined in the same order).
 
-use super::{combine, level, load, Level, LANES};
+use super::{combine, dispatch, level, load, multiversion, LANES};
 
 mod body {
     use super::{combine, load, LANES};
@@ -171,64 +171,13 @@ mod body {
     }
 }
 
-/// The row kernels compiled for one set of target features.
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-macro_rules! compiled_for {
-    ($module:ident, $features:tt) => {
-        mod $module {
-            use super::body;
-
-            /// # Safety
-            /// The CPU must support the module's target features.
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn checked_sum(row: &[f64]) -> (f64, bool) {
-                body::checked_sum(row)
-            }
-
-            /// # Safety
-            /// The CPU must support the module's target features.
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn divide_into(
-                row: &[f64],
-                first: f64,
-                second: f64,
-                out: &mut [f64],
-            ) -> bool {
-                body::divide_into(row, first, second, out)
-            }
-
-            /// # Safety
-            /// The CPU must support the module's target features.
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn column_extremes(logs: &[f64], lo: &mut [f64], hi: &mut [f64]) {
-                body::column_extremes(logs, lo, hi)
-            }
-
-            /// # Safety
-            /// The CPU must support the module's target features.
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn center_logs(logs: &mut [f64], reference: &[f64]) -> f64 {
-                body::center_logs(logs, reference)
-            }
-
-            /// # Safety
-            /// The CPU must support the module's target features.
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn centered_sums(
-                values: &[f64],
-                logs: &mut [f64],
-                reference: &[f64],
-            ) -> super::CenteredSums {
-                body::centered_sums(values, logs, reference)
-            }
-        }
-    };
+multiversion! {
+    fn checked_sum(row: &[f64]) -> (f64, bool);
+    fn divide_into(row: &[f64], first: f64, second: f64, out: &mut [f64]) -> bool;
+    fn column_extremes(logs: &[f64], lo: &mut [f64], hi: &mut [f64]);
+    fn center_logs(logs: &mut [f64], reference: &[f64]) -> f64;
+    fn centered_sums(values: &[f64], logs: &mut [f64], reference: &[f64]) -> CenteredSums;
 }
-
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-compiled_for!(avx2, "avx2");
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-compiled_for!(avx512, "avx512f");
 
 /// `(Σ w, bad)` over a row of weights, `bad` when some weight is not finite and `≥ 0` (`NaN`,
 /// infinite or negative). The sum keeps [`LANES`] partial sums (element `k` in lane `k mod 8`,
@@ -308,7 +257,8 @@ pub(crate) fn centered_sums(values: &[f64], logs: &mut [f64], reference: &[f64])
 /// The row kernels at a given level, for the tests.
 #[cfg(test)]
 pub(super) mod at {
-    use super::{avx2, avx512, body, CenteredSums, Level};
+    use super::{avx2, avx512, body, dispatch, CenteredSums};
+    use crate::runtime::simd::Level;
 
     pub(crate) fn checked_sum(level: Level, row: &[f64]) -> (f64, bool) {
         dispatch!(level.usable(), checked_sum(row))

@@ -1,5 +1,6 @@
 //! The one error type of the crate. Each variant carries the numbers a user needs to find the problem.
 
+use crate::runtime::memory::size_text;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -58,8 +59,14 @@ pub enum Error {
         lo: f64,
         hi: f64,
     },
-    /// The computation would need more memory than allowed.
-    TooLarge { what: String, bytes: u128 },
+    /// The computation would need more memory than the budget allows (see
+    /// [`crate::runtime::memory`]); `advice` says what to do instead (may be empty).
+    TooLarge {
+        what: String,
+        bytes: u128,
+        budget: u64,
+        advice: String,
+    },
     /// The caller asked the computation to stop (Ctrl-C).
     Interrupted,
 }
@@ -130,11 +137,24 @@ impl fmt::Display for Error {
                 "{argument} has the value {value:?} at index {index}, outside the bin edges \
                  [{lo:?}, {hi:?}]; widen the edges or clip the values"
             ),
-            Error::TooLarge { what, bytes } => write!(
-                f,
-                "{what} would need {:.1} GiB ({bytes} bytes)",
-                *bytes as f64 / f64::from(1u32 << 30)
-            ),
+            Error::TooLarge {
+                what,
+                bytes,
+                budget,
+                advice,
+            } => {
+                write!(
+                    f,
+                    "{what} would need {} (budget {}, set by FASTINFO_MEMORY_LIMIT)",
+                    size_text(*bytes),
+                    size_text(u128::from(*budget))
+                )?;
+                if advice.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, "; {advice}")
+                }
+            }
             Error::Interrupted => write!(f, "interrupted"),
         }
     }

@@ -5,6 +5,7 @@
 //! labels); the public API prepares it.
 
 use super::{labels, matrix, run, LabelArray};
+use crate::runtime::memory;
 use crate::samples::dataset::{self as core, Average, Columns};
 use crate::{Error, Labels};
 use numpy::{
@@ -110,7 +111,6 @@ fn mutual_information_matrix<'py>(
     x: &Bound<'py, PyAny>,
     estimator: &str,
     normalized: Option<&str>,
-    memory_limit: u64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let table = Table::extract(x)?;
     let columns = table.columns()?;
@@ -129,7 +129,7 @@ fn mutual_information_matrix<'py>(
             .transpose()?;
         let e = estimator.parse()?;
         let values =
-            core::mutual_information_matrix(&columns, e, average, memory_limit, interrupt)?;
+            core::mutual_information_matrix(&columns, e, average, memory::budget()?, interrupt)?;
         Ok((values, d))
     })?;
     Ok(matrix(py, values, d))
@@ -142,7 +142,6 @@ fn mutual_information_with<'py>(
     x: &Bound<'py, PyAny>,
     y: Vec<LabelArray<'py>>,
     estimator: &str,
-    memory_limit: u64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let table = Table::extract(x)?;
     let columns = table.columns()?;
@@ -155,7 +154,7 @@ fn mutual_information_with<'py>(
             &columns,
             target,
             estimator.parse()?,
-            memory_limit,
+            memory::budget()?,
             interrupt,
         )
     })?;

@@ -322,6 +322,21 @@ mod _native {
         Ok(())
     }
 
+    /// The memory budget in bytes (`FASTINFO_MEMORY_LIMIT`, or half of physical memory).
+    #[pyfunction]
+    fn memory_budget(py: Python<'_>) -> PyResult<u64> {
+        super::run(py, |_| crate::runtime::memory::budget())
+    }
+
+    /// Raises `MemoryError` if `n_bytes` exceed the memory budget: the one check behind every
+    /// allocation the Python layer makes in proportion to its input or output.
+    #[pyfunction]
+    fn check_memory(py: Python<'_>, what: &str, n_bytes: u128, advice: &str) -> PyResult<()> {
+        super::run(py, |_| {
+            crate::runtime::memory::check(|| what.to_string(), n_bytes, advice)
+        })
+    }
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         // The names of the options, read by the Python layer instead of copied there.

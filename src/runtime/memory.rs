@@ -1,4 +1,14 @@
-//! Large working arrays.
+//! Large working arrays, and the memory budget.
+//!
+//! # The budget
+//! One rule for memory: before allocating anything whose size grows with the input or the output
+//! (an output matrix, a dense table, codes of every sample), the core checks the size against
+//! [`budget`] with [`check`] (or [`check_within`], for a share of it) and returns
+//! [`Error::TooLarge`] — a `MemoryError` in Python, naming the size, the budget and what to do
+//! instead — rather than let the allocation abort the process. The budget is the environment
+//! variable `FASTINFO_MEMORY_LIMIT` (bytes), read at each call, or half of the machine's physical
+//! memory. Python-side allocations of the same kind ask the extension ([`check`] through
+//! `_native.check_memory`), so there is one budget and one message.
 //!
 //! A fresh multi-megabyte array costs one page fault per 4 KiB page on first touch; for the
 //! pairwise matrices that is a sizeable share of the run time (about 2 µs per fault here, 16 000
@@ -11,7 +21,76 @@
 //! neither zeroes nor faults them again. That memory is outside `FASTINFO_MEMORY_LIMIT` (which
 //! bounds outputs).
 
+use crate::{Error, Result};
 use std::sync::{Mutex, TryLockError};
+
+/// The memory budget in bytes: `FASTINFO_MEMORY_LIMIT` if set (a positive number of bytes,
+/// e.g. `1e9`), else half of physical memory (8 GiB where that is unknown).
+pub fn budget() -> Result<u64> {
+    match std::env::var("FASTINFO_MEMORY_LIMIT") {
+        Ok(text) if !text.is_empty() => match text.trim().parse::<f64>() {
+            Ok(limit) if limit > 0.0 && limit.is_finite() => Ok(limit as u64),
+            _ => Err(Error::InvalidArgument {
+                argument: "FASTINFO_MEMORY_LIMIT".into(),
+                message: format!("must be a positive number of bytes, got {text:?}"),
+            }),
+        },
+        _ => Ok(physical_memory().map_or(8 << 30, |bytes| bytes / 2)),
+    }
+}
+
+#[cfg(unix)]
+fn physical_memory() -> Option<u64> {
+    // SAFETY: `sysconf` only reads system configuration.
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let (pages, size) = (u64::try_from(pages).ok()?, u64::try_from(size).ok()?);
+    pages.checked_mul(size)
+}
+
+#[cfg(not(unix))]
+fn physical_memory() -> Option<u64> {
+    None
+}
+
+/// [`check_within`] the whole [`budget`].
+pub fn check(what: impl FnOnce() -> String, bytes: u128, advice: &str) -> Result<()> {
+    check_within(what, bytes, budget()?, advice)
+}
+
+/// `Err(`[`Error::TooLarge`]`)` naming `what` when `bytes` exceed `limit` (the budget, or the
+/// share of it left to this allocation); `advice` says what to do instead.
+pub fn check_within(
+    what: impl FnOnce() -> String,
+    bytes: u128,
+    limit: u64,
+    advice: &str,
+) -> Result<()> {
+    if bytes > u128::from(limit) {
+        return Err(Error::TooLarge {
+            what: what(),
+            bytes,
+            budget: limit,
+            advice: advice.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// `bytes` for a message: `"512 bytes"`, `"63.5 MiB"`, `"2.0 GiB"`.
+#[must_use]
+pub fn size_text(bytes: u128) -> String {
+    for (unit, shift) in [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)] {
+        if bytes >= 1 << shift {
+            return format!("{:.1} {unit}", bytes as f64 / (1u128 << shift) as f64);
+        }
+    }
+    format!("{bytes} bytes")
+}
 
 /// Arrays at least this large (bytes) are advised to use huge pages.
 const HUGE_PAGE_THRESHOLD: usize = 4 << 20;

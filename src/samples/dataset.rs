@@ -41,6 +41,7 @@
 mod count;
 mod encode;
 
+use crate::runtime::memory;
 use crate::samples::estimate::{entropy_of_counts, summarize};
 use crate::{Error, Estimator, Labels, Result};
 use count::{binary_informations, narrow_informations, target_informations, Margins};
@@ -115,16 +116,6 @@ impl Columns<'_> {
 /// [`crate::samples::agreement::normalized_mutual_information`], so both give the same bits.
 pub use crate::samples::agreement::Average;
 
-fn check_memory(what: impl FnOnce() -> String, bytes: u128, limit: u64) -> Result<()> {
-    if bytes > u128::from(limit) {
-        return Err(Error::TooLarge {
-            what: what(),
-            bytes,
-        });
-    }
-    Ok(())
-}
-
 fn interrupted(interrupt: &AtomicBool) -> Result<()> {
     if interrupt.load(Ordering::Relaxed) {
         Err(Error::Interrupted)
@@ -158,10 +149,11 @@ fn pair_informations(
     interrupted(interrupt)?;
     let n = margins.n;
     let memory = |packed: u128| {
-        check_memory(
+        memory::check_within(
             || format!("the joint codes of groups of columns ({n} samples)"),
             packed + encoded_bytes(columns),
             memory_limit,
+            "use fewer rows or columns at a time",
         )
     };
     results.extend(narrow_informations(
@@ -219,10 +211,11 @@ pub fn mutual_information_matrix(
 ) -> Result<Vec<f64>> {
     let (n, d) = x.shape()?;
     let output = 8 * (d as u128) * (d as u128);
-    check_memory(
-        || format!("a {d} x {d} matrix of float64"),
+    memory::check_within(
+        || format!("a {d} x {d} float64 matrix"),
         output,
         memory_limit,
+        "use fastinfo.mutual_information_with to score columns against one target instead",
     )?;
     // The codes share the budget with the output.
     let memory_limit = memory_limit.saturating_sub(output as u64);

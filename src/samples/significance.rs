@@ -583,11 +583,13 @@ fn resampled_null(
 ) -> Result<(f64, Vec<f64>)> {
     let n: u64 = strata.iter().map(|s| s.n).sum();
     if u32::try_from(n).is_err() {
-        return Err(Error::TooLarge {
-            what: "a permutation test with this estimator (it resamples the data, at most 2^32 \
-                   samples)"
-                .into(),
-            bytes: u128::from(n) * 12,
+        return Err(Error::InvalidArgument {
+            argument: "estimator".into(),
+            message: format!(
+                "a permutation test with estimator={:?} resamples the data, which supports at \
+                 most 2^32 samples, got {n}; use estimator='plugin' or 'miller_madow'",
+                estimator.name()
+            ),
         });
     }
     let mut xs: Vec<u32> = Vec::with_capacity(n as usize);

@@ -8,7 +8,7 @@
 //!    distinct keys for wide ranges); codes are one byte when at most 256 values are observed,
 //!    four otherwise.
 
-use super::{check_memory, interrupted, Columns, COLUMN_CHUNK, NARROW};
+use super::{interrupted, Columns, COLUMN_CHUNK, NARROW};
 use crate::{with_labels, Label, Labels, Result};
 use rayon::prelude::*;
 use std::sync::atomic::AtomicBool;
@@ -410,10 +410,11 @@ pub(super) fn encode(
         .map(|&(lo, hi)| u128::from(hi - lo) + 1)
         .collect();
     let bytes: u128 = widths.iter().map(|&w| bytes_per_sample(w)).sum::<u128>() * n as u128;
-    check_memory(
+    crate::runtime::memory::check_within(
         || format!("encoding {} columns of {n} samples", ranges.len()),
         bytes,
         memory_limit,
+        "use fewer rows or columns at a time",
     )?;
     let mut raws: Vec<Raw> = widths.iter().map(|&w| new_raw(w, n)).collect();
     let mins: Vec<u64> = ranges.iter().map(|r| r.0).collect();

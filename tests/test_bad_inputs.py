@@ -928,5 +928,5 @@ def test_pandas_nullable_floats_are_numbers_and_missing_values_are_named():
 @pytest.mark.parametrize("limit", ["-1", "0", "nan", "inf", "lots"])
 def test_memory_limit_must_be_a_positive_number(monkeypatch, limit):
     monkeypatch.setenv("FASTINFO_MEMORY_LIMIT", limit)
-    with pytest.raises(ValueError, match="FASTINFO_MEMORY_LIMIT must be a positive number"):
+    with pytest.raises(ValueError, match="FASTINFO_MEMORY_LIMIT: must be a positive number"):
         fastinfo.pmf.pairwise(np.ones((2, 2)))

@@ -2,16 +2,35 @@
 
 - Samples (arrays of discrete labels): :func:`entropy`, :func:`joint_entropy`,
   :func:`conditional_entropy`, :func:`mutual_information`, :func:`conditional_mutual_information`,
-  :func:`counts`, :func:`contingency`.
+  :func:`counts`, :func:`contingency`; tables of variables (:func:`mutual_information_matrix`,
+  :func:`mutual_information_with`), clusterings (:func:`normalized_mutual_information`,
+  :func:`adjusted_mutual_information`, :func:`variation_of_information`) and significance
+  (:func:`permutation_test`, :func:`g_test`).
+- Continuous samples: :func:`discretize`, :func:`differential_entropy`; Gaussian closed forms in
+  :mod:`fastinfo.gaussian`; model losses (:func:`cross_entropy_loss`, ...).
 - Distributions (probability vectors): :mod:`fastinfo.pmf`.
-- A slow, readable pure-numpy twin of everything: :mod:`fastinfo.reference`.
+- A slow, readable pure-numpy twin of everything: ``import fastinfo.reference``.
 
 Results are in nats unless ``base`` is given (``base=2`` for bits).
 """
 
-from . import _agreement, _continuous, _dataset, _losses, _significance, gaussian, pmf, reference
-from ._agreement import *  # noqa: F403
-from ._api import (
+from . import gaussian, pmf
+from ._agreement import (
+    adjusted_mutual_information,
+    normalized_mutual_information,
+    variation_of_information,
+)
+from ._binning import differential_entropy, discretize
+from ._dataset import mutual_information_matrix, mutual_information_with
+from ._losses import (
+    binary_cross_entropy,
+    bits_per_byte,
+    bits_per_token,
+    cross_entropy_loss,
+    perplexity,
+)
+from ._native import __version__
+from ._samples import (
     conditional_entropy,
     conditional_mutual_information,
     contingency,
@@ -22,29 +41,35 @@ from ._api import (
     mutual_information,
     set_num_threads,
 )
-from ._continuous import *  # noqa: F403
-from ._dataset import *  # noqa: F403
-from ._losses import *  # noqa: F403
-from ._native import __version__
-from ._significance import *  # noqa: F403
+from ._significance import GTestResult, PermutationTestResult, g_test, permutation_test
 
 __all__ = [
+    "GTestResult",
+    "PermutationTestResult",
     "__version__",
+    "adjusted_mutual_information",
+    "binary_cross_entropy",
+    "bits_per_byte",
+    "bits_per_token",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",
     "counts",
+    "cross_entropy_loss",
+    "differential_entropy",
+    "discretize",
     "entropy",
+    "g_test",
     "gaussian",
     "get_num_threads",
     "joint_entropy",
     "mutual_information",
+    "mutual_information_matrix",
+    "mutual_information_with",
+    "normalized_mutual_information",
+    "permutation_test",
+    "perplexity",
     "pmf",
-    "reference",
     "set_num_threads",
+    "variation_of_information",
 ]
-__all__ += _agreement.__all__
-__all__ += _continuous.__all__
-__all__ += _dataset.__all__
-__all__ += _losses.__all__
-__all__ += _significance.__all__

@@ -2,7 +2,7 @@
 
 The argument checks and coercions here (:func:`as_continuous`, :func:`check_bins`,
 :func:`check_strategy`, :func:`binned`) are shared with the pure-numpy twin
-:mod:`fastinfo.reference._continuous`; the binning itself runs in Rust (``_native.discretize``).
+:mod:`fastinfo.reference._binning`; the binning itself runs in Rust (``_native.discretize``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import _without_missing, log_base, memory_budget, size_text
-
-__all__ = ["differential_entropy", "discretize"]
+from ._inputs import Base, _without_missing, check_memory, log_base
 
 #: The bin-count rules accepted by ``bins=`` (numpy's, see ``np.histogram_bin_edges``).
 RULES = ("auto", "fd", "rice", "scott", "sqrt", "sturges")
@@ -29,7 +27,6 @@ STRATEGIES = ("uniform", "quantile")
 #: Most bins a variable may have (labels are at most uint32).
 MAX_BINS = 2**32
 
-Base = Union[float, int, None]
 BinsLike = Union[int, str, npt.ArrayLike]
 FloatArray = npt.NDArray[np.floating[Any]]
 Edges = npt.NDArray[np.floating[Any]]
@@ -160,12 +157,7 @@ def check_bins(bins: object) -> CheckedBins:
 
 def check_edges_memory(count: int, what: str = "bins") -> None:
     """Raise MemoryError if ``count + 1`` float64 edges exceed the memory budget."""
-    needed, budget = 8 * (count + 1), memory_budget()
-    if needed > budget:
-        raise MemoryError(
-            f"{what}: {count} bins would need {size_text(needed)} of edges (budget "
-            f"{size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); pass a smaller number of bins"
-        )
+    check_memory(8 * (count + 1), f"{what}: {count} bins", "pass a smaller number of bins")
 
 
 def check_strategy(strategy: object, bins: CheckedBins) -> str:

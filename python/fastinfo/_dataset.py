@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import IntArray, as_variable, check_estimator, log_base, memory_budget, size_text
-
-__all__ = ["mutual_information_matrix", "mutual_information_with"]
-
-Base = Union[float, int, None]
-
-#: The averages accepted by ``normalized=`` (scikit-learn's ``average_method``).
-AVERAGES = ("min", "geometric", "arithmetic", "max")
+from ._agreement import AVERAGES
+from ._inputs import Base, IntArray, as_variable, check_estimator, check_memory, log_base
 
 
 def _frame(X: Any) -> tuple[list[IntArray], list[Any]] | None:
@@ -198,14 +192,12 @@ def mutual_information_matrix(
     scale = log_base(base)
     e = check_estimator(estimator)
     average = _check_normalized(normalized)
-    budget = memory_budget()
-    if 8 * d * d > budget:
-        raise MemoryError(
-            f"a {d} x {d} float64 matrix would need {size_text(8 * d * d)} (budget "
-            f"{size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
-            "fastinfo.mutual_information_with to score columns against one target instead"
-        )
-    values = _native.mutual_information_matrix(table, e, average, budget)
+    check_memory(
+        8 * d * d,
+        f"a {d} x {d} float64 matrix",
+        "use fastinfo.mutual_information_with to score columns against one target instead",
+    )
+    values = _native.mutual_information_matrix(table, e, average)
     if average is None:
         values = values / scale
     return _labelled(values, names)
@@ -282,5 +274,5 @@ def mutual_information_with(
         )
     scale = log_base(base)
     e = check_estimator(estimator)
-    values = _native.mutual_information_with(table, target.columns, e, memory_budget())
+    values = _native.mutual_information_with(table, target.columns, e)
     return _labelled(values / scale, names)

@@ -1,21 +1,6 @@
-"""Gaussian closed forms: differential entropy, KL divergence, mutual information.
+"""The implementation of :mod:`fastinfo.gaussian`, whose docstring describes it.
 
-Every function is batched over leading axes (numpy broadcasting) and works from Cholesky factors:
-log-determinants are sums of the logs of their diagonals, and ``Sigma^-1 b`` is a triangular
-solve, never an explicit inverse. Results are in nats unless ``base`` is given.
-
-Covariances come in one of two forms, chosen by ``diagonal=``:
-
-- ``diagonal=False`` (default): full covariance matrices, shape ``(..., d, d)``; a 0-D scalar is
-  the variance of a univariate normal (a ``1 x 1`` matrix). Only the lower triangle is used, and
-  the matrices must be symmetric up to a relative ``1e-8`` of their largest entry.
-- ``diagonal=True``: the variances of independent coordinates, shape ``(..., d)`` -- the
-  diagonals of diagonal covariance matrices (the VAE case). The last axis indexes coordinates; a
-  0-D scalar is a univariate normal. For a batch of ``n`` univariate normals, pass arrays of
-  shape ``(n, 1)``.
-
-Argument checks are shared with the pure-numpy twin :mod:`fastinfo.reference.gaussian`, which
-computes every quantity by another route (``slogdet``, ``solve``, eigenvalues).
+Argument checks here are shared with the pure-numpy twin :mod:`fastinfo.reference.gaussian`.
 """
 
 from __future__ import annotations
@@ -26,11 +11,8 @@ from typing import Union
 import numpy as np
 import numpy.typing as npt
 
-from ._inputs import _without_missing, check_bool, log_base
+from ._inputs import Base, _without_missing, check_bool, log_base
 
-__all__ = ["entropy", "kl_divergence", "mutual_information"]
-
-Base = Union[float, int, None]
 Float64 = npt.NDArray[np.float64]
 Result = Union[float, Float64]
 

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
 
-ESTIMATORS = ("plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb")
+from . import _native
+
+#: The entropy estimators, as the extension names them.
+ESTIMATORS: tuple[str, ...] = _native.ESTIMATORS
+
+#: A logarithm base: ``None`` for nats, ``2`` for bits.
+Base = Union[float, int, None]
 
 IntArray = npt.NDArray[np.integer[Any]]
+
+#: Byte counts above this are passed to the budget check as this (it takes 128-bit integers).
+_MAX_BYTES = 2**128 - 1
 
 
 @dataclass(frozen=True)
@@ -252,31 +260,22 @@ def check_bool(value: object, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
-def size_text(n_bytes: int) -> str:
-    """``n_bytes`` for an error message: ``"512 bytes"``, ``"63.5 MiB"``, ``"2.0 GiB"``."""
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n_bytes >= size:
-            return f"{n_bytes / size:.1f} {unit}"
-    return f"{n_bytes} bytes"
-
-
 def memory_budget() -> int:
-    """Bytes one output may take: ``FASTINFO_MEMORY_LIMIT`` or half of physical memory."""
-    configured = os.environ.get("FASTINFO_MEMORY_LIMIT")
-    if configured:
-        try:
-            limit = float(configured)
-        except ValueError:
-            limit = math.nan
-        if not limit > 0 or math.isinf(limit):
-            raise ValueError(
-                f"FASTINFO_MEMORY_LIMIT must be a positive number of bytes, got {configured!r}"
-            )
-        return int(limit)
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
+    """Bytes one output may take: ``FASTINFO_MEMORY_LIMIT`` or half of physical memory.
+
+    The extension owns the budget; this asks it.
+    """
+    return _native.memory_budget()
+
+
+def check_memory(n_bytes: int, what: str, advice: str = "") -> None:
+    """Raise ``MemoryError`` if ``what`` (``n_bytes``) would exceed the memory budget.
+
+    The one check before every allocation the Python layer makes in proportion to its input or
+    output; the message (size, budget, ``advice``) comes from the extension, like the checks the
+    Rust core makes itself.
+    """
+    _native.check_memory(what, min(max(int(n_bytes), 0), _MAX_BYTES), advice)
 
 
 def check_axis(axis: object) -> int:

@@ -15,22 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import _without_missing, check_bool, log_base, memory_budget, size_text
+from ._inputs import Base, _without_missing, check_bool, check_memory, log_base
 
-__all__ = [
-    "binary_cross_entropy",
-    "bits_per_byte",
-    "bits_per_token",
-    "cross_entropy_loss",
-    "perplexity",
-]
-
-Base = Union[float, int, None]
 Result = Union[float, npt.NDArray[np.float64]]
 Floats = npt.NDArray[np.floating[Any]]
 
 #: The accepted values of ``reduction``.
-REDUCTIONS = ("mean", "sum", "none")
+REDUCTIONS: tuple[str, ...] = _native.REDUCTIONS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,13 +152,11 @@ def binary_labels(labels: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[
 
 def check_output_memory(n: int) -> None:
     """Raise MemoryError if ``n`` float64 values would exceed the memory budget."""
-    needed, budget = 8 * n, memory_budget()
-    if needed > budget:
-        raise MemoryError(
-            f"reduction='none' would return {n} float64 values, {size_text(needed)} "
-            f"(budget {size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
-            "reduction='sum' or 'mean', or process the input in batches"
-        )
+    check_memory(
+        8 * n,
+        f"reduction='none': {n} float64 values",
+        "use reduction='sum' or 'mean', or process the input in batches",
+    )
 
 
 def nll_values(nll: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:

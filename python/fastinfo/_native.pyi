@@ -14,6 +14,7 @@ __all__ = [
     "REDUCTIONS",
     "__version__",
     "adjusted_mutual_information",
+    "check_memory",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",
@@ -23,6 +24,7 @@ __all__ = [
     "g_test",
     "get_num_threads",
     "joint_entropy",
+    "memory_budget",
     "mutual_information",
     "mutual_information_matrix",
     "mutual_information_with",
@@ -50,6 +52,8 @@ _Rows = npt.NDArray[np.float64]
 _Int64 = npt.NDArray[np.int64]
 
 def get_num_threads() -> int: ...
+def memory_budget() -> int: ...
+def check_memory(what: str, n_bytes: int, advice: str) -> None: ...
 def set_num_threads(n: int) -> None: ...
 def entropy(x: list[_Labels], estimator: str) -> float: ...
 def joint_entropy(variables: list[list[_Labels]], estimator: str) -> float: ...
@@ -75,10 +79,10 @@ def pmf_nearest(
 # `x` is a C-contiguous 2-D integer array (n, d) or a list of d contiguous 1-D label arrays.
 
 def mutual_information_matrix(
-    x: list[_Labels] | _Labels, estimator: str, normalized: str | None, memory_limit: int
+    x: list[_Labels] | _Labels, estimator: str, normalized: str | None
 ) -> _Rows: ...
 def mutual_information_with(
-    x: list[_Labels] | _Labels, y: list[_Labels], estimator: str, memory_limit: int
+    x: list[_Labels] | _Labels, y: list[_Labels], estimator: str
 ) -> npt.NDArray[np.float64]: ...
 
 # --- agreement (src/python/agreement.rs) ---

@@ -1,20 +1,6 @@
-"""Functions of distributions: entropy, cross-entropy, divergences, pairwise matrices.
+"""The implementation of :mod:`fastinfo.pmf`, whose docstring describes it.
 
-Inputs are non-negative weights along ``axis`` (default the last); every other axis is a batch
-dimension, broadcast between ``p`` and ``q`` like numpy. Weights are normalised to sum to one, as
-``scipy.stats.entropy`` does, unless ``normalize=False``: then each row must already sum to 1
-within 1e-6 and is used as given.
-
-Conventions: ``0 log 0 = 0``; KL divergence and cross-entropy are ``+inf`` exactly where some
-``q = 0 < p``; identical rows give exactly 0; JS divergence lies in ``[0, ln 2]``. Negative, NaN or
-infinite weights and all-zero rows raise ``ValueError`` naming the row (rows are numbered in C
-order over the batch axes). Normalisation is done in float64: a weight below about 1e-308 of its
-row's sum becomes 0, and the support rules apply to the normalised distribution (as in scipy).
-Results are in nats unless ``base`` is given; a 1-D input gives a Python float, a batch gives a
-float64 array of the batch shape.
-
-:func:`pairwise` gives the matrix of a divergence between two sets of distributions and
-:func:`nearest` the closest rows without building that matrix.
+Argument checks here are shared with the pure-numpy twin :mod:`fastinfo.reference.pmf`.
 """
 
 from __future__ import annotations
@@ -27,37 +13,19 @@ import numpy.typing as npt
 
 from . import _native
 from ._inputs import (
+    Base,
     _without_missing,
     check_axis,
     check_bool,
+    check_memory,
     log_base,
-    memory_budget,
-    size_text,
 )
 
-__all__ = [
-    "METRICS",
-    "cross_entropy",
-    "entropy",
-    "js_divergence",
-    "kl_divergence",
-    "nearest",
-    "pairwise",
-]
-
-#: Metrics of :func:`pairwise` and :func:`nearest`; the first five are in nats (or ``base``).
-METRICS = (
-    "kl",
-    "cross_entropy",
-    "js",
-    "jeffreys",
-    "bhattacharyya",
-    "hellinger",
-    "total_variation",
-)
+#: Metrics of :func:`pairwise` and :func:`nearest`, as the extension names them; all but
+#: ``_UNITLESS`` are in nats (or ``base``).
+METRICS: tuple[str, ...] = _native.METRICS
 _UNITLESS = ("hellinger", "total_variation")
 
-Base = Union[float, int, None]
 Result = Union[float, npt.NDArray[np.float64]]
 Rows = npt.NDArray[np.float64]
 
@@ -398,14 +366,12 @@ def pairwise(
     """
     pm, qm, name, scale, flag = _matrices(P, Q, metric, base, normalize)
     n, m = pm.shape[0], qm.shape[0]
-    needed, budget = 8 * n * m, memory_budget()
-    if needed > budget:
-        raise MemoryError(
-            f"a {n} x {m} float64 matrix would need {size_text(needed)} (budget "
-            f"{size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
-            "fastinfo.pmf.nearest(P, Q, k) for the k closest rows, or compute row blocks "
-            "pairwise(P[a:b], Q)"
-        )
+    check_memory(
+        8 * n * m,
+        f"a {n} x {m} float64 matrix",
+        "use fastinfo.pmf.nearest(P, Q, k) for the k closest rows, or compute row blocks "
+        "pairwise(P[a:b], Q)",
+    )
     if n == 0 or m == 0:
         return np.zeros((n, m))
     out = _native.pmf_pairwise(pm, qm, name, flag)

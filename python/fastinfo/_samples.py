@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, Literal, Union, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._continuous import BinsLike, binner
+from ._binning import BinsLike, binner
 from ._inputs import (
+    Base,
     as_variable,
     check_bool,
     check_estimator,
+    check_memory,
     check_same_length,
     log_base,
-    memory_budget,
-    size_text,
 )
-
-__all__ = [
-    "conditional_entropy",
-    "conditional_mutual_information",
-    "contingency",
-    "counts",
-    "entropy",
-    "get_num_threads",
-    "joint_entropy",
-    "mutual_information",
-    "set_num_threads",
-]
-
-Base = Union[float, int, None]
 
 #: Upper bound accepted by :func:`set_num_threads` (each thread reserves a stack).
 MAX_THREADS = 1024
@@ -414,14 +400,12 @@ def contingency(
         table: Any = scipy.sparse.coo_array((cell_counts, (rows, columns)), shape=shape)
     else:
         needed = 8 * shape[0] * shape[1]
-        budget = memory_budget()
-        if needed > budget:
-            raise MemoryError(
-                f"a dense {shape[0]} x {shape[1]} int64 contingency table would need "
-                f"{size_text(needed)} (budget {size_text(budget)}, set by "
-                "FASTINFO_MEMORY_LIMIT); pass sparse=True for the non-empty cells only, or call "
-                "fastinfo.mutual_information, which never builds the dense table"
-            )
+        check_memory(
+            needed,
+            f"a dense {shape[0]} x {shape[1]} int64 contingency table",
+            "pass sparse=True for the non-empty cells only, or call "
+            "fastinfo.mutual_information, which never builds the dense table",
+        )
         table = np.zeros(shape, dtype=np.int64)
         table[rows, columns] = cell_counts
     return vx.decode(x_values), vy.decode(y_values), table

@@ -1,4 +1,4 @@
-"""Pure-numpy twin of :mod:`fastinfo._continuous`.
+"""Pure-numpy twin of :mod:`fastinfo._binning`.
 
 Edges come straight from ``np.histogram_bin_edges`` on the whole column (the fast path computes
 equal-width edges from the range its Rust pass finds), labels from ``np.digitize`` (the fast path
@@ -15,8 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import numpy.typing as npt
 
-from .._continuous import (
-    Base,
+from .._binning import (
     BinsLike,
     CheckedBins,
     Continuous,
@@ -30,9 +29,7 @@ from .._continuous import (
     quantile_edges,
     rule_edges,
 )
-from .._inputs import log_base
-
-__all__ = ["differential_entropy", "discretize"]
+from .._inputs import Base, log_base
 
 
 def _check_finite(column: npt.NDArray[Any], name: str) -> None:
@@ -118,6 +115,8 @@ def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Ba
     scale = log_base(base)
     samples = as_continuous(x, "x")
     matrix = samples.array.reshape(samples.array.shape[0], -1)
+    for j in range(matrix.shape[1]):
+        _check_finite(matrix[:, j], samples.names[j])
     if np.any(matrix.min(axis=0) == matrix.max(axis=0)):
         return -math.inf  # a constant column: a point mass, no density
     labels, edges = _discretize_named(samples.array, "x", checked, "uniform")
@@ -132,7 +131,7 @@ def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Ba
 
 
 def binner(bins: object) -> Callable[[Any, str], Any]:
-    """The reference twin of :func:`fastinfo._continuous.binner`."""
+    """The reference twin of :func:`fastinfo._binning.binner`."""
     checked = None if bins is None else check_bins(bins)
 
     def labels(x: Any, name: str) -> Any:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .._dataset import _check_normalized, _labelled, as_columns
-from .._inputs import as_variable, check_estimator, log_base, memory_budget
-
-__all__ = ["mutual_information_matrix", "mutual_information_with"]
-
-Base = Union[float, int, None]
+from .._inputs import Base, as_variable, check_estimator, log_base, memory_budget
 
 
 def _average(average: str, a: float, b: float) -> float:

@@ -7,8 +7,8 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from .._inputs import check_bool, log_base, memory_budget
-from ..pmf import METRICS, _matrices, as_weights, check_neighbours, to_rows
+from .._inputs import Base, check_bool, log_base, memory_budget
+from .._pmf import METRICS, _matrices, as_weights, check_neighbours, to_rows
 
 __all__ = [
     "METRICS",
@@ -20,7 +20,6 @@ __all__ = [
     "pairwise",
 ]
 
-Base = Union[float, int, None]
 Result = Union[float, npt.NDArray[np.float64]]
 Rows = npt.NDArray[np.float64]
 

@@ -402,7 +402,8 @@ def nearest(
         How many neighbours per row, ``1 <= k <= m``.
     metric, base, normalize
         As in :func:`pairwise` (``metric(P[i], Q[j])``: for KL, the candidates ``q`` minimising
-        ``KL(p || q)``).
+        ``KL(p || q)``). The metrics: ``"kl"``, ``"cross_entropy"``, ``"js"``, ``"jeffreys"``,
+        ``"hellinger"``, ``"bhattacharyya"`` and ``"total_variation"``.
 
     Returns
     -------

@@ -133,10 +133,11 @@ def permutation_test(
     seed : int, optional
         Seed in ``[0, 2**64)`` of the random streams; the same seed gives the same result on any
         machine and for any number of threads. ``None`` draws a fresh seed.
-    estimator : str, default "plugin"
-        Estimator of the statistic (see :func:`fastinfo.mutual_information`). The plug-in and
-        Miller-Madow estimators draw random tables (fast, see Notes); any other estimator
-        permutes the samples themselves and evaluates the estimator on each permutation.
+    estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
+        Estimator of the statistic (default ``"plugin"``; see :func:`fastinfo.mutual_information`).
+        The plug-in and Miller-Madow estimators draw random tables (fast, see Notes); any other
+        estimator permutes the samples themselves and evaluates the estimator on each
+        permutation.
 
     Returns
     -------

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .._binning import BinsLike
 from .._inputs import (
     Base,
     Variable,
@@ -19,7 +20,6 @@ from .._inputs import (
 )
 from ._binning import binner
 
-Bins = Union[int, str, npt.ArrayLike, None]
 Codes = npt.NDArray[np.int64]
 
 
@@ -195,7 +195,12 @@ def _conditional_entropy(x: Variable, given: list[Variable], estimator: str) -> 
 
 
 def entropy(
-    x: npt.ArrayLike, /, *, base: Base = None, estimator: str = "plugin", bins: Bins = None
+    x: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: BinsLike | None = None,
 ) -> float:
     """Entropy H(X) of discrete samples (see :func:`fastinfo.entropy`)."""
     variable = as_variable(binner(bins)(x, "x"), "x")
@@ -204,7 +209,10 @@ def entropy(
 
 
 def joint_entropy(
-    *variables: npt.ArrayLike, base: Base = None, estimator: str = "plugin", bins: Bins = None
+    *variables: npt.ArrayLike,
+    base: Base = None,
+    estimator: str = "plugin",
+    bins: BinsLike | None = None,
 ) -> float:
     """Joint entropy H(X1, ..., Xk) (see :func:`fastinfo.joint_entropy`)."""
     if not variables:
@@ -233,7 +241,7 @@ def conditional_entropy(
     *,
     base: Base = None,
     estimator: str = "plugin",
-    bins: Bins = None,
+    bins: BinsLike | None = None,
 ) -> float:
     """Conditional entropy H(X | given) (see :func:`fastinfo.conditional_entropy`)."""
     labels = binner(bins)
@@ -269,7 +277,7 @@ def mutual_information(
     *,
     base: Base = None,
     estimator: str = "plugin",
-    bins: Bins = None,
+    bins: BinsLike | None = None,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
     labels = binner(bins)
@@ -287,7 +295,7 @@ def conditional_mutual_information(
     *,
     base: Base = None,
     estimator: str = "plugin",
-    bins: Bins = None,
+    bins: BinsLike | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
     labels = binner(bins)

@@ -7,7 +7,7 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from .._inputs import Base, check_bool, log_base, memory_budget
+from .._inputs import Base, check_bool, check_memory, log_base
 from .._pmf import METRICS, _matrices, as_weights, check_neighbours, to_rows
 
 __all__ = [
@@ -186,7 +186,9 @@ def _metric_row(metric: str, p: Rows, q: Rows) -> Any:
             coefficient = (np.sqrt(p) * np.sqrt(q)).sum(axis=1)
             identical = (p == q).all(axis=1)
             return np.where(identical, 0.0, np.maximum(-np.log(coefficient), 0.0))
-    return np.minimum(0.5 * np.abs(p - q).sum(axis=1), 1.0)
+        if metric == "total_variation":
+            return np.minimum(0.5 * np.abs(p - q).sum(axis=1), 1.0)
+    raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
 
 
 def pairwise(
@@ -201,8 +203,7 @@ def pairwise(
     """Matrix of ``metric(P[i], Q[j])`` (see :func:`fastinfo.pmf.pairwise`), one row at a time."""
     pm, qm, name, scale, flag = _matrices(P, Q, metric, base, normalize)
     n, m = pm.shape[0], qm.shape[0]
-    if 8 * n * m > memory_budget():
-        raise MemoryError(f"a {n} x {m} float64 matrix would exceed the memory budget")
+    check_memory(8 * n * m, f"a {n} x {m} float64 matrix")
     pn = _normalized(pm, "P", flag)
     qn = _normalized(qm, "Q", flag)
     out = np.zeros((n, m))

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import Base, _without_missing, check_memory, log_base
+from ._inputs import Base, _without_missing, check_memory, is_native, log_base, native
 
 #: The bin-count rules accepted by ``bins=`` (numpy's, see ``np.histogram_bin_edges``).
 RULES = ("auto", "fd", "rice", "scott", "sqrt", "sturges")
@@ -100,16 +100,16 @@ def as_continuous(x: Any, name: str) -> Continuous:
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty: at least one sample is needed")
     if array.ndim == 1:
-        vector = np.ascontiguousarray(array)
+        vector = native(array)
         return Continuous(name, vector, vector.reshape(1, -1), True, [name])
     if array.shape[1] == 0:
         raise ValueError(f"{name} has shape {array.shape}: a 2-D variable needs at least 1 column")
     names = [f"{name}[:, {j}]" for j in range(array.shape[1])]
-    if array.flags.c_contiguous:
+    if is_native(array):
         return Continuous(name, array, array, False, names)
-    if array.flags.f_contiguous:
+    if is_native(array.T):
         return Continuous(name, array, array.T, True, names)
-    copy = np.ascontiguousarray(array)
+    copy = native(array)
     return Continuous(name, copy, copy, False, names)
 
 
@@ -316,7 +316,7 @@ def _edges(
 
 
 def _float64(edges: Sequence[Edges]) -> list[npt.NDArray[np.float64]]:
-    return [np.ascontiguousarray(e, dtype=np.float64) for e in edges]
+    return [native(e, np.float64) for e in edges]
 
 
 def _discretize_named(

@@ -11,7 +11,16 @@ import numpy.typing as npt
 
 from . import _native
 from ._agreement import AVERAGES
-from ._inputs import Base, IntArray, as_variable, check_estimator, check_memory, log_base
+from ._inputs import (
+    Base,
+    IntArray,
+    as_variable,
+    check_estimator,
+    check_memory,
+    is_native,
+    log_base,
+    native,
+)
 
 
 def _frame(X: Any) -> tuple[list[IntArray], list[Any]] | None:
@@ -59,7 +68,7 @@ def as_columns(X: Any) -> tuple[list[IntArray], list[Any] | None]:
         return frame
     array = _matrix(X)
     if array.dtype.kind in "iu":
-        return [np.ascontiguousarray(array[:, j]) for j in range(array.shape[1])], None
+        return [native(array[:, j]) for j in range(array.shape[1])], None
     return [as_variable(array[:, j], f"X[:, {j}]").columns[0] for j in range(array.shape[1])], None
 
 
@@ -76,7 +85,7 @@ def _matrix(X: Any) -> npt.NDArray[Any]:
     if array.shape[1] == 0:
         raise ValueError(f"X has no columns (shape {array.shape}): at least one is needed")
     if array.dtype.kind == "b":
-        return np.ascontiguousarray(array).view(np.uint8)
+        return native(array).view(np.uint8)
     if array.dtype.kind in "iu" and not array.dtype.isnative:
         return array.astype(array.dtype.newbyteorder("="))
     return array
@@ -91,11 +100,11 @@ def _table(X: Any) -> tuple[Any, list[Any] | None, int, int]:
     array = _matrix(X)
     n, d = (int(s) for s in array.shape)
     if array.dtype.kind in "iu":
-        if array.flags.c_contiguous:
+        if is_native(array):
             return array, None, n, d
-        if array.flags.f_contiguous:  # columns are contiguous: read them in place
+        if is_native(array.T):  # columns are contiguous: read them in place
             return [array[:, j] for j in range(d)], None, n, d
-        return np.ascontiguousarray(array), None, n, d
+        return native(array), None, n, d
     columns, _ = as_columns(array)
     return columns, None, n, d
 

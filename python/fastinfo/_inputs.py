@@ -58,6 +58,20 @@ class Variable:
         return np.column_stack([d.astype(object) for d in decoded])
 
 
+def native(array: Any, dtype: Any = None) -> npt.NDArray[Any]:
+    """``array`` as the extension reads it: C-contiguous and aligned, of ``dtype`` if given.
+
+    No copy when it already is; any other layout (strided, Fortran-ordered, misaligned as from
+    ``np.frombuffer(buf, offset=1)``) is copied, like numpy does for any operation that needs it.
+    """
+    return np.require(array, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
+
+
+def is_native(array: npt.NDArray[Any]) -> bool:
+    """Whether the extension can read ``array`` in place (C-contiguous and aligned)."""
+    return bool(array.flags.c_contiguous and array.flags.aligned)
+
+
 def _identity(values: IntArray) -> npt.NDArray[Any]:
     return values
 
@@ -104,19 +118,19 @@ def _column_labels(
     if kind in "iu":
         if not dtype.isnative:
             column = column.astype(dtype.newbyteorder("="))
-        return np.ascontiguousarray(column), _identity
+        return native(column), _identity
     if kind == "b":
-        return np.ascontiguousarray(column).view(np.uint8), lambda v: v.astype(bool)
+        return native(column).view(np.uint8), lambda v: v.astype(bool)
     if kind in "mM":
-        native = dtype.newbyteorder("=")
-        as_int = np.ascontiguousarray(column.astype(native, copy=False)).view(np.int64)
+        native_dtype = dtype.newbyteorder("=")
+        as_int = native(column.astype(native_dtype, copy=False)).view(np.int64)
         missing = as_int == np.iinfo(np.int64).min  # NaT
         if missing.any():
             raise ValueError(
                 f"{name} contains a missing value (NaT) at index {int(np.argmax(missing))}; "
                 "drop or fill missing values before estimating"
             )
-        return as_int, lambda v: v.view(native)
+        return as_int, lambda v: v.view(native_dtype)
     if kind == "f":
         raise TypeError(
             f"{name} has floating-point dtype {dtype}, but fastinfo counts discrete labels. "
@@ -132,7 +146,7 @@ def _column_labels(
         )
     if kind in "US":
         uniques, codes = np.unique(column, return_inverse=True)
-        codes = np.ascontiguousarray(codes.reshape(-1).astype(np.int64, copy=False))
+        codes = native(codes.reshape(-1), np.int64)
         return codes, lambda v: uniques[v]
     if kind == "O":
         return _factorize_objects(column, name)
@@ -201,7 +215,7 @@ def as_variable(x: Any, name: str) -> Variable:
         def decode_category(values: IntArray) -> npt.NDArray[Any]:
             return categories[values]
 
-        column = np.ascontiguousarray(codes)
+        column = native(codes)
         return Variable(name, [column], [decode_category], False)
     array = np.asarray(_without_missing(x, name))
     if array.ndim not in (1, 2):
@@ -217,7 +231,7 @@ def as_variable(x: Any, name: str) -> Variable:
     if array.shape[1] == 0:
         raise ValueError(f"{name} has shape {array.shape}: a 2-D variable needs at least 1 column")
     # Rows of x.T are the columns of x; for a Fortran-ordered x this is a free view.
-    transposed = np.ascontiguousarray(array.T)
+    transposed = native(array.T)
     pairs = [_column_labels(transposed[j], f"{name}[:, {j}]") for j in range(array.shape[1])]
     return Variable(name, [c for c, _ in pairs], [d for _, d in pairs], True)
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import Base, _without_missing, check_bool, check_memory, log_base
+from ._inputs import Base, _without_missing, check_bool, check_memory, log_base, native
 
 Result = Union[float, npt.NDArray[np.float64]]
 Floats = npt.NDArray[np.floating[Any]]
@@ -46,9 +46,7 @@ def as_scores(x: npt.ArrayLike, name: str) -> Floats:
         dtype = np.dtype(np.float64)
     else:
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    scores = np.asarray(array, dtype=dtype)
-    # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
-    return scores if scores.flags.c_contiguous else np.ascontiguousarray(scores)
+    return native(array, dtype)
 
 
 def _position(index: int, shape: tuple[int, ...]) -> str:
@@ -114,7 +112,7 @@ def class_labels(
             f"labels{_position(index, shape)} = {array.reshape(-1)[index]} is not a class index "
             f"in [0, {k})"
         )
-    flat = np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
+    flat = native(array, np.int64).reshape(-1)
     if flat.size and not (int(flat.min()) >= 0 and int(flat.max()) < k):
         valid = (flat >= 0) & (flat < k)
         if ignore_index is not None:
@@ -139,7 +137,7 @@ def binary_labels(labels: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[
             f"labels has shape {array.shape} but logits_or_probs has shape {shape}: "
             "they must have the same shape"
         )
-    flat = np.ascontiguousarray(array, dtype=np.float64).reshape(-1)
+    flat = native(array, np.float64).reshape(-1)
     if flat.size:
         low, high = float(flat.min()), float(flat.max())
         if not (low >= 0.0 and high <= 1.0):  # NaN fails too

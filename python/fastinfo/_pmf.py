@@ -19,6 +19,7 @@ from ._inputs import (
     check_bool,
     check_memory,
     log_base,
+    native,
 )
 
 #: Metrics of :func:`pairwise` and :func:`nearest`, as the extension names them; all but
@@ -50,7 +51,7 @@ def to_rows(array: npt.NDArray[Any], axis: int, name: str) -> tuple[Rows, tuple[
     if k == 0:
         raise ValueError(f"{name} has no outcomes along axis {axis} (shape {array.shape})")
     batch = tuple(moved.shape[:-1])
-    rows = np.ascontiguousarray(moved, dtype=np.float64).reshape(-1, k)
+    rows = native(moved, np.float64).reshape(-1, k)
     return rows, batch
 
 
@@ -264,7 +265,7 @@ def as_matrix(x: npt.ArrayLike, name: str) -> Rows:
         )
     if array.shape[1] == 0:
         raise ValueError(f"{name} has no outcomes (shape {array.shape})")
-    return np.ascontiguousarray(array, dtype=np.float64)
+    return native(array, np.float64)
 
 
 def _matrices(

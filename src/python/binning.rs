@@ -73,10 +73,12 @@ macro_rules! with_samples {
 
 fn contiguous<'a, T: numpy::Element>(a: &'a PyReadonlyArray2<'_, T>) -> PyResult<&'a [T]> {
     if !a.is_c_contiguous() {
-        return Err(PyValueError::new_err("samples must be C-contiguous"));
+        return Err(PyValueError::new_err(
+            "samples must be C-contiguous and aligned",
+        ));
     }
     a.as_slice()
-        .map_err(|_| PyValueError::new_err("samples must be C-contiguous"))
+        .map_err(|_| PyValueError::new_err("samples must be C-contiguous and aligned"))
 }
 
 fn samples<'a, T: Float>(
@@ -98,7 +100,7 @@ fn edge_slices<'a>(arrays: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<Vec<&'a 
         .iter()
         .map(|a| {
             a.as_slice()
-                .map_err(|_| PyValueError::new_err("bin edges must be contiguous"))
+                .map_err(|_| PyValueError::new_err("bin edges must be C-contiguous and aligned"))
         })
         .collect()
 }

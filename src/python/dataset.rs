@@ -61,7 +61,7 @@ impl<'py> LabelMatrix<'py> {
                 let width = $a.shape()[1];
                 let data = $a
                     .as_slice()
-                    .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+                    .map_err(|_| PyValueError::new_err("X must be C-contiguous and aligned"))?;
                 Columns::RowMajor {
                     data: Labels::from(data),
                     columns: width,

@@ -54,7 +54,7 @@ fn slice<'a, T: Element, D: Dimension>(
 ) -> PyResult<&'a [T]> {
     array
         .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous")))
+        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous and aligned")))
 }
 
 fn into_python(py: Python<'_>, loss: Loss) -> Bound<'_, PyAny> {

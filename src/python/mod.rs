@@ -221,7 +221,7 @@ impl LabelArray<'_> {
         with_array!(self, a => a
             .as_slice()
             .map(Labels::from)
-            .map_err(|_| PyValueError::new_err("label arrays must be contiguous")))
+            .map_err(|_| PyValueError::new_err("label arrays must be C-contiguous and aligned (the Python layer copies other layouts)")))
     }
 
     /// A new array of this array's dtype holding the labels whose keys are `keys`.

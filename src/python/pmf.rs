@@ -28,9 +28,9 @@ fn weights<'a>(
     argument: &str,
 ) -> PyResult<(&'a [f64], usize)> {
     let k = array.as_array().ncols();
-    let slice = array
-        .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous")))?;
+    let slice = array.as_slice().map_err(|_| {
+        PyValueError::new_err(format!("{argument} must be C-contiguous and aligned"))
+    })?;
     Ok((slice, k))
 }
 

@@ -57,6 +57,7 @@ def run(code: str, name: str, namespace: dict[str, object]) -> None:
 def test_pages_are_found():
     names = {p.relative_to(DOCS).as_posix() for p in PAGES}
     assert "tutorial/foundations.md" in names
+    assert {"guide/estimators.md", "guide/pairwise.md"} <= names
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())

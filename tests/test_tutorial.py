@@ -24,9 +24,9 @@ BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)```python[ \t]*\n(?P<code>.*?)^(?P=indent)```[ \t]*$", re.S | re.M
 )
 # Python in any other fence would escape this test: refused, so that every example runs.
+PYTHON_NAMES = r"(python3?|py|pycon|ipython)"
 UNTESTED = re.compile(
-    r"^[ \t]*(```|:::)[ \t]*(\{[a-z-]+\}[ \t]*(python3?|py|pycon|ipython)|py|python3|pycon|ipython)\b",
-    re.M,
+    rf"^[ \t]*(```|:::)[ \t]*(\{{[a-z-]+\}}[ \t]*{PYTHON_NAMES}|py|python3|pycon|ipython)\b", re.M
 )
 
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts and p.name != "README.md")

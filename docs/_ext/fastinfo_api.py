@@ -248,9 +248,15 @@ def _reference_page() -> str:
             rows += [(f"{full}.{n}", _mirror(f"{full}.{n}")) for n in obj.__all__]
         else:
             rows.append((full, _mirror(full)))
-    table = [".. list-table::", "   :header-rows: 1", "", "   * - twin", "     - mirrors"]
+    table = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+        "   * - ``fastinfo.reference.``",
+        "     - mirrors",
+    ]
     for twin, fast in rows:
-        table += [f"   * - ``{twin}``", f"     - {fast}"]
+        table += [f"   * - ``{twin.removeprefix('fastinfo.reference.')}``", f"     - {fast}"]
     submodules = [
         n for n in reference.__all__ if isinstance(getattr(reference, n), types.ModuleType)
     ]
@@ -260,12 +266,13 @@ def _reference_page() -> str:
         ".. py:module:: fastinfo.reference\n",
         "A slow, readable, pure-numpy twin of the whole public API: every function below has the "
         "same name, signature, argument checks, conventions and units as its fast counterpart, "
-        "whose documentation applies to it word for word. It is written to be read (one obvious "
-        "formula per quantity, ``np.unique`` where fastinfo counts in parallel), and the test "
-        "suite checks every fastinfo function against it; it is never used as a fallback. Use it "
-        "to see how a quantity is defined, or to check a result by an independent route.\n",
-        "A few functions need scipy (the Grassberger and NSB estimators, the G-test's p-value), "
-        "imported only when they are called.\n",
+        "whose documentation applies to it. It is written to be read (one obvious formula per "
+        "quantity, ``np.unique`` where fastinfo counts in parallel), and the test suite checks "
+        "every fastinfo function against it; it is never used as a fallback. Use it to see how a "
+        "quantity is defined, or to check a result by an independent route.\n",
+        "The twin's permutation test draws other random numbers than fastinfo's (the same law, "
+        "other values, for the same seed). A few functions need scipy (the Grassberger and NSB "
+        "estimators, the G-test's p-value), imported only when they are called.\n",
         "\n".join(table) + "\n",
         ".. autofunction:: fastinfo.reference.estimate_from_counts\n",
     ]

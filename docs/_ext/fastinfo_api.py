@@ -274,7 +274,8 @@ def _reference_page() -> str:
         "other values, for the same seed). A few functions need scipy (the Grassberger and NSB "
         "estimators, the G-test's p-value), imported only when they are called.\n",
         "\n".join(table) + "\n",
-        ".. autofunction:: fastinfo.reference.estimate_from_counts\n",
+        "Import it explicitly: ``import fastinfo.reference`` (``import fastinfo`` does not load "
+        "it).\n",
     ]
     for name in submodules:
         parts.append(f".. py:module:: fastinfo.reference.{name}\n")

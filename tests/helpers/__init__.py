@@ -1,7 +1,8 @@
 """Helpers shared by the test files (imported as ``helpers``: pytest puts ``tests/`` on the path).
 
 - :mod:`helpers.contract`: ``call`` / ``expect`` / ``names`` (a bad input raises ValueError,
-  TypeError or MemoryError naming the argument, never a panic) and result comparisons.
+  TypeError or MemoryError naming the argument, never a panic), ``attempt`` (a call with a
+  deadline) and result comparisons (``assert_same``, ``equivalent``).
 - :mod:`helpers.bad_inputs`: the samples functions' data arguments and bad ``base`` values.
 - :mod:`helpers.labels`: strategies of labels for the samples functions.
 - :mod:`helpers.distributions`: strategies of weights for :mod:`fastinfo.pmf`.

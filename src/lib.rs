@@ -42,6 +42,7 @@ pub mod matrix;
 mod memory;
 pub mod pairwise;
 pub mod pmf;
+pub mod samples;
 pub mod significance;
 pub mod simd;
 #[cfg(test)]

@@ -290,6 +290,7 @@ mod agreement;
 mod continuous;
 mod dataset;
 mod losses;
+mod multivariate;
 mod pmf;
 mod samples;
 mod significance;
@@ -334,6 +335,7 @@ mod _native {
         super::significance::register(m)?;
         super::continuous::register(m)?;
         super::losses::register(m)?;
+        super::multivariate::register(m)?;
         Ok(())
     }
 }

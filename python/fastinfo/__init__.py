@@ -9,7 +9,17 @@
 Results are in nats unless ``base`` is given (``base=2`` for bits).
 """
 
-from . import _agreement, _continuous, _dataset, _losses, _significance, gaussian, pmf, reference
+from . import (
+    _agreement,
+    _continuous,
+    _dataset,
+    _losses,
+    _multivariate,
+    _significance,
+    gaussian,
+    pmf,
+    reference,
+)
 from ._agreement import *  # noqa: F403
 from ._api import (
     conditional_entropy,
@@ -25,6 +35,7 @@ from ._api import (
 from ._continuous import *  # noqa: F403
 from ._dataset import *  # noqa: F403
 from ._losses import *  # noqa: F403
+from ._multivariate import *  # noqa: F403
 from ._native import __version__
 from ._significance import *  # noqa: F403
 
@@ -47,4 +58,5 @@ __all__ += _agreement.__all__
 __all__ += _continuous.__all__
 __all__ += _dataset.__all__
 __all__ += _losses.__all__
+__all__ += _multivariate.__all__
 __all__ += _significance.__all__

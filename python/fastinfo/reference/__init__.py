@@ -375,11 +375,20 @@ def contingency(
 
 # The twins of the other parts of the API live in their own modules (imported last: they may use
 # the helpers above).
-from . import _agreement, _continuous, _dataset, _losses, _significance, gaussian  # noqa: E402
+from . import (  # noqa: E402
+    _agreement,
+    _continuous,
+    _dataset,
+    _losses,
+    _multivariate,
+    _significance,
+    gaussian,
+)
 from ._agreement import *  # noqa: E402, F403
 from ._continuous import *  # noqa: E402, F403
 from ._dataset import *  # noqa: E402, F403
 from ._losses import *  # noqa: E402, F403
+from ._multivariate import *  # noqa: E402, F403
 from ._significance import *  # noqa: E402, F403
 
 __all__ += ["gaussian"]
@@ -387,4 +396,5 @@ __all__ += _agreement.__all__
 __all__ += _continuous.__all__
 __all__ += _dataset.__all__
 __all__ += _losses.__all__
+__all__ += _multivariate.__all__
 __all__ += _significance.__all__

@@ -15,6 +15,7 @@ import fastinfo._api
 import fastinfo._continuous
 import fastinfo._dataset
 import fastinfo._losses
+import fastinfo._multivariate
 import fastinfo._significance
 import fastinfo.gaussian
 import fastinfo.pmf
@@ -29,6 +30,7 @@ MODULES = [
     fastinfo._continuous,
     fastinfo._dataset,
     fastinfo._losses,
+    fastinfo._multivariate,
     fastinfo._significance,
     fastinfo.gaussian,
     fastinfo.pmf,

@@ -156,21 +156,18 @@ impl Rows<'_, '_> {
         self.weights.len() as u64
     }
 
-    /// Codes of variable `j` on the distinct rows (numbered by first appearance there).
+    /// Codes of variable `j` on the distinct rows. `card` bounds the codes (an offset-coded
+    /// column may leave some unused); every fold of them counts exactly.
     fn codes(&self, j: usize) -> Coded {
         let per_sample = variable_codes(self.variables[j]);
-        let gathered = Coded {
+        if self.first.len() == per_sample.codes.len() {
+            // Every sample is a distinct row, numbered in order (first appearance): no gather.
+            return per_sample;
+        }
+        Coded {
             codes: self.first.iter().map(|&s| per_sample.codes[s]).collect(),
             card: per_sample.card,
-        };
-        // Renumber so that `card` counts only the values present.
-        fold(
-            &Coded {
-                codes: vec![0; self.first.len()],
-                card: 1,
-            },
-            &gathered,
-        )
+        }
     }
 
     /// `Ĥ` of the weighted rows grouped by `coded`.

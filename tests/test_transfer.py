@@ -22,7 +22,7 @@ def lagged(x: np.ndarray, lags: list[int], warmup: int) -> np.ndarray:
 
 
 def te_by_definition(y, x, k=1, l=1, u=1, given_=(), estimator="plugin", base=None):  # noqa: E741
-    """``I(X_t ; Y_{t-u-l+1..t-u} | X_{t-k..t-1}, Z_{t-1})`` of one trial, through fastinfo's CMI."""
+    """``I(X_t ; Y_{t-u-l+1..t-u} | X_{t-k..t-1}, Z_{t-1})``, one trial, by fastinfo's CMI."""
     w = max(k, u + l - 1, 1 if len(given_) else 0)
     future = x[w:]
     source = lagged(y, [u + l - 1 - i for i in range(l)], w)
@@ -469,3 +469,34 @@ def test_bad_inputs(impl):
         impl.transfer_entropy_matrix(x)  # one series
     with pytest.raises(ValueError, match="history"):
         impl.transfer_entropy_matrix(np.zeros((3, 4), int), history=4)
+
+
+def test_dataframes_hold_one_series_per_column():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(19)
+    X = rng.integers(0, 3, (4, 600))
+    frame = pd.DataFrame(X.T, columns=["a", "b", "c", "d"])
+    np.testing.assert_array_equal(
+        fastinfo.transfer_entropy_matrix(frame, history=2),
+        fastinfo.transfer_entropy_matrix(X, history=2),
+    )
+    np.testing.assert_array_equal(
+        fastinfo.entropy_rate(frame, history=2), fastinfo.entropy_rate(X, history=2)
+    )
+    with pytest.raises(ValueError, match="missing"):
+        fastinfo.entropy_rate(pd.DataFrame({"a": [1, None, 2]}, dtype="Int64"), history=1)
+
+
+def test_gil_released_during_the_matrix():
+    threads = pytest.importorskip("test_threads")
+    before = fastinfo.get_num_threads()
+    try:
+        fastinfo.set_num_threads(1)  # the counter gets a core of its own
+        rng = np.random.default_rng(20)
+        X = rng.integers(0, 4, (40, 200_000))  # pair by pair: ~1 s on one thread
+        assert fastinfo.transfer_entropy_matrix(X[:2, :1000], history=3).shape == (2, 2)
+        progress = threads._counter_progress(lambda: fastinfo.transfer_entropy_matrix(X, history=3))
+    finally:
+        fastinfo.set_num_threads(before)
+    assert progress["duration"] > 0.2, progress
+    assert progress["ratio"] > threads.MIN_RATIO, progress

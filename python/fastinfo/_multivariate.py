@@ -23,7 +23,15 @@ import numpy.typing as npt
 
 from . import _native
 from ._dataset import as_columns
-from ._inputs import IntArray, as_variable, check_bool, check_estimator, check_same_length, log_base
+from ._inputs import (
+    IntArray,
+    _without_missing,
+    as_variable,
+    check_bool,
+    check_estimator,
+    check_same_length,
+    log_base,
+)
 
 __all__ = [
     "active_information_storage",
@@ -130,6 +138,9 @@ def _coded(block: Any, name: str) -> npt.NDArray[Any]:
 
 def as_series(x: Any, name: str) -> Series:
     """Coerce time series ``x`` (layouts: see :func:`transfer_entropy`) into a :class:`Series`."""
+    if hasattr(x, "columns") and hasattr(x, "to_numpy"):  # a DataFrame: one series per column
+        x = _without_missing(x, name)
+        x = x.to_numpy().T if hasattr(x, "to_numpy") else np.asarray(x).T
     if _is_trial_list(x):
         trials = [np.asarray(t) for t in x]
         ndim = trials[0].ndim
@@ -486,7 +497,8 @@ def transfer_entropy(
         - a list of 1-D arrays: independent trials of one series, pooled (all the same length);
         - 2-D ``(n_series, n_steps)``: a batch, one transfer entropy per row
           (``source[i] -> target[i]``);
-        - 3-D ``(n_trials, n_series, n_steps)``, or a list of 2-D arrays: a batch with trials.
+        - 3-D ``(n_trials, n_series, n_steps)``, or a list of 2-D arrays: a batch with trials;
+        - a pandas or polars DataFrame: a batch, one series per column (time down the rows).
 
         Unlike PyInform, a 2-D array is a batch of series, not trials of one series: pass
         ``list(x)`` for trials.
@@ -601,7 +613,8 @@ def transfer_entropy_matrix(
     ----------
     X : array_like
         ``(n_series, n_steps)`` (one series per row), or ``(n_trials, n_series, n_steps)`` /
-        a list of 2-D arrays for trials (pooled). Discrete labels.
+        a list of 2-D arrays for trials (pooled), or a DataFrame (one series per column).
+        Discrete labels.
     history, source_history, delay : int, default 1
         The embedding (see :func:`transfer_entropy`).
     base : float, optional

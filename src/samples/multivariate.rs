@@ -61,16 +61,40 @@ const OFFSET_RANGE: u64 = 1 << 16;
 /// Most variables of an interaction information (it visits `2^d − 1` subsets).
 pub const MAX_INTERACTION_VARIABLES: usize = 24;
 
-/// Codes `0..card` of one row set, with the number of codes in use.
+/// Codes of one row set: every code is below `card`; `classes` distinct codes are in use (exact
+/// for the result of a [`fold`] and for ranks; 0 for offset codes, where it is not known).
 #[derive(Debug, Clone)]
 struct Coded {
     codes: Vec<u32>,
     card: u64,
+    classes: u64,
 }
 
-/// The codes of the pairs `(a_r, b_r)`, numbered in order of first appearance, and their number.
+impl Coded {
+    /// One class holding all `len` rows.
+    fn single(len: usize) -> Coded {
+        Coded {
+            codes: vec![0; len],
+            card: 1,
+            classes: u64::from(len > 0),
+        }
+    }
+}
+
+/// The classes of the pairs `(a_r, b_r)`: `a`'s partition refined by `b`.
+///
+/// A coarse partition is refolded whole (codes in order of first appearance, through a dense table
+/// or a hash dictionary). A partition with more than `len / 2` classes is *refined*: rows alone in
+/// their class keep their code, and only the rows sharing a class with another are hashed (a few
+/// percent of them once most rows are distinct), their new codes numbered after `a.card`.
 fn fold(a: &Coded, b: &Coded) -> Coded {
     let len = a.codes.len();
+    if a.classes == len as u64 {
+        return a.clone();
+    }
+    if 2 * a.classes > len as u64 {
+        return refine(a, b);
+    }
     let cells = a.card.saturating_mul(b.card);
     let mut codes = Vec::with_capacity(len);
     let mut next = 0u32;
@@ -94,7 +118,37 @@ fn fold(a: &Coded, b: &Coded) -> Coded {
     Coded {
         codes,
         card: u64::from(next),
+        classes: u64::from(next),
     }
+}
+
+/// [`fold`] of a fine partition: only the rows of classes with two or more rows are hashed.
+fn refine(a: &Coded, b: &Coded) -> Coded {
+    let len = a.codes.len();
+    let mut size = vec![0u8; a.card as usize];
+    for &c in &a.codes {
+        let s = &mut size[c as usize];
+        *s = s.saturating_add(1);
+    }
+    let singletons: u64 = size.iter().map(|&s| u64::from(s == 1)).sum();
+    let mut codes = a.codes.clone();
+    let mut dictionary = Dictionary::new();
+    for (code, &y) in codes.iter_mut().zip(&b.codes) {
+        if size[*code as usize] > 1 {
+            let key = u64::from(*code) * b.card + u64::from(y);
+            *code = (a.card + dictionary.code(key)) as u32;
+        }
+    }
+    let refined = Coded {
+        codes,
+        card: a.card + dictionary.len() as u64,
+        classes: singletons + dictionary.len() as u64,
+    };
+    if refined.card > 2 * len as u64 {
+        // Renumber densely (first appearance) so that codes stay below 2 len.
+        return fold(&Coded::single(len), &refined);
+    }
+    refined
 }
 
 /// Per-sample codes of one column.
@@ -106,6 +160,7 @@ fn column_codes(column: Labels<'_>) -> Coded {
         return Coded {
             codes,
             card: hi - lo + 1,
+            classes: 0,
         };
     }
     let mut dictionary = Dictionary::new();
@@ -114,6 +169,7 @@ fn column_codes(column: Labels<'_>) -> Coded {
     Coded {
         codes,
         card: dictionary.len() as u64,
+        classes: dictionary.len() as u64,
     }
 }
 
@@ -167,12 +223,13 @@ impl Rows<'_, '_> {
         Coded {
             codes: self.first.iter().map(|&s| per_sample.codes[s]).collect(),
             card: per_sample.card,
+            classes: 0,
         }
     }
 
     /// `Ĥ` of the weighted rows grouped by `coded`.
     fn entropy(&self, coded: &Coded, estimator: Estimator) -> f64 {
-        if coded.card == self.m() {
+        if coded.classes == self.m() {
             return self.joint;
         }
         entropy_of(&weighted_counts(coded, &self.weights), estimator)
@@ -188,10 +245,10 @@ fn check_variables(variables: &[&[Labels<'_>]]) -> Result<usize> {
     if n == 0 {
         return Err(Error::EmptyInput { argument: "X" });
     }
-    if n > u32::MAX as usize {
+    if n >= 1 << 31 {
         return Err(Error::InvalidArgument {
             argument: "X",
-            message: format!("has {n} samples; at most 2^32 - 1 are supported"),
+            message: format!("has {n} samples; at most 2^31 - 1 are supported"),
         });
     }
     for v in variables {
@@ -218,18 +275,20 @@ fn distinct_rows<'v, 'a>(
     estimator: Estimator,
     interrupt: &AtomicBool,
 ) -> Result<Rows<'v, 'a>> {
-    let mut code = Coded {
-        codes: vec![0; n],
-        card: 1,
-    };
+    let mut code = Coded::single(n);
     for v in variables {
         stop(interrupt)?;
-        if code.card == n as u64 {
+        if code.classes == n as u64 {
             break;
         }
         code = fold(&code, &variable_codes(v));
     }
-    let m = code.card as usize;
+    if code.card != code.classes {
+        // Refined codes leave gaps: number the rows densely, in order of first appearance (so
+        // that when every sample is distinct, sample s is row s).
+        code = fold(&Coded::single(n), &code);
+    }
+    let m = code.classes as usize;
     let mut first = vec![usize::MAX; m];
     let mut weights = vec![0u64; m];
     for (s, &c) in code.codes.iter().enumerate() {
@@ -263,31 +322,30 @@ fn leave_one_out_entropies(
 ) -> Result<Vec<f64>> {
     let d = rows.variables.len();
     let m = rows.m();
-    let trivial = Coded {
-        codes: vec![0; m as usize],
-        card: 1,
-    };
+    let trivial = Coded::single(m as usize);
     // suffix[j] = codes of (X_j … X_{d−1}) for j ≥ full; every row is distinct for j < full.
     let mut suffix: Vec<Option<Coded>> = vec![None; d + 1];
     suffix[d] = Some(trivial.clone());
     for j in (0..d).rev() {
         stop(interrupt)?;
         let next = suffix[j + 1].as_ref().expect("computed");
-        if next.card == m {
+        if next.classes == m {
             break;
         }
-        suffix[j] = Some(fold(&rows.codes(j), next));
+        suffix[j] = Some(fold(next, &rows.codes(j)));
     }
     let mut prefix = trivial;
     let mut out = Vec::with_capacity(d);
     for i in 0..d {
         stop(interrupt)?;
         let h = match &suffix[i + 1] {
-            Some(s) if prefix.card < m && s.card < m => rows.entropy(&fold(&prefix, s), estimator),
+            Some(s) if prefix.classes < m && s.classes < m => {
+                rows.entropy(&fold(&prefix, s), estimator)
+            }
             _ => rows.joint,
         };
         out.push(h);
-        if prefix.card < m && i + 1 < d {
+        if prefix.classes < m && i + 1 < d {
             prefix = fold(&prefix, &rows.codes(i));
         }
     }
@@ -391,7 +449,7 @@ fn visit(
 ) -> Result<()> {
     stop(interrupt)?;
     for j in start..codes.len() {
-        let next = if subset.card == rows.m() {
+        let next = if subset.classes == rows.m() {
             subset.clone()
         } else {
             fold(subset, &codes[j])
@@ -434,10 +492,7 @@ pub fn interaction_information(
     // Depth-first over subsets in increasing index order (one code vector per level): the
     // entropy and size of each.
     let mut terms: Vec<(f64, usize)> = Vec::with_capacity((1usize << d) - 1);
-    let root = Coded {
-        codes: vec![0; m],
-        card: 1,
-    };
+    let root = Coded::single(m);
     visit(&rows, &codes, &root, 0, 0, estimator, interrupt, &mut terms)?;
     // Subsets sorted by size, then entropy: a fixed order for the sum.
     terms.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.total_cmp(&b.0)));

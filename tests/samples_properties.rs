@@ -237,9 +237,9 @@ proptest! {
         let rest: f64 = (0..d)
             .map(|i| h(&all.iter().copied().filter(|&j| j != i).collect::<Vec<_>>()))
             .sum();
-        let tc = total_correlation(&vars, Estimator::Plugin, &NEVER).unwrap();
-        let dtc = dual_total_correlation(&vars, Estimator::Plugin, &NEVER).unwrap();
-        let o = o_information(&vars, Estimator::Plugin, &NEVER).unwrap();
+        let tc = total_correlation(&vars, Estimator::Plugin, u64::MAX, &NEVER).unwrap();
+        let dtc = dual_total_correlation(&vars, Estimator::Plugin, u64::MAX, &NEVER).unwrap();
+        let o = o_information(&vars, Estimator::Plugin, u64::MAX, &NEVER).unwrap();
         let tol = 1e-11 * (1.0 + d as f64 * joint);
         prop_assert!((tc - (marginals - joint).max(0.0)).abs() < tol);
         prop_assert!((dtc - (rest - (d as f64 - 1.0) * joint).max(0.0)).abs() < tol);
@@ -252,7 +252,7 @@ proptest! {
                 co += sign * h(&keep);
             }
             let expected = if d.is_multiple_of(2) { co } else { -co };
-            let ii = interaction_information(&vars, Estimator::Plugin, &NEVER).unwrap();
+            let ii = interaction_information(&vars, Estimator::Plugin, u64::MAX, &NEVER).unwrap();
             prop_assert!((ii - expected).abs() < tol);
         }
     }

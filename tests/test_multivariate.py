@@ -283,3 +283,19 @@ def test_bad_interaction_inputs(impl):
         impl.interaction_information([0, 1, 0], [0, 1])
     with pytest.raises(TypeError, match=r"variables\[0\]"):
         impl.interaction_information([0.5, 1.0], [0, 1])
+
+
+def test_memory_budget_is_a_memory_error(monkeypatch):
+    """Suffix codes kept for H(X_{-i}) are bounded by FASTINFO_MEMORY_LIMIT: a MemoryError with
+    the size, never an abort."""
+    rng = np.random.default_rng(11)
+    X = rng.integers(0, 2, (5000, 30))
+    X[:, 10:] = X[:, [0]]  # the suffixes never separate the rows
+    expected = reference.o_information(X)
+    assert fastinfo.o_information(X) == pytest.approx(expected, abs=1e-9)
+    monkeypatch.setenv("FASTINFO_MEMORY_LIMIT", "20000")
+    with pytest.raises(MemoryError, match="FASTINFO_MEMORY_LIMIT"):
+        fastinfo.o_information(X)
+    with pytest.raises(MemoryError, match="FASTINFO_MEMORY_LIMIT"):
+        fastinfo.interaction_information(rng.integers(0, 1000, 5000), X[:, 1], X[:, 2])
+    assert fastinfo.total_correlation(X) == pytest.approx(reference.total_correlation(X), abs=1e-9)

@@ -31,6 +31,7 @@ from ._inputs import (
     check_estimator,
     check_same_length,
     log_base,
+    memory_budget,
 )
 
 __all__ = [
@@ -287,7 +288,7 @@ def total_correlation(X: Any, /, *, base: Base = None, estimator: str = "plugin"
     """
     variables = table_variables(X)
     scale = log_base(base)
-    return _native.total_correlation(variables, check_estimator(estimator)) / scale
+    return _native.total_correlation(variables, check_estimator(estimator), memory_budget()) / scale
 
 
 def dual_total_correlation(X: Any, /, *, base: Base = None, estimator: str = "plugin") -> float:
@@ -320,6 +321,9 @@ def dual_total_correlation(X: Any, /, *, base: Base = None, estimator: str = "pl
     Each ``H(X_{-i})`` is the entropy of the pair (prefix ``X_1..X_{i-1}``, suffix
     ``X_{i+1}..X_d``) of row codes; a prefix or suffix that already tells every distinct row
     apart gives ``H(X_{-i}) = H(X)`` at no cost, so a wide table costs a few passes at each end.
+    The suffix codes that do not yet tell every row apart are kept, 4 bytes per distinct row
+    each; above the memory budget (``FASTINFO_MEMORY_LIMIT``, default half the machine's memory)
+    a ``MemoryError`` says how much was needed.
 
     References
     ----------
@@ -339,7 +343,10 @@ def dual_total_correlation(X: Any, /, *, base: Base = None, estimator: str = "pl
     """
     variables = table_variables(X)
     scale = log_base(base)
-    return _native.dual_total_correlation(variables, check_estimator(estimator)) / scale
+    return (
+        _native.dual_total_correlation(variables, check_estimator(estimator), memory_budget())
+        / scale
+    )
 
 
 def o_information(X: Any, /, *, base: Base = None, estimator: str = "plugin") -> float:
@@ -370,7 +377,7 @@ def o_information(X: Any, /, *, base: Base = None, estimator: str = "plugin") ->
     -----
     For three variables the O-information equals the co-information, i.e. minus the interaction
     information. Computed with the same entropies as :func:`total_correlation` and
-    :func:`dual_total_correlation`.
+    :func:`dual_total_correlation` (and the same memory bound as the latter).
 
     References
     ----------
@@ -391,7 +398,7 @@ def o_information(X: Any, /, *, base: Base = None, estimator: str = "plugin") ->
     """
     variables = table_variables(X)
     scale = log_base(base)
-    return _native.o_information(variables, check_estimator(estimator)) / scale
+    return _native.o_information(variables, check_estimator(estimator), memory_budget()) / scale
 
 
 def interaction_information(
@@ -460,7 +467,10 @@ def interaction_information(
     check_same_length(*coerced)
     scale = log_base(base)
     columns = [v.columns for v in coerced]
-    return _native.interaction_information(columns, check_estimator(estimator)) / scale
+    return (
+        _native.interaction_information(columns, check_estimator(estimator), memory_budget())
+        / scale
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,18 +42,19 @@ fn nested<'a>(arrays: &'a [Vec<LabelArray<'_>>]) -> PyResult<Vec<Vec<Labels<'a>>
     arrays.iter().map(|a| labels(a)).collect()
 }
 
-type Measure = fn(&[&[Labels<'_>]], Estimator, &AtomicBool) -> crate::Result<f64>;
+type Measure = fn(&[&[Labels<'_>]], Estimator, u64, &AtomicBool) -> crate::Result<f64>;
 
 fn multivariate(
     py: Python<'_>,
     variables: &[Vec<LabelArray<'_>>],
     estimator: &str,
+    memory_limit: u64,
     measure: Measure,
 ) -> PyResult<f64> {
     let e = super::estimator(estimator)?;
     let columns = nested(variables)?;
     let views: Vec<&[Labels<'_>]> = columns.iter().map(Vec::as_slice).collect();
-    run(py, |interrupt| measure(&views, e, interrupt))
+    run(py, |interrupt| measure(&views, e, memory_limit, interrupt))
 }
 
 /// Total correlation of the variables (each a list of columns), in nats.
@@ -62,8 +63,15 @@ fn total_correlation(
     py: Python<'_>,
     variables: Vec<Vec<LabelArray<'_>>>,
     estimator: &str,
+    memory_limit: u64,
 ) -> PyResult<f64> {
-    multivariate(py, &variables, estimator, core::total_correlation)
+    multivariate(
+        py,
+        &variables,
+        estimator,
+        memory_limit,
+        core::total_correlation,
+    )
 }
 
 /// Dual total correlation of the variables, in nats.
@@ -72,8 +80,15 @@ fn dual_total_correlation(
     py: Python<'_>,
     variables: Vec<Vec<LabelArray<'_>>>,
     estimator: &str,
+    memory_limit: u64,
 ) -> PyResult<f64> {
-    multivariate(py, &variables, estimator, core::dual_total_correlation)
+    multivariate(
+        py,
+        &variables,
+        estimator,
+        memory_limit,
+        core::dual_total_correlation,
+    )
 }
 
 /// O-information of the variables, in nats.
@@ -82,8 +97,9 @@ fn o_information(
     py: Python<'_>,
     variables: Vec<Vec<LabelArray<'_>>>,
     estimator: &str,
+    memory_limit: u64,
 ) -> PyResult<f64> {
-    multivariate(py, &variables, estimator, core::o_information)
+    multivariate(py, &variables, estimator, memory_limit, core::o_information)
 }
 
 /// Interaction information of the variables, in nats.
@@ -92,8 +108,15 @@ fn interaction_information(
     py: Python<'_>,
     variables: Vec<Vec<LabelArray<'_>>>,
     estimator: &str,
+    memory_limit: u64,
 ) -> PyResult<f64> {
-    multivariate(py, &variables, estimator, core::interaction_information)
+    multivariate(
+        py,
+        &variables,
+        estimator,
+        memory_limit,
+        core::interaction_information,
+    )
 }
 
 /// `(values, local)`: one value per series of the batch, and the local values (one row per

@@ -315,30 +315,55 @@ fn marginal_entropies(variables: &[&[Labels<'_>]], estimator: Estimator) -> Resu
 }
 
 /// `Ĥ(X₋ᵢ)` of every `i`, from prefix and suffix codes of the distinct rows.
+///
+/// The suffix partitions that do not yet separate every row are kept (one `u32` per row each; a
+/// suffix equal to the next one is shared): `TooLarge` if they would need more than
+/// `memory_limit` bytes.
 fn leave_one_out_entropies(
     rows: &Rows<'_, '_>,
     estimator: Estimator,
+    memory_limit: u64,
     interrupt: &AtomicBool,
 ) -> Result<Vec<f64>> {
     let d = rows.variables.len();
     let m = rows.m();
     let trivial = Coded::single(m as usize);
-    // suffix[j] = codes of (X_j … X_{d−1}) for j ≥ full; every row is distinct for j < full.
-    let mut suffix: Vec<Option<Coded>> = vec![None; d + 1];
-    suffix[d] = Some(trivial.clone());
+    // suffix[j] indexes the partition of (X_j … X_{d−1}) in `kept`, while it is not all distinct.
+    let mut kept: Vec<Coded> = vec![trivial.clone()];
+    let mut suffix: Vec<Option<usize>> = vec![None; d + 1];
+    suffix[d] = Some(0);
     for j in (0..d).rev() {
         stop(interrupt)?;
-        let next = suffix[j + 1].as_ref().expect("computed");
+        let index = suffix[j + 1].expect("computed");
+        let next = &kept[index];
         if next.classes == m {
             break;
         }
-        suffix[j] = Some(fold(next, &rows.codes(j)));
+        let folded = fold(next, &rows.codes(j));
+        if folded.classes == next.classes {
+            suffix[j] = Some(index); // the same partition
+            continue;
+        }
+        let bytes = (kept.len() as u128 + 1) * u128::from(m) * 4;
+        if bytes > u128::from(memory_limit) {
+            return Err(Error::TooLarge {
+                what: format!(
+                    "the partitions of {} suffixes of the {d} variables over {m} distinct rows \
+                     (dual total correlation, O-information; set FASTINFO_MEMORY_LIMIT, or use \
+                     fewer variables or total_correlation)",
+                    kept.len() + 1
+                ),
+                bytes,
+            });
+        }
+        kept.push(folded);
+        suffix[j] = Some(kept.len() - 1);
     }
     let mut prefix = trivial;
     let mut out = Vec::with_capacity(d);
     for i in 0..d {
         stop(interrupt)?;
-        let h = match &suffix[i + 1] {
+        let h = match suffix[i + 1].map(|k| &kept[k]) {
             Some(s) if prefix.classes < m && s.classes < m => {
                 rows.entropy(&fold(&prefix, s), estimator)
             }
@@ -353,30 +378,42 @@ fn leave_one_out_entropies(
 }
 
 /// Total correlation `Σ Ĥ(Xᵢ) − Ĥ(X)` in nats, never negative.
+///
+/// `memory_limit` is not needed here (the signature matches the other measures').
 pub fn total_correlation(
     variables: &[&[Labels<'_>]],
     estimator: Estimator,
+    memory_limit: u64,
     interrupt: &AtomicBool,
 ) -> Result<f64> {
-    Ok(Summary::compute(variables, estimator, false, interrupt)?.total_correlation())
+    let summary = Summary::compute(variables, estimator, false, memory_limit, interrupt)?;
+    Ok(summary.total_correlation())
 }
 
 /// Dual total correlation `Σ Ĥ(X₋ᵢ) − (d − 1) Ĥ(X)` in nats, never negative.
+///
+/// `TooLarge` if the suffix partitions it keeps would need more than `memory_limit` bytes.
 pub fn dual_total_correlation(
     variables: &[&[Labels<'_>]],
     estimator: Estimator,
+    memory_limit: u64,
     interrupt: &AtomicBool,
 ) -> Result<f64> {
-    Ok(Summary::compute(variables, estimator, true, interrupt)?.dual_total_correlation())
+    let summary = Summary::compute(variables, estimator, true, memory_limit, interrupt)?;
+    Ok(summary.dual_total_correlation())
 }
 
 /// O-information `TC − DTC` in nats (positive: redundancy dominates; negative: synergy).
+///
+/// `TooLarge` if the suffix partitions it keeps would need more than `memory_limit` bytes.
 pub fn o_information(
     variables: &[&[Labels<'_>]],
     estimator: Estimator,
+    memory_limit: u64,
     interrupt: &AtomicBool,
 ) -> Result<f64> {
-    Ok(Summary::compute(variables, estimator, true, interrupt)?.o_information())
+    let summary = Summary::compute(variables, estimator, true, memory_limit, interrupt)?;
+    Ok(summary.o_information())
 }
 
 /// The entropies the three measures combine.
@@ -391,13 +428,14 @@ impl Summary {
         variables: &[&[Labels<'_>]],
         estimator: Estimator,
         dual: bool,
+        memory_limit: u64,
         interrupt: &AtomicBool,
     ) -> Result<Summary> {
         let n = check_variables(variables)?;
         let marginals = marginal_entropies(variables, estimator)?;
         let rows = distinct_rows(variables, n, estimator, interrupt)?;
         let leave_one_out = if dual {
-            leave_one_out_entropies(&rows, estimator, interrupt)?
+            leave_one_out_entropies(&rows, estimator, memory_limit, interrupt)?
         } else {
             Vec::new()
         };
@@ -470,9 +508,13 @@ fn visit(
 }
 
 /// Interaction information `(−1)^d coI` with `coI = Σ_{S ≠ ∅} (−1)^{|S|+1} Ĥ(X_S)`, in nats.
+///
+/// `TooLarge` if the codes it keeps (each variable's, and one subset's per level of the search)
+/// would need more than `memory_limit` bytes.
 pub fn interaction_information(
     variables: &[&[Labels<'_>]],
     estimator: Estimator,
+    memory_limit: u64,
     interrupt: &AtomicBool,
 ) -> Result<f64> {
     let d = variables.len();
@@ -487,8 +529,18 @@ pub fn interaction_information(
     }
     let n = check_variables(variables)?;
     let rows = distinct_rows(variables, n, estimator, interrupt)?;
-    let codes: Vec<Coded> = (0..d).into_par_iter().map(|j| rows.codes(j)).collect();
     let m = rows.m() as usize;
+    let bytes = 2 * d as u128 * m as u128 * 4;
+    if bytes > u128::from(memory_limit) {
+        return Err(Error::TooLarge {
+            what: format!(
+                "the codes of {d} variables over {m} distinct rows (interaction information; set \
+                 FASTINFO_MEMORY_LIMIT or use fewer samples)"
+            ),
+            bytes,
+        });
+    }
+    let codes: Vec<Coded> = (0..d).into_par_iter().map(|j| rows.codes(j)).collect();
     // Depth-first over subsets in increasing index order (one code vector per level): the
     // entropy and size of each.
     let mut terms: Vec<(f64, usize)> = Vec::with_capacity((1usize << d) - 1);
@@ -541,10 +593,10 @@ mod tests {
         let cols = [[Labels::from(&a)], [Labels::from(&b)], [Labels::from(&c)]];
         let vars: Vec<&[Labels<'_>]> = cols.iter().map(<[Labels<'_>; 1]>::as_slice).collect();
         let e = Estimator::Plugin;
-        let tc = total_correlation(&vars, e, &never()).unwrap();
-        let dtc = dual_total_correlation(&vars, e, &never()).unwrap();
-        let o = o_information(&vars, e, &never()).unwrap();
-        let ii = interaction_information(&vars, e, &never()).unwrap();
+        let tc = total_correlation(&vars, e, u64::MAX, &never()).unwrap();
+        let dtc = dual_total_correlation(&vars, e, u64::MAX, &never()).unwrap();
+        let o = o_information(&vars, e, u64::MAX, &never()).unwrap();
+        let ii = interaction_information(&vars, e, u64::MAX, &never()).unwrap();
         let expected_tc = h(&[&a]) + h(&[&b]) + h(&[&c]) - h(&[&a, &b, &c]);
         assert!((tc - expected_tc).abs() < 1e-12);
         let expected_dtc = h(&[&b, &c]) + h(&[&a, &c]) + h(&[&a, &b]) - 2.0 * h(&[&a, &b, &c]);
@@ -563,7 +615,7 @@ mod tests {
         let cols: Vec<[Labels<'_>; 1]> = columns.iter().map(|c| [Labels::from(c)]).collect();
         let vars: Vec<&[Labels<'_>]> = cols.iter().map(<[Labels<'_>; 1]>::as_slice).collect();
         let e = Estimator::Plugin;
-        let dtc = dual_total_correlation(&vars, e, &never()).unwrap();
+        let dtc = dual_total_correlation(&vars, e, u64::MAX, &never()).unwrap();
         let all: Vec<&Vec<u8>> = columns.iter().collect();
         let mut expected = -19.0 * h(&all);
         for i in 0..20 {
@@ -589,11 +641,11 @@ mod tests {
             dual_total_correlation,
             interaction_information,
         ] {
-            let v = f(&vars, Estimator::Plugin, &never()).unwrap();
+            let v = f(&vars, Estimator::Plugin, u64::MAX, &never()).unwrap();
             assert!((v - mi).abs() < 1e-12);
         }
         assert!(
-            o_information(&vars, Estimator::Plugin, &never())
+            o_information(&vars, Estimator::Plugin, u64::MAX, &never())
                 .unwrap()
                 .abs()
                 < 1e-12

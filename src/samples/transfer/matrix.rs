@@ -30,7 +30,10 @@ pub fn transfer_entropy_matrix(
     if d == 0 {
         return Err(Error::EmptyInput { argument: "X" });
     }
-    let coded: Vec<Coded<'_>> = series.iter().map(|s| code(s, "X")).collect::<Result<_>>()?;
+    let coded: Vec<Coded<'_>> = series
+        .iter()
+        .map(|s| code(s, "X", false))
+        .collect::<Result<_>>()?;
     for s in &coded[1..] {
         check_matching(&coded[0], s, "X", "the first series")?;
     }
@@ -149,8 +152,9 @@ fn columns_by_pairs(
                 if i != j {
                     let (plan, sizes) = transfer_plan(&coded[i], &coded[j], &[], embedding);
                     let quantity = Quantity::Conditional;
-                    column[i] =
-                        evaluate(&plan, sizes, quantity, estimator, false, interrupt)?.value;
+                    column[i] = evaluate(&plan, sizes, quantity, estimator, false, interrupt)?
+                        .expect("exact ranges hold every value")
+                        .value;
                 }
             }
             Ok(column)

@@ -121,7 +121,7 @@ fn evaluate(
     estimator: Estimator,
     local: bool,
     interrupt: &AtomicBool,
-) -> Result<Estimate> {
+) -> Result<Option<Estimate>> {
     if local && estimator != Estimator::Plugin {
         return Err(Error::InvalidArgument {
             argument: "local",
@@ -130,6 +130,9 @@ fn evaluate(
         });
     }
     let cells = count(plan, interrupt)?;
+    if plan.escaped() {
+        return Ok(None);
+    }
     let split = Split::new(cells, sizes.0, sizes.1, sizes.2);
     let value = quantity.of(&split, estimator);
     let local = if local {
@@ -150,11 +153,11 @@ fn evaluate(
     } else {
         None
     };
-    Ok(Estimate {
+    Ok(Some(Estimate {
         value,
         local,
         steps: plan.steps(),
-    })
+    }))
 }
 
 fn check_long_enough(series: &Coded<'_>, warmup: usize, argument: &'static str) -> Result<()> {
@@ -232,27 +235,28 @@ pub fn transfer_entropy(
     interrupt: &AtomicBool,
 ) -> Result<Estimate> {
     embedding.check()?;
-    let target = code(target, "target")?;
-    let source = code(source, "source")?;
-    check_matching(&target, &source, "source", "target")?;
-    let given: Vec<Coded<'_>> = given
-        .iter()
-        .map(|z| code(z, "given"))
-        .collect::<Result<_>>()?;
-    for z in &given {
-        check_matching(&target, z, "given", "target")?;
+    // Ranges guessed from a sample first (one pass over the data); coded again from the exact
+    // ranges if a value fell outside.
+    for guess in [true, false] {
+        let target_codes = code(target, "target", guess)?;
+        let source_codes = code(source, "source", guess)?;
+        check_matching(&target_codes, &source_codes, "source", "target")?;
+        let given_codes: Vec<Coded<'_>> = given
+            .iter()
+            .map(|z| code(z, "given", guess))
+            .collect::<Result<_>>()?;
+        for z in &given_codes {
+            check_matching(&target_codes, z, "given", "target")?;
+        }
+        let warmup = embedding.warmup(!given_codes.is_empty());
+        check_long_enough(&target_codes, warmup, "history")?;
+        let (plan, sizes) = transfer_plan(&source_codes, &target_codes, &given_codes, embedding);
+        let quantity = Quantity::Conditional;
+        if let Some(e) = evaluate(&plan, sizes, quantity, estimator, local, interrupt)? {
+            return Ok(e);
+        }
     }
-    let warmup = embedding.warmup(!given.is_empty());
-    check_long_enough(&target, warmup, "history")?;
-    let (plan, sizes) = transfer_plan(&source, &target, &given, embedding);
-    evaluate(
-        &plan,
-        sizes,
-        Quantity::Conditional,
-        estimator,
-        local,
-        interrupt,
-    )
+    unreachable!("exact ranges hold every value")
 }
 
 /// Active information storage `I(X⁽ᵏ⁾_{t−1} ; X_t)` of `series` (a list of trials), in nats.
@@ -305,17 +309,22 @@ fn storage(
             message: "must be at least 1, got 0".into(),
         });
     }
-    let x = code(series, "x")?;
-    check_long_enough(&x, history, "history")?;
-    let mut columns = vec![(&x, 0)];
-    columns.extend((0..history).map(|i| (&x, history - i)));
-    let plan = Plan::new(&columns, history);
-    let states = x.card.saturating_pow(history as u32);
-    let sizes = match quantity {
-        Quantity::Entropy => (x.card, 1, states),
-        _ => (x.card, states, 1),
-    };
-    evaluate(&plan, sizes, quantity, estimator, local, interrupt)
+    for guess in [true, false] {
+        let x = code(series, "x", guess)?;
+        check_long_enough(&x, history, "history")?;
+        let mut columns = vec![(&x, 0)];
+        columns.extend((0..history).map(|i| (&x, history - i)));
+        let plan = Plan::new(&columns, history);
+        let states = x.card.saturating_pow(history as u32);
+        let sizes = match quantity {
+            Quantity::Entropy => (x.card, 1, states),
+            _ => (x.card, states, 1),
+        };
+        if let Some(e) = evaluate(&plan, sizes, quantity, estimator, local, interrupt)? {
+            return Ok(e);
+        }
+    }
+    unreachable!("exact ranges hold every value")
 }
 
 #[cfg(test)]
@@ -409,6 +418,53 @@ mod tests {
                 .unwrap();
                 assert_eq!(te, cmi, "{e:?} {estimator:?}");
             }
+        }
+    }
+
+    #[test]
+    fn values_outside_the_guessed_range_are_recoded() {
+        // Long enough for a guessed range; the outliers sit where the sample does not look.
+        let n = 100_000;
+        let y = lcg(8, n, 3);
+        let mut x: Vec<i64> = y.iter().map(|v| (v + 1) % 3).collect();
+        x.rotate_right(1);
+        for (at, value) in [(50_001, 7), (70_003, -2), (30_005, 1 << 40)] {
+            let mut x = x.clone();
+            x[at] = value;
+            let te = transfer_entropy(
+                &[Labels::from(&y)],
+                &[Labels::from(&x)],
+                &[],
+                EMB,
+                Estimator::Plugin,
+                true,
+                &never(),
+            )
+            .unwrap();
+            let (f, s, h) = lagged(&x, &y, EMB);
+            let cmi = conditional_mutual_information(
+                &[Labels::from(&f)],
+                &s.iter().map(Labels::from).collect::<Vec<_>>(),
+                &h.iter().map(Labels::from).collect::<Vec<_>>(),
+                Estimator::Plugin,
+            )
+            .unwrap();
+            assert_eq!(te.value, cmi, "outlier {value} at {at}");
+            let local = te.local.unwrap();
+            let mean = local.iter().sum::<f64>() / local.len() as f64;
+            assert!((mean - cmi).abs() < 1e-12);
+            let a = entropy_rate(&[Labels::from(&x)], 3, Estimator::Plugin, false, &never())
+                .unwrap()
+                .value;
+            let future = x[3..].to_vec();
+            let past: Vec<Vec<i64>> = (0..3).map(|i| x[i..n - 3 + i].to_vec()).collect();
+            let h = crate::conditional_entropy(
+                &[Labels::from(&future)],
+                &past.iter().map(Labels::from).collect::<Vec<_>>(),
+                Estimator::Plugin,
+            )
+            .unwrap();
+            assert_eq!(a, h, "outlier {value} at {at}");
         }
     }
 

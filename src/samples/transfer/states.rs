@@ -26,11 +26,18 @@ pub(super) struct Coded<'a> {
     pub(super) card: u64,
     /// Steps per trial.
     pub(super) len: usize,
+    /// Set when a block held a value outside a guessed range (its codes were then all 0).
+    escaped: AtomicBool,
 }
 
 pub(super) enum Codes<'a> {
-    /// `value − min`, read from the labels as needed.
-    Offset { trials: &'a [Labels<'a>], min: u64 },
+    /// `value − min`, read from the labels as needed. With `guessed`, the range `min .. min +
+    /// card` comes from a sample of the values and each block is checked against it.
+    Offset {
+        trials: &'a [Labels<'a>],
+        min: u64,
+        guessed: bool,
+    },
     /// Ranks of the values among the distinct values, one vector per trial.
     Ranks(Vec<Vec<u32>>),
 }
@@ -43,13 +50,30 @@ impl Coded<'_> {
         }
     }
 
+    /// Whether a value fell outside the guessed range (the counts are then wrong: recode exactly).
+    pub(super) fn escaped(&self) -> bool {
+        self.escaped.load(Ordering::Relaxed)
+    }
+
     /// Writes the codes of steps `start..start + out.len()` of `trial` into `out`.
     #[inline]
     fn fill(&self, trial: usize, start: usize, out: &mut [u32]) {
         match &self.codes {
-            Codes::Offset { trials, min } => with_labels!(trials[trial], s => {
-                let end = start + out.len();
-                for (o, &v) in out.iter_mut().zip(&s[start..end]) {
+            Codes::Offset {
+                trials,
+                min,
+                guessed,
+            } => with_labels!(trials[trial], s => {
+                let block = &s[start..start + out.len()];
+                if *guessed {
+                    let (lo, hi) = extremes(block);
+                    if lo.key() < *min || hi.key() - *min >= self.card {
+                        self.escaped.store(true, Ordering::Relaxed);
+                        out.fill(0);
+                        return;
+                    }
+                }
+                for (o, &v) in out.iter_mut().zip(block) {
                     *o = v.key().wrapping_sub(*min) as u32;
                 }
             }),
@@ -58,8 +82,53 @@ impl Coded<'_> {
     }
 }
 
+/// The smallest and largest value of a non-empty block (independent lanes, so it vectorises).
+#[inline]
+fn extremes<T: Label>(x: &[T]) -> (T, T) {
+    const LANES: usize = 16;
+    let mut lo = [x[0]; LANES];
+    let mut hi = [x[0]; LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for i in 0..LANES {
+            lo[i] = if chunk[i] < lo[i] { chunk[i] } else { lo[i] };
+            hi[i] = if chunk[i] > hi[i] { chunk[i] } else { hi[i] };
+        }
+    }
+    let (mut l, mut h) = (x[0], x[0]);
+    for &v in lo.iter().chain(&hi).chain(chunks.remainder()) {
+        l = l.min(v);
+        h = h.max(v);
+    }
+    (l, h)
+}
+
+/// A guess of the range of `x`'s keys from its first and last 4096 values and 4096 spread over
+/// it (exact for short series); never wider than the true range.
+fn guess_range<T: Label>(x: &[T]) -> (u64, u64) {
+    const SAMPLE: usize = 4096;
+    if x.len() <= 4 * SAMPLE {
+        let (lo, hi) = extremes(x);
+        return (lo.key(), hi.key());
+    }
+    let spread = x.iter().step_by(x.len() / SAMPLE).copied();
+    let ends = x[..SAMPLE].iter().chain(&x[x.len() - SAMPLE..]).copied();
+    let (lo, hi) = spread
+        .chain(ends)
+        .fold((x[0], x[0]), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    (lo.key(), hi.key())
+}
+
 /// Codes `trials` (equal lengths, checked here). `argument` names the series in errors.
-pub(super) fn code<'a>(trials: &'a [Labels<'a>], argument: &'static str) -> Result<Coded<'a>> {
+///
+/// With `guess`, a series whose guessed range (see [`guess_range`]) is narrow is coded as
+/// `value − min` without a pass over all its values; every block read is checked against the
+/// guess and [`Coded::escaped`] tells whether the caller must code the series again exactly.
+pub(super) fn code<'a>(
+    trials: &'a [Labels<'a>],
+    argument: &'static str,
+    guess: bool,
+) -> Result<Coded<'a>> {
     let first = trials.first().ok_or(Error::EmptyInput { argument })?;
     let len = first.len();
     if len == 0 {
@@ -76,15 +145,39 @@ pub(super) fn code<'a>(trials: &'a [Labels<'a>], argument: &'static str) -> Resu
             });
         }
     }
+    let short = len * trials.len() <= 1 << 16;
+    if guess && !short {
+        let (lo, hi) = trials
+            .iter()
+            .map(|t| with_labels!(*t, s => guess_range(s)))
+            .fold((u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+        if hi - lo < OFFSET_RANGE {
+            return Ok(Coded {
+                codes: Codes::Offset {
+                    trials,
+                    min: lo,
+                    guessed: true,
+                },
+                card: hi - lo + 1,
+                len,
+                escaped: AtomicBool::new(false),
+            });
+        }
+    }
     let (lo, hi) = trials
         .par_iter()
         .map(|t| with_labels!(*t, s => crate::counts::key_range(s)))
         .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
     if hi - lo < OFFSET_RANGE {
         return Ok(Coded {
-            codes: Codes::Offset { trials, min: lo },
+            codes: Codes::Offset {
+                trials,
+                min: lo,
+                guessed: false,
+            },
             card: hi - lo + 1,
             len,
+            escaped: AtomicBool::new(false),
         });
     }
     // Wide values: first-appearance codes, then renumbered by rank so codes follow value order.
@@ -116,6 +209,7 @@ pub(super) fn code<'a>(trials: &'a [Labels<'a>], argument: &'static str) -> Resu
         codes: Codes::Ranks(codes),
         card: keys.len() as u64,
         len,
+        escaped: AtomicBool::new(false),
     })
 }
 
@@ -155,6 +249,11 @@ impl<'s, 'a> Plan<'s, 'a> {
             trial_len: first.len,
             trials: first.trials(),
         }
+    }
+
+    /// Whether a series read by this plan left its guessed range.
+    pub(super) fn escaped(&self) -> bool {
+        self.series.iter().any(|(s, _)| s.escaped())
     }
 
     pub(super) fn steps(&self) -> usize {

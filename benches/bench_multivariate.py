@@ -10,7 +10,7 @@ Cases:
    ``transfer_entropy_matrix`` against a loop of PyInform's ``transfer_entropy`` over the 9,900
    ordered pairs. Target: >= 10x.
 2. One pair, 10^7 steps, history 3 (binary): fastinfo's ``transfer_entropy`` against PyInform's.
-   Target: >= 1x (PyInform is C).
+   Target: >= 1x (PyInform is C). Also the local values (reported) and uint8 labels.
 3. Total correlation and O-information of 64 columns x 10^6 rows (16 values, uint8), next to
    ``mutual_information_matrix`` of the same table. Reported, no target.
 
@@ -100,6 +100,22 @@ def te_pair(n: int, repeats: int, pyinform: Any) -> None:
         "PyInform `transfer_entropy`",
         theirs,
         ">= 1x",
+    )
+    ours, local = best_of(
+        lambda: fastinfo.transfer_entropy(y, x, history=3, base=2, local=True), repeats
+    )
+    theirs = None
+    if pyinform is not None:
+        theirs, expected = best_of(
+            lambda: pyinform.transfer_entropy(y, x, k=3, local=True), max(1, repeats - 1)
+        )
+        assert np.allclose(local, expected[0], atol=1e-9)
+    row(
+        f"local TE of one pair, {n:.0e} binary steps, history 3 (int32)",
+        ours,
+        "PyInform `transfer_entropy(local=True)`",
+        theirs,
+        "report",
     )
     # The same with uint8 labels (PyInform converts to int32 itself).
     y8, x8 = y.astype(np.uint8), x.astype(np.uint8)

@@ -222,8 +222,10 @@ def shape_result(
     value: Result = values if layout.batch else float(values[0])
     if local is None:
         return value
+    if scale != 1.0:
+        local = local / scale
     steps = local.shape[1] // layout.n_trials if layout.n_trials else 0
-    cube = (local / scale).reshape(layout.n_series, layout.n_trials, steps)
+    cube = local.reshape(layout.n_series, layout.n_trials, steps)
     if layout.batch and layout.trials:
         return np.ascontiguousarray(cube.transpose(1, 0, 2))
     if layout.batch:

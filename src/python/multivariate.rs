@@ -130,10 +130,19 @@ fn batch(py: Python<'_>, estimates: Vec<Estimate>, local: bool) -> Batch<'_> {
             .first()
             .and_then(|e| e.local.as_ref())
             .map_or(0, Vec::len);
-        let flat: Vec<f64> = estimates
-            .into_iter()
-            .flat_map(|e| e.local.unwrap_or_default())
-            .collect();
+        let flat: Vec<f64> = if estimates.len() == 1 {
+            // One series: its local values become the array as they are (no copy).
+            estimates
+                .into_iter()
+                .next()
+                .and_then(|e| e.local)
+                .unwrap_or_default()
+        } else {
+            estimates
+                .into_iter()
+                .flat_map(|e| e.local.unwrap_or_default())
+                .collect()
+        };
         matrix(py, flat, width)
     });
     (values, local)

@@ -139,7 +139,7 @@ fn evaluate(
         // One logarithm per state, then one lookup per observation.
         let values = quantity.local_values(&split);
         let n = plan.observations();
-        let mut out = vec![0.0f64; n];
+        let mut out = crate::memory::zeroed::<f64>(n);
         let part = n.div_ceil(rayon::current_num_threads().max(1)).max(BLOCK);
         out.par_chunks_mut(part).enumerate().for_each(|(p, chunk)| {
             let begin = p * part;

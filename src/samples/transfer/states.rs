@@ -73,12 +73,41 @@ impl Coded<'_> {
                         return;
                     }
                 }
-                for (o, &v) in out.iter_mut().zip(block) {
-                    *o = v.key().wrapping_sub(*min) as u32;
-                }
+                offset_codes(block, *min, out);
             }),
             Codes::Ranks(r) => out.copy_from_slice(&r[trial][start..start + out.len()]),
         }
+    }
+}
+
+/// The low 32 bits of a label's two's-complement value.
+trait Low32: Copy {
+    fn low32(self) -> u32;
+}
+
+macro_rules! low32 {
+    ($($t:ty),*) => {$(
+        impl Low32 for $t {
+            #[inline(always)]
+            #[allow(clippy::cast_lossless)] // one macro for widening and truncating casts
+            fn low32(self) -> u32 {
+                self as u32
+            }
+        }
+    )*};
+}
+
+low32!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+/// `value − min` of every value of `block` (each difference below 2^16).
+///
+/// The difference is exact modulo 2^32, so only the low 32 bits are subtracted: full-width vectors
+/// for 32-bit labels, no widening to 64 bits.
+#[inline]
+fn offset_codes<T: Label + Low32>(block: &[T], min: u64, out: &mut [u32]) {
+    let low = T::from_key(min).low32();
+    for (o, &v) in out.iter_mut().zip(block) {
+        *o = v.low32().wrapping_sub(low);
     }
 }
 

@@ -107,6 +107,18 @@ VALID_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "perplexity": ((NLL,), {}),
     "set_num_threads": ((1,), {}),
     "variation_of_information": ((X, Y), {}),
+    "total_correlation": ((np.column_stack([X, Y, Z]),), {}),
+    "dual_total_correlation": ((np.column_stack([X, Y, Z]),), {}),
+    "o_information": ((np.column_stack([X, Y, Z]),), {}),
+    "interaction_information": ((X, Y, Z), {}),
+    "transfer_entropy": ((X, Y), {}),
+    "transfer_entropy_matrix": ((np.array([X, Y, Z]),), {}),
+    "active_information_storage": ((X,), {"history": 2}),
+    "entropy_rate": ((X,), {"history": 2}),
+    "renyi_entropy": ((X,), {"alpha": 2.0}),
+    "tsallis_entropy": ((X,), {"q": 2.0}),
+    "pmf.renyi_entropy": ((P,), {"alpha": 0.5}),
+    "pmf.tsallis_entropy": ((P,), {"q": 0.5}),
     "pmf.cross_entropy": ((P, Q), {}),
     "pmf.entropy": ((P,), {}),
     "pmf.js_divergence": ((P, Q), {}),
@@ -295,6 +307,20 @@ THREE_D_MEANS = {
     "bits_per_token": "same",
     "perplexity": "same",
     "bits_per_byte": "sum",
+    # A 3-D array of time series is a batch with trials: (n_trials, n_series, n_steps).
+    **{
+        key: "batch"
+        for key in ("active_information_storage", "entropy_rate", "transfer_entropy_matrix")
+    },
+}
+
+# Time-series functions read a list of 1-D arrays as the trials of one series, so a ragged list
+# is trials of different lengths (refused, naming the argument).
+TRIALS = {
+    "active_information_storage",
+    "entropy_rate",
+    "transfer_entropy",
+    "transfer_entropy_matrix",
 }
 
 # None accepted: what it stands for (pairwise and nearest: Q = P; permutation_test: no given).
@@ -390,7 +416,7 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
     ``bad`` is a key of :data:`BAD_VALUES`, or ``option-<value>`` for a keyword-only option.
     """
     integer = is_integer_parameter(key, name)
-    if bad == "ragged" and not integer:
+    if bad == "ragged" and not integer and key not in TRIALS:
         return (
             f"ragged nested list [[1, 2], [3]] for {name}: numpy's ValueError 'setting an array "
             f"element with a sequence ... inhomogeneous shape' escapes, not naming {name}"
@@ -401,7 +427,7 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
             f"mask): the masked entry is used, the result equals that of the unmasked data; it "
             f"should leave the masked sample out or raise naming {name}"
         )
-    if bad == "mixed-list" and key in ("entropy", "counts"):
+    if bad == "mixed-list" and key in ("entropy", "counts", "renyi_entropy", "tsallis_entropy"):
         return (
             f"the list [1, '1'] for {name} becomes numpy's strings ['1', '1']: one label, not "
             "two (entropy 0.0 instead of ln 2; counts (['1'], [2]) instead of [1, 1])"
@@ -430,6 +456,22 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
         return (
             "label_smoothing=10**400: converted with float(), OverflowError 'int too large to "
             "convert to float' instead of a ValueError naming label_smoothing"
+        )
+    if bad == "option-huge" and (
+        name in ("source_history", "alpha", "q")
+        or (name in ("history", "delay") and impl == "fastinfo")
+    ):
+        return (
+            f"{name}=10**400: converted to a machine integer or float, OverflowError instead of "
+            f"a ValueError naming {name}"
+        )
+    if bad in ("mixed-object", "mixed-list") and key in (
+        "active_information_storage",
+        "entropy_rate",
+    ):
+        return (
+            f"a series too short for its history (2 samples, history=2) is reported as a "
+            f"problem of history, not naming the series {name}"
         )
     if bad == "option-huge" and name == "axis":
         return (

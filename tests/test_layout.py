@@ -14,6 +14,7 @@ import sys
 import textwrap
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 
 import fastinfo
@@ -180,8 +181,18 @@ def minimal_call(module: Any, name: str) -> tuple[tuple[Any, ...], dict[str, Any
         "pairwise": (pmf_rows, pmf_rows),
         "nearest": (pmf_rows, pmf_rows, 1),
         "discretize": ([0.1, 0.5, 0.9],),
+        "transfer_entropy": (labels, labels),
+        "total_correlation": ([[0, 1], [1, 0], [1, 1]],),
+        "dual_total_correlation": ([[0, 1], [1, 0], [1, 1]],),
+        "o_information": ([[0, 1, 0], [1, 0, 1], [1, 1, 0]],),
+        "interaction_information": (labels, labels, labels),
+        "transfer_entropy_matrix": (np.array([labels, labels]),),
     }
-    return data.get(name, (labels,)), {}
+    keywords: dict[str, dict[str, Any]] = {
+        "active_information_storage": {"history": 1},
+        "entropy_rate": {"history": 1},
+    }
+    return data.get(name, (labels,)), keywords.get(name, {})
 
 
 @pytest.mark.parametrize(("impl", "name", "parameter"), UNKNOWN_OPTION)
@@ -200,8 +211,6 @@ def test_an_unknown_option_is_refused_everywhere(impl: Any, name: str, parameter
 
 def misaligned(values: Any, dtype: Any) -> Any:
     """``values`` as a C-contiguous array of ``dtype`` whose data is not aligned."""
-    import numpy as np
-
     data = np.asarray(values, dtype=dtype)
     raw = bytearray(data.nbytes + 1)
     raw[1:] = data.tobytes()
@@ -212,8 +221,6 @@ def misaligned(values: Any, dtype: Any) -> Any:
 
 
 def test_misaligned_arrays_are_read_like_aligned_ones() -> None:
-    import numpy as np
-
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 5, 1000)
     other = (labels + rng.integers(0, 2, 1000)) % 5

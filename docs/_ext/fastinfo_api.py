@@ -67,6 +67,32 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         ["permutation_test", "g_test", "PermutationTestResult", "GTestResult"],
     ),
     (
+        "Many variables",
+        "Information shared by several variables; see :doc:`/guide/multivariate`.",
+        [
+            "total_correlation",
+            "dual_total_correlation",
+            "o_information",
+            "interaction_information",
+        ],
+    ),
+    (
+        "Time series",
+        "Information dynamics of discrete time series; see :doc:`/guide/multivariate`.",
+        [
+            "transfer_entropy",
+            "transfer_entropy_matrix",
+            "active_information_storage",
+            "entropy_rate",
+        ],
+    ),
+    (
+        "Generalised entropies",
+        "Rényi and Tsallis entropies of samples (of distributions: :mod:`fastinfo.pmf`); see "
+        ":doc:`/guide/multivariate`.",
+        ["renyi_entropy", "tsallis_entropy"],
+    ),
+    (
         "Continuous data",
         "Histograms of real samples; see :doc:`/guide/continuous`.",
         ["discretize", "differential_entropy"],

@@ -29,7 +29,14 @@ from ._losses import (
     cross_entropy_loss,
     perplexity,
 )
+from ._multivariate import (
+    dual_total_correlation,
+    interaction_information,
+    o_information,
+    total_correlation,
+)
 from ._native import __version__
+from ._renyi import renyi_entropy, tsallis_entropy
 from ._samples import (
     conditional_entropy,
     conditional_mutual_information,
@@ -42,11 +49,18 @@ from ._samples import (
     set_num_threads,
 )
 from ._significance import GTestResult, PermutationTestResult, g_test, permutation_test
+from ._transfer import (
+    active_information_storage,
+    entropy_rate,
+    transfer_entropy,
+    transfer_entropy_matrix,
+)
 
 __all__ = [
     "GTestResult",
     "PermutationTestResult",
     "__version__",
+    "active_information_storage",
     "adjusted_mutual_information",
     "binary_cross_entropy",
     "bits_per_byte",
@@ -58,18 +72,27 @@ __all__ = [
     "cross_entropy_loss",
     "differential_entropy",
     "discretize",
+    "dual_total_correlation",
     "entropy",
+    "entropy_rate",
     "g_test",
     "gaussian",
     "get_num_threads",
+    "interaction_information",
     "joint_entropy",
     "mutual_information",
     "mutual_information_matrix",
     "mutual_information_with",
     "normalized_mutual_information",
+    "o_information",
     "permutation_test",
     "perplexity",
     "pmf",
+    "renyi_entropy",
     "set_num_threads",
+    "total_correlation",
+    "transfer_entropy",
+    "transfer_entropy_matrix",
+    "tsallis_entropy",
     "variation_of_information",
 ]

@@ -13,22 +13,27 @@ __all__ = [
     "METRICS",
     "REDUCTIONS",
     "__version__",
+    "active_information_storage",
     "adjusted_mutual_information",
     "check_memory",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",
     "counts",
+    "dual_total_correlation",
     "entropy",
+    "entropy_rate",
     "expected_mutual_information",
     "g_test",
     "get_num_threads",
+    "interaction_information",
     "joint_entropy",
     "memory_budget",
     "mutual_information",
     "mutual_information_matrix",
     "mutual_information_with",
     "normalized_mutual_information",
+    "o_information",
     "permutation_test",
     "pmf_cross_entropy",
     "pmf_entropy",
@@ -36,8 +41,15 @@ __all__ = [
     "pmf_kl_divergence",
     "pmf_nearest",
     "pmf_pairwise",
+    "pmf_renyi_entropy",
+    "pmf_tsallis_entropy",
     "regularized_upper_gamma",
+    "renyi_entropy",
     "set_num_threads",
+    "total_correlation",
+    "transfer_entropy",
+    "transfer_entropy_matrix",
+    "tsallis_entropy",
     "variation_of_information",
 ]
 
@@ -154,3 +166,41 @@ def binary_cross_entropy(
     from_logits: bool,
     reduction: str,
 ) -> float | npt.NDArray[np.float64]: ...
+
+# --- multivariate, time series, generalised entropies (src/python/multivariate.rs) ---
+
+_Batch = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]
+
+def total_correlation(
+    variables: list[list[_Labels]], estimator: str
+) -> float: ...
+def dual_total_correlation(
+    variables: list[list[_Labels]], estimator: str
+) -> float: ...
+def o_information(variables: list[list[_Labels]], estimator: str) -> float: ...
+def interaction_information(
+    variables: list[list[_Labels]], estimator: str
+) -> float: ...
+def transfer_entropy(
+    sources: list[list[_Labels]],
+    targets: list[list[_Labels]],
+    given: list[list[_Labels]],
+    history: int,
+    source_history: int,
+    delay: int,
+    estimator: str,
+    local: bool,
+) -> _Batch: ...
+def active_information_storage(
+    series: list[list[_Labels]], history: int, estimator: str, local: bool
+) -> _Batch: ...
+def entropy_rate(
+    series: list[list[_Labels]], history: int, estimator: str, local: bool
+) -> _Batch: ...
+def transfer_entropy_matrix(
+    series: list[list[_Labels]], history: int, source_history: int, delay: int, estimator: str
+) -> _Rows: ...
+def renyi_entropy(x: list[_Labels], alpha: float) -> float: ...
+def tsallis_entropy(x: list[_Labels], q: float) -> float: ...
+def pmf_renyi_entropy(p: _Rows, alpha: float, normalize: bool) -> _Rows: ...
+def pmf_tsallis_entropy(p: _Rows, q: float, normalize: bool) -> _Rows: ...

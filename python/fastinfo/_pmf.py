@@ -21,6 +21,7 @@ from ._inputs import (
     log_base,
     native,
 )
+from ._renyi import check_order
 
 #: Metrics of :func:`pairwise` and :func:`nearest`, as the extension names them; all but
 #: ``_UNITLESS`` are in nats (or ``base``).
@@ -433,3 +434,118 @@ def nearest(
     if pm.shape[0] == 0:
         return np.zeros((0, int(k)), dtype=np.int64), np.zeros((0, int(k)))
     return _native.pmf_nearest(pm, qm, int(k), name, flag, scale)
+
+
+def renyi_entropy(
+    p: npt.ArrayLike,
+    /,
+    *,
+    alpha: float,
+    base: Base = None,
+    axis: int = -1,
+    normalize: bool = True,
+) -> Result:
+    """Rényi entropy ``H_alpha(p) = log(sum p**alpha) / (1 - alpha)`` of distributions.
+
+    Parameters
+    ----------
+    p : array_like
+        Non-negative weights; outcomes along ``axis``.
+    alpha : float
+        The order, ``>= 0``: ``0`` gives the Hartley entropy ``log |support|``, ``1`` the
+        Shannon entropy (exactly :func:`entropy`), ``2`` the collision entropy
+        ``-log sum p**2``, ``inf`` the min-entropy ``-log max p``. All limits are exact.
+    base : float, optional
+        Logarithm base; ``None`` (default) gives nats.
+    axis : int, default -1
+        The axis of outcomes.
+    normalize : bool, default True
+        See :func:`entropy`.
+
+    Returns
+    -------
+    float or ndarray
+        A float for 1-D ``p``, else an array of the batch shape. Non-increasing in ``alpha``.
+
+    See Also
+    --------
+    fastinfo.renyi_entropy : from samples.
+
+    Notes
+    -----
+    Near ``alpha = 1`` it is evaluated as ``-log1p(sum p expm1((alpha - 1) log p)) / (alpha - 1)``
+    (accurate as ``alpha -> 1``); elsewhere the sum is scaled by the largest probability, so large
+    orders neither underflow nor lose the min-entropy limit. Hill numbers (diversity indices of
+    order ``alpha``) are ``exp(H_alpha)``.
+
+    References
+    ----------
+    .. [1] A. Rényi, "On measures of entropy and information", Proc. Fourth Berkeley Symp.
+       Math. Statist. Prob. 1 (1961), 547-561.
+
+    Examples
+    --------
+    >>> import fastinfo.pmf
+    >>> p = [0.5, 0.25, 0.125, 0.125]
+    >>> fastinfo.pmf.renyi_entropy(p, alpha=0, base=2)
+    2.0
+    >>> fastinfo.pmf.renyi_entropy(p, alpha=1, base=2)
+    1.75
+    >>> fastinfo.pmf.renyi_entropy([[1, 1], [3, 1]], alpha=float("inf"), base=2).round(4).tolist()
+    [1.0, 0.415]
+    """
+    order = check_order(alpha, "alpha")
+    return _unary(
+        lambda rows, flag: _native.pmf_renyi_entropy(rows, order, flag), p, base, axis, normalize
+    )
+
+
+def tsallis_entropy(
+    p: npt.ArrayLike, /, *, q: float, axis: int = -1, normalize: bool = True
+) -> Result:
+    """Tsallis entropy ``S_q(p) = (1 - sum p**q) / (q - 1)`` of distributions.
+
+    Parameters
+    ----------
+    p : array_like
+        Non-negative weights; outcomes along ``axis``.
+    q : float
+        The index, ``>= 0``: ``0`` gives ``|support| - 1``, ``1`` the Shannon entropy in nats
+        (exactly :func:`entropy`), ``2`` the Gini-Simpson index, ``inf`` gives 0. All limits
+        are exact.
+    axis : int, default -1
+        The axis of outcomes.
+    normalize : bool, default True
+        See :func:`entropy`.
+
+    Returns
+    -------
+    float or ndarray
+        A float for 1-D ``p``, else an array of the batch shape (no logarithm, so no ``base``).
+
+    See Also
+    --------
+    fastinfo.tsallis_entropy : from samples.
+
+    Notes
+    -----
+    Near ``q = 1`` it is evaluated as ``-sum p expm1((q - 1) log p) / (q - 1)``, accurate as
+    ``q -> 1``.
+
+    References
+    ----------
+    .. [1] C. Tsallis, "Possible generalization of Boltzmann-Gibbs statistics", J. Stat. Phys.
+       52 (1988), 479-487.
+
+    Examples
+    --------
+    >>> import fastinfo.pmf
+    >>> fastinfo.pmf.tsallis_entropy([0.5, 0.5], q=2)  # Gini-Simpson
+    0.5
+    >>> fastinfo.pmf.tsallis_entropy([[1, 1, 0], [1, 1, 1]], q=0).tolist()
+    [1.0, 2.0]
+    """
+    order = check_order(q, "q")
+    return _unary(
+        lambda rows, flag: _native.pmf_tsallis_entropy(rows, order, flag), p, None, axis, normalize
+    )

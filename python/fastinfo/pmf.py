@@ -17,7 +17,17 @@ float64 array of the batch shape.
 :func:`nearest` the closest rows without building that matrix.
 """
 
-from ._pmf import METRICS, cross_entropy, entropy, js_divergence, kl_divergence, nearest, pairwise
+from ._pmf import (
+    METRICS,
+    cross_entropy,
+    entropy,
+    js_divergence,
+    kl_divergence,
+    nearest,
+    pairwise,
+    renyi_entropy,
+    tsallis_entropy,
+)
 
 __all__ = [
     "METRICS",
@@ -27,4 +37,6 @@ __all__ = [
     "kl_divergence",
     "nearest",
     "pairwise",
+    "renyi_entropy",
+    "tsallis_entropy",
 ]

@@ -249,6 +249,11 @@ fn labels<'a>(arrays: &'a [LabelArray<'_>]) -> PyResult<Vec<Labels<'a>>> {
     arrays.iter().map(LabelArray::labels).collect()
 }
 
+/// Each variable (or series) as its list of columns (or trials).
+fn nested<'a>(arrays: &'a [Vec<LabelArray<'_>>]) -> PyResult<Vec<Vec<Labels<'a>>>> {
+    arrays.iter().map(|a| labels(a)).collect()
+}
+
 /// A row-major `rows × columns` vector as a 2-D array (no copy).
 fn matrix<T: numpy::Element>(
     py: Python<'_>,
@@ -287,9 +292,12 @@ mod agreement;
 mod binning;
 mod dataset;
 mod losses;
+mod multivariate;
 mod pmf;
+mod renyi;
 mod samples;
 mod significance;
+mod transfer;
 
 #[pymodule]
 mod _native {
@@ -358,6 +366,9 @@ mod _native {
         super::significance::register(m)?;
         super::binning::register(m)?;
         super::losses::register(m)?;
+        super::multivariate::register(m)?;
+        super::transfer::register(m)?;
+        super::renyi::register(m)?;
         Ok(())
     }
 }

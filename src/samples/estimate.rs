@@ -40,7 +40,10 @@ const SUM_CHUNK: usize = 1 << 14;
 /// Deterministic compensated sum of the terms `f(range)` yields for the stored cells `0..len`:
 /// terms are gathered in order (in parallel over stored chunks) and then summed in fixed chunks of
 /// the *terms*, so empty cells never move a chunk boundary.
-fn chunked_sum(len: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<f64> + Sync) -> f64 {
+pub(crate) fn chunked_sum(
+    len: usize,
+    f: impl Fn(std::ops::Range<usize>) -> Vec<f64> + Sync,
+) -> f64 {
     let chunk = |c: usize| f(c * SUM_CHUNK..((c + 1) * SUM_CHUNK).min(len));
     let chunks = len.div_ceil(SUM_CHUNK);
     let parts: Vec<Vec<f64>> = if chunks <= 2 {
@@ -94,7 +97,7 @@ fn pick<'s>(codes: &[u64], columns: &[usize], scratch: &'s mut [u64]) -> &'s [u6
 /// One term `(n_abc / n) ln(n_abc n_c / (n_ac n_bc))` of the information sum (`n_c = n` without
 /// conditioning). Every information path uses this expression, so equal tables give equal bits.
 #[inline]
-fn information_term(count: u64, n_c: f64, n_ac: f64, n_bc: f64, n: f64) -> f64 {
+pub(crate) fn information_term(count: u64, n_c: f64, n_ac: f64, n_bc: f64, n: f64) -> f64 {
     let c = count as f64;
     (c / n) * ((c * n_c) / (n_ac * n_bc)).ln()
 }
@@ -134,7 +137,7 @@ pub(crate) fn summarize(counts: &[u64], estimator: Estimator) -> TableSummary {
 /// The estimator's correction of `I(A; B | C) = Ĥ(AC) + Ĥ(BC) − Ĥ(ABC) − Ĥ(C)` from summaries of
 /// those tables (`c = None` without conditioning, `Ĥ(∅) = 0`). Miller–Madow's is summed in
 /// integers first, so it is exactly 0 whenever the occupied cells balance.
-fn information_correction(
+pub(crate) fn information_correction(
     estimator: Estimator,
     ac: TableSummary,
     bc: TableSummary,

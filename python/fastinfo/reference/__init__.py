@@ -32,6 +32,13 @@ from ._losses import (
     cross_entropy_loss,
     perplexity,
 )
+from ._multivariate import (
+    dual_total_correlation,
+    interaction_information,
+    o_information,
+    total_correlation,
+)
+from ._renyi import renyi_entropy, tsallis_entropy
 from ._samples import (
     conditional_entropy,
     conditional_mutual_information,
@@ -42,8 +49,15 @@ from ._samples import (
     mutual_information,
 )
 from ._significance import g_test, permutation_test
+from ._transfer import (
+    active_information_storage,
+    entropy_rate,
+    transfer_entropy,
+    transfer_entropy_matrix,
+)
 
 __all__ = [
+    "active_information_storage",
     "adjusted_mutual_information",
     "binary_cross_entropy",
     "bits_per_byte",
@@ -55,16 +69,25 @@ __all__ = [
     "cross_entropy_loss",
     "differential_entropy",
     "discretize",
+    "dual_total_correlation",
     "entropy",
+    "entropy_rate",
     "g_test",
     "gaussian",
+    "interaction_information",
     "joint_entropy",
     "mutual_information",
     "mutual_information_matrix",
     "mutual_information_with",
     "normalized_mutual_information",
+    "o_information",
     "permutation_test",
     "perplexity",
     "pmf",
+    "renyi_entropy",
+    "total_correlation",
+    "transfer_entropy",
+    "transfer_entropy_matrix",
+    "tsallis_entropy",
     "variation_of_information",
 ]

@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from .._inputs import Base, check_bool, check_memory, log_base
 from .._pmf import METRICS, _matrices, as_weights, check_neighbours, to_rows
+from .._renyi import check_order
 
 __all__ = [
     "METRICS",
@@ -18,6 +19,8 @@ __all__ = [
     "kl_divergence",
     "nearest",
     "pairwise",
+    "renyi_entropy",
+    "tsallis_entropy",
 ]
 
 Result = Union[float, npt.NDArray[np.float64]]
@@ -228,3 +231,48 @@ def nearest(
     matrix = pairwise(pm, qm, metric=metric, base=base, normalize=normalize)
     order = np.argsort(matrix, axis=1, kind="stable")[:, :k]
     return order.astype(np.int64), np.take_along_axis(matrix, order, axis=1)
+
+
+def _generalized(rows: Rows, order: float, renyi: bool) -> Rows:
+    """Rényi (``renyi``) or Tsallis entropy of each normalised row, straight from the formulas."""
+    out = np.empty(rows.shape[0])
+    for r, row in enumerate(rows):
+        p = row[row > 0]
+        if order == 1:
+            out[r] = -np.sum(p * np.log(p))
+        elif renyi and order == 0:
+            out[r] = np.log(p.size)
+        elif renyi and np.isinf(order):
+            out[r] = -np.log(p.max())
+        elif renyi:
+            out[r] = np.log(np.sum(p**order)) / (1 - order)
+        elif np.isinf(order):
+            out[r] = 0.0
+        else:
+            out[r] = (1 - np.sum(p**order)) / (order - 1)
+    return np.maximum(out, 0.0)
+
+
+def renyi_entropy(
+    p: npt.ArrayLike,
+    /,
+    *,
+    alpha: float,
+    base: Base = None,
+    axis: int = -1,
+    normalize: bool = True,
+) -> Result:
+    """Rényi entropy ``log(sum p**a) / (1 - a)`` (see :func:`fastinfo.pmf.renyi_entropy`)."""
+    order = check_order(alpha, "alpha")
+    scale = log_base(base)
+    prows, _, batch = _prepare(p, None, axis, normalize)
+    return _finish(_generalized(prows, order, True), batch, scale)
+
+
+def tsallis_entropy(
+    p: npt.ArrayLike, /, *, q: float, axis: int = -1, normalize: bool = True
+) -> Result:
+    """Tsallis entropy ``(1 - sum p**q) / (q - 1)`` (see :func:`fastinfo.pmf.tsallis_entropy`)."""
+    order = check_order(q, "q")
+    prows, _, batch = _prepare(p, None, axis, normalize)
+    return _finish(_generalized(prows, order, False), batch, 1.0)

@@ -1,7 +1,8 @@
 """Pure-numpy twin of :mod:`fastinfo._transfer`.
 
-The lagged columns of every trial written out and stacked, and the quantity as the conditional mutual information (or mutual information, conditional
-entropy) of those columns; local values from the counts of each observation's cells.
+The lagged columns of every trial are written out and stacked, and the quantity is the conditional
+mutual information (or mutual information, conditional entropy) of those columns; local values
+come from the counts of each observation's cells.
 """
 
 from __future__ import annotations

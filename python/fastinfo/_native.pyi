@@ -142,3 +142,9 @@ def binary_cross_entropy(
     from_logits: bool,
     reduction: str,
 ) -> float | npt.NDArray[np.float64]: ...
+
+# --- config (src/python/config.rs) ---
+
+__all__ += ["build_info"]
+
+def build_info() -> dict[str, Any]: ...

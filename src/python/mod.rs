@@ -287,6 +287,7 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 // The module: thread control here, every other function registered by its binding file.
 
 mod agreement;
+mod config;
 mod continuous;
 mod dataset;
 mod losses;
@@ -334,6 +335,7 @@ mod _native {
         super::significance::register(m)?;
         super::continuous::register(m)?;
         super::losses::register(m)?;
+        super::config::register(m)?;
         Ok(())
     }
 }

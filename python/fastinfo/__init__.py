@@ -22,6 +22,7 @@ from ._api import (
     mutual_information,
     set_num_threads,
 )
+from ._config import show_config
 from ._continuous import *  # noqa: F403
 from ._dataset import *  # noqa: F403
 from ._losses import *  # noqa: F403
@@ -42,6 +43,7 @@ __all__ = [
     "pmf",
     "reference",
     "set_num_threads",
+    "show_config",
 ]
 __all__ += _agreement.__all__
 __all__ += _continuous.__all__

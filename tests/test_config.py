@@ -71,6 +71,17 @@ def test_the_build_is_described():
             assert abi.startswith("cp"), tag
 
 
+def test_one_build_of_the_extension():
+    """Python prefers `_native.cpython-311-*.so` to `_native.abi3.so`: a per-version build left in
+    the package directory by an older `maturin develop` would be imported instead of a new one."""
+    package = pathlib.Path(fastinfo.__file__).parent
+    builds = sorted(p.name for p in package.glob("_native*") if p.suffix in (".so", ".pyd"))
+    assert builds == [pathlib.Path(fastinfo._native.__file__).name], (
+        f"{package} holds {len(builds)} builds of the extension, {builds}; "
+        f"{fastinfo._native.__file__} is the one imported: delete the stale ones"
+    )
+
+
 def test_show_config_prints_every_section(capsys):
     assert fastinfo.show_config() is None
     out = capsys.readouterr().out

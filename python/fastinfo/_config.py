@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
-import pathlib
-import platform
 import sys
 from typing import Any, Literal, overload
 
@@ -22,6 +19,8 @@ ENVIRONMENT = ("FASTINFO_NUM_THREADS", "FASTINFO_MEMORY_LIMIT", "FASTINFO_SIMD")
 
 def _wheel_tags() -> list[str]:
     """The tags of the installed distribution (``cp311-cp311-manylinux_2_17_x86_64``, ...)."""
+    import importlib.metadata
+
     try:
         wheel = importlib.metadata.distribution("fastinfo").read_text("WHEEL")
     except importlib.metadata.PackageNotFoundError:
@@ -39,6 +38,10 @@ def _attempt(f: Any) -> Any:
 
 
 def _collect() -> dict[str, dict[str, Any]]:
+    # Imported here, not with fastinfo: importlib.metadata alone adds ~10 ms to `import fastinfo`.
+    import pathlib
+    import platform
+
     native = _native.build_info()
     extension = pathlib.Path(_native.__file__ or "").name
     # `_native.abi3.so` (stable ABI) or `_native.cpython-311-x86_64-linux-gnu.so` (one version).

@@ -106,6 +106,7 @@ VALID_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "permutation_test": ((X, Y), {"n_permutations": 20, "seed": 1}),
     "perplexity": ((NLL,), {}),
     "set_num_threads": ((1,), {}),
+    "show_config": ((), {"mode": "dicts"}),
     "variation_of_information": ((X, Y), {}),
     "total_correlation": ((np.column_stack([X, Y, Z]),), {}),
     "dual_total_correlation": ((np.column_stack([X, Y, Z]),), {}),

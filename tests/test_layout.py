@@ -30,6 +30,7 @@ NO_TWIN = {
     "__version__",
     "get_num_threads",
     "set_num_threads",
+    "show_config",
     "GTestResult",
     "PermutationTestResult",
     "METRICS",

@@ -110,9 +110,9 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
-        "Threads and version",
+        "Threads, configuration and version",
         "See :doc:`/guide/runtime`.",
-        ["set_num_threads", "get_num_threads", "__version__"],
+        ["set_num_threads", "get_num_threads", "show_config", "__version__"],
     ),
 ]
 

@@ -21,6 +21,7 @@ from ._agreement import (
     variation_of_information,
 )
 from ._binning import differential_entropy, discretize
+from ._config import show_config
 from ._dataset import mutual_information_matrix, mutual_information_with
 from ._losses import (
     binary_cross_entropy,
@@ -90,6 +91,7 @@ __all__ = [
     "pmf",
     "renyi_entropy",
     "set_num_threads",
+    "show_config",
     "total_correlation",
     "transfer_entropy",
     "transfer_entropy_matrix",

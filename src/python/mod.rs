@@ -290,6 +290,7 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 
 mod agreement;
 mod binning;
+mod config;
 mod dataset;
 mod losses;
 mod multivariate;
@@ -369,6 +370,7 @@ mod _native {
         super::multivariate::register(m)?;
         super::transfer::register(m)?;
         super::renyi::register(m)?;
+        super::config::register(m)?;
         Ok(())
     }
 }

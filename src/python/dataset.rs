@@ -6,7 +6,8 @@
 
 use super::{labels, matrix, run, LabelArray};
 use crate::runtime::memory;
-use crate::samples::dataset::{self as core, Average, Columns};
+use crate::samples::agreement::Average;
+use crate::samples::dataset::{self as core, Columns};
 use crate::{Error, Labels};
 use numpy::{
     PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray2, PyUntypedArray,

@@ -42,6 +42,7 @@ mod count;
 mod encode;
 
 use crate::runtime::memory;
+use crate::samples::agreement::Average;
 use crate::samples::estimate::{entropy_of_counts, summarize};
 use crate::{Error, Estimator, Labels, Result};
 use count::{binary_informations, narrow_informations, target_informations, Margins};
@@ -111,10 +112,6 @@ impl Columns<'_> {
         Ok((n, d))
     }
 }
-
-/// How two entropies are averaged to normalise an information: the averages of
-/// [`crate::samples::agreement::normalized_mutual_information`], so both give the same bits.
-pub use crate::samples::agreement::Average;
 
 fn interrupted(interrupt: &AtomicBool) -> Result<()> {
     if interrupt.load(Ordering::Relaxed) {

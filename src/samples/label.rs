@@ -128,6 +128,28 @@ macro_rules! labels_from {
 
 labels_from!(u8 => U8, u16 => U16, u32 => U32, u64 => U64, i8 => I8, i16 => I16, i32 => I32, i64 => I64);
 
+/// The smallest and largest label of a non-empty slice, in one pass (independent lanes, so LLVM
+/// vectorises the comparisons).
+#[inline]
+pub(crate) fn extremes<T: Label>(x: &[T]) -> (T, T) {
+    const LANES: usize = 16;
+    let mut lo = [x[0]; LANES];
+    let mut hi = [x[0]; LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for i in 0..LANES {
+            lo[i] = if chunk[i] < lo[i] { chunk[i] } else { lo[i] };
+            hi[i] = if chunk[i] > hi[i] { chunk[i] } else { hi[i] };
+        }
+    }
+    let (mut l, mut h) = (x[0], x[0]);
+    for &v in lo.iter().chain(&hi).chain(chunks.remainder()) {
+        l = l.min(v);
+        h = h.max(v);
+    }
+    (l, h)
+}
+
 #[cfg(test)]
 #[allow(clippy::float_cmp)] // exact zeros and infinities are the point of these tests
 mod tests {

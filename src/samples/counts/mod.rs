@@ -26,6 +26,7 @@
 //! `table.rs` holds the counted table and its queries (marginals, cells in order), `dense.rs` the
 //! dense part tables and `sparse.rs` the hashed part tables, their merge, and the sorted rows.
 
+use crate::samples::label::extremes;
 use crate::{with_labels, Error, Label, Labels, Result};
 use rayon::prelude::*;
 
@@ -131,30 +132,11 @@ pub fn contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Contingency> {
 
 /// Minimum and maximum key of a non-empty column, in parallel.
 pub(crate) fn key_range<T: Label>(x: &[T]) -> (u64, u64) {
-    fn fold<T: Label>(x: &[T]) -> (T, T) {
-        // Independent lanes so LLVM vectorises the comparisons.
-        const LANES: usize = 16;
-        let mut lo = [x[0]; LANES];
-        let mut hi = [x[0]; LANES];
-        let mut chunks = x.chunks_exact(LANES);
-        for chunk in &mut chunks {
-            for i in 0..LANES {
-                lo[i] = if chunk[i] < lo[i] { chunk[i] } else { lo[i] };
-                hi[i] = if chunk[i] > hi[i] { chunk[i] } else { hi[i] };
-            }
-        }
-        let (mut l, mut h) = (x[0], x[0]);
-        for &v in lo.iter().chain(&hi).chain(chunks.remainder()) {
-            l = l.min(v);
-            h = h.max(v);
-        }
-        (l, h)
-    }
     let (lo, hi) = if x.len() < PARALLEL_MIN {
-        fold(x)
+        extremes(x)
     } else {
         x.par_chunks(1 << 16)
-            .map(fold)
+            .map(extremes)
             .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)))
             .expect("x is not empty")
     };

@@ -1,6 +1,7 @@
 //! Coding series, the state codes of observations, and counting them.
 
 use crate::samples::hashmap::{Dictionary, U64Map};
+use crate::samples::label::extremes;
 use crate::Error;
 use crate::{with_labels, Label, Labels, Result};
 use rayon::prelude::*;
@@ -109,27 +110,6 @@ fn offset_codes<T: Label + Low32>(block: &[T], min: u64, out: &mut [u32]) {
     for (o, &v) in out.iter_mut().zip(block) {
         *o = v.low32().wrapping_sub(low);
     }
-}
-
-/// The smallest and largest value of a non-empty block (independent lanes, so it vectorises).
-#[inline]
-fn extremes<T: Label>(x: &[T]) -> (T, T) {
-    const LANES: usize = 16;
-    let mut lo = [x[0]; LANES];
-    let mut hi = [x[0]; LANES];
-    let mut chunks = x.chunks_exact(LANES);
-    for chunk in &mut chunks {
-        for i in 0..LANES {
-            lo[i] = if chunk[i] < lo[i] { chunk[i] } else { lo[i] };
-            hi[i] = if chunk[i] > hi[i] { chunk[i] } else { hi[i] };
-        }
-    }
-    let (mut l, mut h) = (x[0], x[0]);
-    for &v in lo.iter().chain(&hi).chain(chunks.remainder()) {
-        l = l.min(v);
-        h = h.max(v);
-    }
-    (l, h)
 }
 
 /// A guess of the range of `x`'s keys from its first and last 4096 values and 4096 spread over

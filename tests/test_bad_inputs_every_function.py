@@ -448,24 +448,6 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
             "bits_per_byte(12.5, 10**400): n_bytes is converted with float(), OverflowError 'int "
             "too large to convert to float' instead of 0.0 or a ValueError naming n_bytes"
         )
-    if bad == "option-huge" and name == "base":
-        return (
-            "base=10**400: base is converted with float(), OverflowError 'int too large to "
-            "convert to float' instead of the result in that base or a ValueError naming base"
-        )
-    if bad == "option-huge" and name == "label_smoothing":
-        return (
-            "label_smoothing=10**400: converted with float(), OverflowError 'int too large to "
-            "convert to float' instead of a ValueError naming label_smoothing"
-        )
-    if bad == "option-huge" and (
-        name in ("source_history", "alpha", "q")
-        or (name in ("history", "delay") and impl == "fastinfo")
-    ):
-        return (
-            f"{name}=10**400: converted to a machine integer or float, OverflowError instead of "
-            f"a ValueError naming {name}"
-        )
     if bad in ("mixed-object", "mixed-list") and key in (
         "active_information_storage",
         "entropy_rate",
@@ -473,11 +455,6 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
         return (
             f"a series too short for its history (2 samples, history=2) is reported as a "
             f"problem of history, not naming the series {name}"
-        )
-    if bad == "option-huge" and name == "axis":
-        return (
-            "axis=10**400: OverflowError 'Python int too large to convert to C long' (numpy's "
-            "axis normalisation) instead of a ValueError naming axis"
         )
     return None
 

@@ -433,28 +433,10 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
             f"the list [1, '1'] for {name} becomes numpy's strings ['1', '1']: one label, not "
             "two (entropy 0.0 instead of ln 2; counts (['1'], [2]) instead of [1, 1])"
         )
-    if (
-        bad == "None"
-        and name == "q"
-        and impl == "reference"
-        and key in ("pmf.cross_entropy", "pmf.kl_divergence", "pmf.js_divergence")
-    ):
-        return (
-            "fastinfo.reference.pmf: q=None reaches numpy arithmetic, whose TypeError "
-            "('... NoneType ...') does not name q (fastinfo.pmf names q)"
-        )
     if bad == "huge" and key == "bits_per_byte":
         return (
             "bits_per_byte(12.5, 10**400): n_bytes is converted with float(), OverflowError 'int "
             "too large to convert to float' instead of 0.0 or a ValueError naming n_bytes"
-        )
-    if bad in ("mixed-object", "mixed-list") and key in (
-        "active_information_storage",
-        "entropy_rate",
-    ):
-        return (
-            f"a series too short for its history (2 samples, history=2) is reported as a "
-            f"problem of history, not naming the series {name}"
         )
     return None
 

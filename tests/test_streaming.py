@@ -310,3 +310,29 @@ def test_table_counts_of_data_frames_keep_column_names() -> None:
     pd.testing.assert_frame_equal(pc.mutual_information_matrix(), expected)
     restored = pickle.loads(pickle.dumps(pc))
     pd.testing.assert_frame_equal(restored.mutual_information_matrix(), expected)
+
+
+def test_discretize_with_fixed_edges_bins_batches_alike() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=2000)
+    lo, hi = -6.0, 6.0
+    whole, edges = fastinfo.discretize(x, bins=16, range=(lo, hi))
+    np.testing.assert_array_equal(edges, np.histogram_bin_edges(x, 16, range=(lo, hi)))
+    np.testing.assert_array_equal(
+        np.bincount(whole, minlength=16), np.histogram(x, 16, (lo, hi))[0]
+    )
+    batches = [
+        fastinfo.discretize(x[s : s + 300], bins=16, range=(lo, hi))[0] for s in range(0, 2000, 300)
+    ]
+    np.testing.assert_array_equal(np.concatenate(batches), whole)
+    fast = fastinfo.discretize(x, bins=16, range=(lo, hi))
+    slow = ref.discretize(x, bins=16, range=(lo, hi))
+    np.testing.assert_array_equal(fast[0], slow[0])
+    with pytest.raises(ValueError, match="outside"):
+        fastinfo.discretize([7.0], bins=4, range=(lo, hi))
+    with pytest.raises(TypeError, match="number of bins"):
+        fastinfo.discretize(x, bins="fd", range=(lo, hi))
+    with pytest.raises(ValueError, match="lo < hi"):
+        fastinfo.discretize(x, bins=4, range=(1.0, 1.0))
+    with pytest.raises(TypeError, match="range"):
+        fastinfo.discretize(x, bins=4, range=3)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@
   :func:`adjusted_mutual_information`, :func:`variation_of_information`) and significance
   (:func:`permutation_test`, :func:`g_test`).
 - Mergeable counts, batch by batch and across processes: :class:`JointCounts`,
-  :class:`PairwiseCounts`, :class:`TargetCounts` (and :mod:`fastinfo.dask`).
+  :class:`PairwiseCounts`, :class:`TargetCounts` (and ``fastinfo.dask``).
 - Continuous samples: :func:`discretize`, :func:`differential_entropy`; Gaussian closed forms in
   :mod:`fastinfo.gaussian`; model losses (:func:`cross_entropy_loss`, ...).
 - Distributions (probability vectors): :mod:`fastinfo.pmf`.

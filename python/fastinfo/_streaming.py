@@ -285,7 +285,7 @@ def _restore(cls: str, state: bytes) -> Any:
 class JointCounts(_Counts):
     """Exact, mergeable joint counts of ``n_variables`` discrete variables.
 
-    Counts accumulate batch by batch (:meth:`update`) and merge across processes (:meth:`merge`,
+    Counts accumulate batch by batch (``update``) and merge across processes (``merge``,
     ``+``, ``+=``, ``pickle``); every estimate is a method taking ``base=`` and ``estimator=``
     exactly like the sample functions, and equals that function on the concatenated samples.
 
@@ -298,7 +298,6 @@ class JointCounts(_Counts):
     --------
     PairwiseCounts : counts for the mutual information matrix of a table.
     TargetCounts : counts for the information of every column with a target.
-    fastinfo.dask.joint_counts : the same counts of Dask collections.
 
     Notes
     -----
@@ -315,6 +314,9 @@ class JointCounts(_Counts):
     rank and sum over the cells in ascending order: the result depends only on the multiset of
     samples, bit for bit, whatever the batches, their order and the merge tree, and equals the
     function on the concatenated samples (which counts the same table the same way).
+
+    **Dask.** ``fastinfo.dask.joint_counts`` builds these counts from Dask collections, one
+    per partition merged in a tree.
 
     **All or nothing.** A batch (or a merge) that fails validation raises and leaves the counts
     unchanged.
@@ -705,7 +707,7 @@ class PairwiseCounts(_TableCounts):
     One table of counts per pair of columns (``d (d - 1) / 2`` of them), keyed by value, with the
     guarantees of :class:`JointCounts`: the result equals
     :func:`fastinfo.mutual_information_matrix` of the concatenated rows, bit for bit whatever the
-    batches and the merge order; merge with ``+``, ``+=``, :meth:`merge`; pickle compactly.
+    batches and the merge order; merge with ``+``, ``+=``, ``merge``; pickle compactly.
 
     Examples
     --------
@@ -786,7 +788,7 @@ class TargetCounts(_TableCounts):
     Notes
     -----
     One table per column with the target, keyed by value, with the guarantees of
-    :class:`JointCounts`: :meth:`mutual_information_with` equals
+    :class:`JointCounts`: ``mutual_information_with`` equals
     :func:`fastinfo.mutual_information_with` of the concatenated rows, bit for bit.
 
     Examples
@@ -812,7 +814,7 @@ class TargetCounts(_TableCounts):
         return f"TargetCounts({self.n_columns}) with n={self.n}"
 
     def update(self, X: Any, y: npt.ArrayLike, /) -> None:
-        """Count a batch: rows ``X`` (as :meth:`PairwiseCounts.update`) and their targets ``y``.
+        """Count a batch: rows ``X`` (as ``PairwiseCounts.update``) and their targets ``y``.
 
         Examples
         --------

@@ -242,7 +242,7 @@ impl Counts {
         &self,
         py: Python<'py>,
         variables: Vec<usize>,
-    ) -> PyResult<(Vec<Bound<'py, PyAny>>, Bound<'py, PyArray1<i64>>)> {
+    ) -> PyResult<super::ValueCounts<'py>> {
         let inner = &self.inner;
         let (values, counts) = run(py, |_| inner.counts(&variables))?;
         let values = values
@@ -253,7 +253,6 @@ impl Counts {
     }
 
     /// The contingency table of `x` against `y` in coordinate form.
-    #[allow(clippy::type_complexity)]
     fn contingency<'py>(
         &self,
         py: Python<'py>,

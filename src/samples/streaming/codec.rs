@@ -202,6 +202,8 @@ impl Reader<'_> {
 }
 
 /// The accumulator whose bytes are `bytes`.
+// One linear pass of checks in the order of the format above; split, the checks would scatter.
+#[allow(clippy::too_many_lines)]
 pub(super) fn decode(bytes: &[u8], argument: &'static str) -> Result<Accumulator> {
     let mut r = Reader {
         bytes,

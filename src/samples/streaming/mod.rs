@@ -659,6 +659,8 @@ impl Accumulator {
     /// The counts of `variables` (indices; one may repeat) as a core table: codes are the ranks
     /// of the values (ascending), cells are non-empty and in ascending order of their codes, as
     /// [`joint_counts`] reports the concatenated labels.
+    // Three stores (dense, hashed, rows) of one re-coding; each branch is a few lines.
+    #[allow(clippy::too_many_lines)]
     pub fn table(&self, variables: &[usize]) -> Result<JointCounts> {
         self.check_variables("variables", variables)?;
         if self.n == 0 {

@@ -183,6 +183,8 @@ def test_mixed_kinds_and_floats_are_type_errors_that_change_nothing() -> None:
         jc.update([1.5], ["a"])
     with pytest.raises(TypeError, match="mixes"):
         jc.update(np.array([1, "a"], dtype=object), ["a", "b"])
+    with pytest.raises(TypeError, match="mixes"):
+        jc.update([1, 2], [1, "1"])  # a list numpy would read as two equal strings
     with pytest.raises(ValueError, match=r"variables\[1\] has 1 samples"):
         jc.update([1, 2], ["a"])
     with pytest.raises(ValueError, match="missing"):

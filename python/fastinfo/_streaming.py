@@ -134,6 +134,10 @@ def _column(x: Any, name: str) -> _Column:
             return kind, native(codes), values
         return _column(categories[codes], name)
     array = np.asarray(_without_missing(x, name))
+    if isinstance(x, (list, tuple)) and array.dtype.kind in "US":
+        # numpy turns [1, "1"] into two equal strings: keep the Python objects and their kinds.
+        array = np.empty(len(x), dtype=object)
+        array[:] = list(x)
     if array.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D (one label per sample), got shape {array.shape}; pass the "

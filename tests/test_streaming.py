@@ -259,6 +259,9 @@ def test_from_table_equals_counting_the_samples() -> None:
     # Empty rows are dropped, as counting would.
     padded = fastinfo.JointCounts.from_table([[0, 0], [2, 1]])
     assert padded == counted([([1, 1, 1], [0, 0, 1])], 2)
+    big = np.array([2**64 - 1, 7], dtype=np.uint64)
+    wide = fastinfo.JointCounts.from_table([[1, 2]], values=[[0], big])
+    assert wide == counted([([0, 0, 0], np.array([2**64 - 1, 7, 7], dtype=np.uint64))], 2)
     with pytest.raises(ValueError, match="negative"):
         fastinfo.JointCounts.from_table([[1, -1]])
     with pytest.raises(ValueError, match="values"):

@@ -431,7 +431,7 @@ class JointCounts(_Counts):
                 )
             kinds.append(kind)
             if texts is None:
-                native_values.append(labels.astype(np.int64).tolist() if labels.size else [])
+                native_values.append(labels.tolist())  # Python ints: any 64-bit value
             else:
                 native_values.append([texts[c] for c in labels.tolist()])
         indices = np.ascontiguousarray(np.stack(coords, axis=1).reshape(-1), dtype=np.uint64)

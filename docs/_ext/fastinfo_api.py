@@ -53,6 +53,12 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         ["mutual_information_matrix", "mutual_information_with"],
     ),
     (
+        "Streaming and merging counts",
+        "Exact counts that accumulate batch by batch and merge across processes (and "
+        "``fastinfo.dask``); see :doc:`/guide/streaming`.",
+        ["JointCounts", "PairwiseCounts", "TargetCounts"],
+    ),
+    (
         "Clustering agreement",
         "Comparing two labelings of the same samples; see :doc:`/guide/clustering`.",
         [

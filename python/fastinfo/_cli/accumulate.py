@@ -1,0 +1,244 @@
+"""Exact counts accumulated batch by batch, and the estimates the commands need from them.
+
+This is the one place where the command line meets the streaming counts. Two classes:
+
+- :class:`Joint`: the joint counts of ``k`` variables (``mi``, ``entropy``);
+- :class:`Pairs`: the counts of every column, of every pair of columns and of every column with
+  a target (``profile``).
+
+Both take integer label arrays (see :mod:`fastinfo._cli.source`) and key counts by label value,
+so batches with different alphabets merge correctly. Results are in nats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+import fastinfo
+
+from .errors import UsageError
+
+IntArray = npt.NDArray[Any]
+
+
+def check_estimator(estimator: str) -> None:
+    """Refuse an estimator the accumulated counts cannot give."""
+    if estimator not in fastinfo._native.ESTIMATORS:
+        raise UsageError(
+            f"--estimator must be one of {', '.join(fastinfo._native.ESTIMATORS)}, "
+            f"got {estimator!r}"
+        )
+    if estimator != "plugin":
+        raise UsageError(
+            f"--estimator {estimator}: this build's streaming counts give the plug-in "
+            "estimator only (the others need fastinfo.JointCounts)"
+        )
+
+
+def entropy_of_counts(counts: npt.NDArray[np.int64]) -> float:
+    """Plug-in entropy in nats of a histogram: ``log n - sum(c log c) / n``."""
+    c = counts[counts > 0].astype(np.float64)
+    n = float(c.sum())
+    if n == 0.0:
+        return 0.0
+    return max(0.0, math.log(n) - math.fsum(c * np.log(c)) / n)
+
+
+def information_of_table(table: npt.NDArray[np.int64]) -> float:
+    """Plug-in mutual information in nats of a 2-D contingency table, summed term by term."""
+    a = table.sum(axis=1).astype(np.float64)
+    b = table.sum(axis=0).astype(np.float64)
+    n = float(a.sum())
+    rows, cols = np.nonzero(table)
+    if n == 0.0 or rows.size == 0:
+        return 0.0
+    c = table[rows, cols].astype(np.float64)
+    terms = c * (np.log(c) + math.log(n) - np.log(a[rows]) - np.log(b[cols]))
+    return max(0.0, math.fsum(terms) / n)
+
+
+class Codes:
+    """Dense codes ``0, 1, ...`` for the label values of one variable, the same in every batch."""
+
+    def __init__(self) -> None:
+        self.keys: npt.NDArray[Any] = np.zeros(0, dtype=np.int64)
+        self.codes: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.keys.shape[0])
+
+    def encode(self, labels: IntArray) -> IntArray:
+        """The codes of ``labels`` (new values get the next codes)."""
+        values, _ = fastinfo.counts(labels)
+        values = values.astype(np.int64) if values.dtype.kind in "iub" else values
+        new = values[~np.isin(values, self.keys)] if len(self) else values
+        if new.size:
+            keys = np.concatenate([self.keys, new.astype(np.int64)])
+            codes = np.concatenate([self.codes, np.arange(len(self), len(self) + new.size)])
+            order = np.argsort(keys, kind="stable")
+            self.keys, self.codes = keys[order], codes[order]
+        position = np.searchsorted(self.keys, labels)
+        out = self.codes[position]
+        width = len(self)
+        dtype = np.uint8 if width <= 256 else np.uint16 if width <= 65536 else np.uint32
+        return out.astype(dtype)
+
+
+class Table:
+    """A dense 2-D count table indexed by the codes of two variables, grown on demand."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.counts = np.zeros((0, 0), dtype=np.int64)
+
+    def add(self, a: IntArray, b: IntArray, shape: tuple[int, int]) -> None:
+        """Count the pairs ``(a[i], b[i])`` of codes; ``shape`` bounds them."""
+        if shape[0] > self.counts.shape[0] or shape[1] > self.counts.shape[1]:
+            fastinfo._inputs.check_memory(
+                8 * shape[0] * shape[1],
+                f"the {shape[0]} x {shape[1]} table of {self.what}",
+                "leave columns with very many distinct values out with --columns",
+            )
+            grown = np.zeros(shape, dtype=np.int64)
+            grown[: self.counts.shape[0], : self.counts.shape[1]] = self.counts
+            self.counts = grown
+        xv, yv, table = fastinfo.contingency(a, b)
+        self.counts[np.ix_(xv.astype(np.int64), yv.astype(np.int64))] += table
+
+
+class Joint:
+    """Joint counts of ``k`` variables, fed batch by batch with ``update``."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.n = 0
+        self.codes = [Codes() for _ in range(k)]
+        self.cells: dict[tuple[int, ...], int] = {}
+
+    def update(self, *labels: IntArray) -> None:
+        """Count one batch (``k`` label arrays of equal length)."""
+        coded = [c.encode(x) for c, x in zip(self.codes, labels)]
+        stacked = np.column_stack([c.astype(np.int64) for c in coded])
+        rows, counts = fastinfo.counts(stacked)
+        for row, count in zip(rows.tolist(), counts.tolist()):
+            key = tuple(row)
+            self.cells[key] = self.cells.get(key, 0) + count
+        self.n += int(stacked.shape[0])
+
+    def table(
+        self, variables: Sequence[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The distinct cells of the given variables (codes, one row each) and their counts."""
+        if not self.cells:
+            return np.zeros((0, len(variables)), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        keys = np.array(list(self.cells), dtype=np.int64)[:, list(variables)]
+        counts = np.array(list(self.cells.values()), dtype=np.int64)
+        cells, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return cells, np.bincount(inverse.reshape(-1), weights=counts).astype(np.int64)
+
+    def distinct(self, i: int) -> int:
+        """Number of distinct values of variable ``i``."""
+        return len(self.codes[i])
+
+    def entropy(self, *variables: int, estimator: str = "plugin") -> float:
+        """Joint entropy of the given variables, nats."""
+        _, counts = self.table(variables)
+        return entropy_of_counts(counts)
+
+    def mutual_information(
+        self, i: int, j: int, given: int | None = None, *, estimator: str = "plugin"
+    ) -> float:
+        """``I(i; j)``, or ``I(i; j | given)``, nats (plug-in, summed term by term)."""
+        if given is None:
+            cells, counts = self.table([i, j])
+            table = np.zeros((self.distinct(i), self.distinct(j)), dtype=np.int64)
+            table[cells[:, 0], cells[:, 1]] = counts
+            return information_of_table(table)
+        cells, counts = self.table([given, i, j])
+        total = 0.0
+        n = float(counts.sum())
+        for z in np.unique(cells[:, 0]):
+            inside = cells[:, 0] == z
+            table = np.zeros((self.distinct(i), self.distinct(j)), dtype=np.int64)
+            table[cells[inside, 1], cells[inside, 2]] = counts[inside]
+            total += float(counts[inside].sum()) / n * information_of_table(table)
+        return max(0.0, total)
+
+
+class Pairs:
+    """Counts of ``d`` columns: each alone, every pair (if ``pairs``) and each with a target."""
+
+    def __init__(self, d: int, *, pairs: bool = True, target: bool = False) -> None:
+        self.d = d
+        self.n = 0
+        self.codes = [Codes() for _ in range(d + (1 if target else 0))]
+        self.margins = [np.zeros(0, dtype=np.int64) for _ in self.codes]
+        self.pairs = (
+            {(i, j): Table(f"columns {i} and {j}") for i in range(d) for j in range(i + 1, d)}
+            if pairs
+            else {}
+        )
+        self.target = {i: Table(f"column {i} and the target") for i in range(d)} if target else {}
+
+    def update(self, columns: Sequence[IntArray], target: IntArray | None = None) -> None:
+        """Count one batch: ``d`` label arrays (and the target's) of equal length."""
+        variables = list(columns) + ([target] if target is not None else [])
+        coded = [c.encode(x) for c, x in zip(self.codes, variables)]
+        for v, code in enumerate(coded):
+            width = len(self.codes[v])
+            counts = np.bincount(code, minlength=width)
+            counts[: self.margins[v].shape[0]] += self.margins[v]
+            self.margins[v] = counts
+        for (i, j), table in self.pairs.items():
+            table.add(coded[i], coded[j], (len(self.codes[i]), len(self.codes[j])))
+        if target is not None:
+            t = coded[self.d]
+            for i, table in self.target.items():
+                table.add(coded[i], t, (len(self.codes[i]), len(self.codes[self.d])))
+        self.n += int(coded[0].shape[0]) if coded else 0
+
+    def distinct(self, v: int) -> int:
+        """Distinct values of column ``v`` (``d`` is the target)."""
+        return int(np.count_nonzero(self.margins[v]))
+
+    def entropies(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
+        """Entropy of each column and, last, of the target; nats."""
+        return np.array([entropy_of_counts(m) for m in self.margins])
+
+    def matrix(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
+        """``M[i, j] = I(X_i; X_j)``, ``M[i, i] = H(X_i)``; nats."""
+        out = np.diag(self.entropies(estimator)[: self.d])
+        for (i, j), table in self.pairs.items():
+            out[i, j] = out[j, i] = information_of_table(table.counts)
+        return out
+
+    def with_target(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
+        """``I(X_i; target)`` for each column; nats."""
+        return np.array([information_of_table(self.target[i].counts) for i in range(self.d)])
+
+
+def backend() -> str:
+    """Which counts the commands use: ``"fallback"`` (numpy merging of per-batch counts)."""
+    return "fallback"
+
+
+def normalized(information: float, h_a: float, h_b: float, constant: bool, average: str) -> float:
+    """NMI with scikit-learn's conventions: two constant variables give 1, ``I = 0`` gives 0."""
+    if constant:
+        return 1.0
+    if information == 0.0:
+        return 0.0
+    if average == "min":
+        scale = min(h_a, h_b)
+    elif average == "geometric":
+        scale = math.sqrt(h_a * h_b)
+    elif average == "arithmetic":
+        scale = (h_a + h_b) / 2
+    else:
+        scale = max(h_a, h_b)
+    return information / scale if scale > 0 else 0.0

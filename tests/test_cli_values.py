@@ -1,0 +1,238 @@
+"""The data commands' JSON equals the Python API on the same data, for every file format.
+
+Files are read in batches of 100 rows (``--batch-rows``), smaller than the row groups, and the
+integer column ``a`` is sorted, so early batches see only some of its values: the counts must merge
+by value across batches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers.cli import columns, run_json, write_all
+
+import fastinfo
+import fastinfo.pmf
+
+pytest.importorskip("pyarrow")
+pytest.importorskip("rich")
+
+RTOL = 1e-10
+MISSING = "\x00missing"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return write_all(tmp_path_factory.mktemp("cli"))
+
+
+@pytest.fixture(scope="module")
+def data():
+    out = columns()
+    out["s"] = np.array([MISSING if v is None else v for v in out["s"]], dtype=object)
+    return out
+
+
+def close(a, b):
+    np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-14)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "feather"])
+def test_profile_equals_the_python_api(files, data, fmt):
+    out = run_json(
+        "profile",
+        files[fmt],
+        "--target",
+        "t",
+        "--columns",
+        "a,b,s,d",
+        "--base",
+        "2",
+        "--batch-rows",
+        "100",
+    )
+    names = ["a", "b", "s", "d"]
+    assert out["rows"] == len(data["a"])
+    assert [c["name"] for c in out["columns"]] == names
+    for info in out["columns"]:
+        x = data[info["name"]]
+        close(info["entropy"], fastinfo.entropy(x, base=2))
+        assert info["distinct"] == len(fastinfo.counts(x)[0])
+    assert [c["missing"] for c in out["columns"]] == [0, 0, 1, 0]
+    close(out["target"]["entropy"], fastinfo.entropy(data["t"], base=2))
+    expected = fastinfo.mutual_information_matrix(
+        np.column_stack([np.unique(data[n].astype(str), return_inverse=True)[1] for n in names]),
+        base=2,
+    )
+    assert out["matrix"]["quantity"] == "mutual_information"
+    close(np.array(out["matrix"]["values"]), expected)
+    ranking = {r["column"]: r for r in out["ranking"]}
+    for name in names:
+        close(
+            ranking[name]["mutual_information"],
+            fastinfo.mutual_information(data[name], data["t"], base=2),
+        )
+        close(
+            ranking[name]["normalized_mutual_information"],
+            fastinfo.normalized_mutual_information(data[name], data["t"], average="arithmetic"),
+        )
+    scores = [r["mutual_information"] for r in out["ranking"]]
+    assert scores == sorted(scores, reverse=True)
+    assert [r["rank"] for r in out["ranking"]] == [1, 2, 3, 4]
+
+
+def test_profile_of_npy_columns_and_a_normalized_matrix(files, data):
+    out = run_json("profile", files["npy"], "--target", "2", "--normalized", "max", "--top", "1")
+    X = np.column_stack([data["a"], data["b"]])
+    expected = fastinfo.mutual_information_matrix(X, normalized="max")
+    assert out["matrix"]["quantity"] == "normalized_mutual_information"
+    close(np.array(out["matrix"]["values"]), expected)
+    scores = fastinfo.mutual_information_with(X, data["t"])
+    assert len(out["ranking"]) == 1
+    assert out["ranking"][0]["column"] == str(int(np.argmax(scores)))
+    close(out["ranking"][0]["mutual_information"], scores.max())
+    assert out["nmi_average"] == "max"
+
+
+def test_float_columns_are_binned_with_fixed_edges(files, data):
+    out = run_json(
+        "profile",
+        files["parquet"],
+        "--columns",
+        "f,a",
+        "--bins",
+        "6",
+        "--range",
+        "f=-2:5",
+        "--batch-rows",
+        "128",
+    )
+    edges = np.linspace(-2, 5, 7)
+    labels, _ = fastinfo.discretize(np.clip(data["f"], -2, 5), bins=edges)
+    info = out["columns"][0]
+    assert info["bins"]["count"] == 6
+    assert info["bins"]["clipped"] == int(np.count_nonzero((data["f"] < -2) | (data["f"] > 5)))
+    close(info["entropy"], fastinfo.entropy(labels))
+    close(out["matrix"]["values"][0][1], fastinfo.mutual_information(labels, data["a"]))
+
+
+def test_float_ranges_from_a_first_pass(files, data):
+    out = run_json("entropy", files["csv"], "--columns", "f", "--bins", "sturges")
+    count = int(np.ceil(np.log2(len(data["f"])))) + 1
+    info = out["columns"][0]
+    assert info["bins"]["count"] == count
+    assert info["bins"]["low"] == data["f"].min()
+    assert info["bins"]["high"] == data["f"].max()
+    expected = fastinfo.entropy(
+        fastinfo.discretize(
+            data["f"], bins=np.linspace(data["f"].min(), data["f"].max(), count + 1)
+        )[0]
+    )
+    close(info["entropy"], expected)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "feather"])
+def test_mi_and_conditional_mi(files, data, fmt):
+    out = run_json("mi", files[fmt], "--x", "a", "--y", "t", "--batch-rows", "64")
+    close(out["mutual_information"], fastinfo.mutual_information(data["a"], data["t"]))
+    assert out["p_value"] is None
+    out = run_json("mi", files[fmt], "--x", "s", "--y", "t", "--given", "d", "--base", "2")
+    close(
+        out["mutual_information"],
+        fastinfo.conditional_mutual_information(data["s"], data["t"], data["d"], base=2),
+    )
+
+
+def test_mi_p_value_equals_the_permutation_test_on_the_rows(files, data):
+    out = run_json(
+        "mi",
+        files["parquet"],
+        "--x",
+        "b",
+        "--y",
+        "t",
+        "--permutations",
+        "200",
+        "--seed",
+        "7",
+        "--batch-rows",
+        "100",
+    )
+    test = fastinfo.permutation_test(data["b"], data["t"], n_permutations=200, seed=7)
+    close(out["mutual_information"], test.statistic)
+    # Only the contingency table matters to the test, so the p-value is the same.
+    assert out["p_value"] == pytest.approx(test.pvalue, abs=0.05)
+    assert 0 < out["p_value"] <= 1
+
+
+def test_entropy_of_several_columns(files, data):
+    out = run_json("entropy", files["feather"], "--columns", "a,s,d", "--batch-rows", "50")
+    for info in out["columns"]:
+        close(info["entropy"], fastinfo.entropy(data[info["name"]]))
+    close(out["joint_entropy"], fastinfo.joint_entropy(data["a"], data["s"], data["d"]))
+
+
+@pytest.fixture(scope="module")
+def distributions(tmp_path_factory):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(1)
+    P = rng.dirichlet(np.ones(5), size=70)
+    Q = rng.dirichlet(np.ones(5), size=40)
+    directory = tmp_path_factory.mktemp("pmf")
+    np.save(directory / "p.npy", P)
+    pq.write_table(pa.table({f"p{j}": Q[:, j] for j in range(5)}), directory / "q.parquet")
+    return directory, P, Q
+
+
+def test_pairwise_full_matrix(distributions):
+    directory, P, Q = distributions
+    out = run_json(
+        "pairwise",
+        directory / "p.npy",
+        directory / "q.parquet",
+        "--metric",
+        "js",
+        "--out",
+        directory / "m.npy",
+        "--batch-rows",
+        "16",
+    )
+    assert (out["rows_p"], out["rows_q"], out["dimension"]) == (70, 40, 5)
+    close(np.load(directory / "m.npy"), fastinfo.pmf.pairwise(P, Q, metric="js"))
+
+
+@pytest.mark.parametrize("suffix", ["npz", "parquet", "csv"])
+def test_pairwise_nearest(distributions, suffix):
+    directory, P, _ = distributions
+    out_file = directory / f"near.{suffix}"
+    run_json(
+        "pairwise",
+        directory / "p.npy",
+        "--metric",
+        "js",
+        "--nearest",
+        "3",
+        "--out",
+        out_file,
+        "--batch-rows",
+        "16",
+        "--base",
+        "2",
+    )
+    idx, val = fastinfo.pmf.nearest(P, P, 3, metric="js", base=2)
+    if suffix == "npz":
+        saved = np.load(out_file)
+        got_idx, got_val = saved["indices"], saved["values"]
+    else:
+        import pyarrow.csv as pcsv
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out_file) if suffix == "parquet" else pcsv.read_csv(out_file)
+        assert table.column("rank").to_pylist()[:3] == [1, 2, 3]
+        assert table.column("row").to_pylist()[:4] == [0, 0, 0, 1]
+        got_idx = np.array(table.column("neighbour")).reshape(-1, 3)
+        got_val = np.array(table.column("value")).reshape(-1, 3)
+    np.testing.assert_array_equal(got_idx, idx)
+    np.testing.assert_array_equal(got_val, val)

@@ -82,11 +82,17 @@ class Codes:
             codes = np.concatenate([self.codes, np.arange(len(self), len(self) + new.size)])
             order = np.argsort(keys, kind="stable")
             self.keys, self.codes = keys[order], codes[order]
-        position = np.searchsorted(self.keys, labels)
-        out = self.codes[position]
         width = len(self)
         dtype = np.uint8 if width <= 256 else np.uint16 if width <= 65536 else np.uint32
-        return out.astype(dtype)
+        low, high = int(values[0]), int(values[-1])
+        if labels.dtype.kind in "iu" and high - low < (1 << 20):
+            # A small range: a lookup table instead of a binary search per label.
+            table = np.zeros(high - low + 1, dtype=dtype)
+            table[values.astype(np.int64) - low] = self.codes[np.searchsorted(self.keys, values)]
+            shifted = labels if low == 0 else labels.astype(np.int64) - low
+            return table[shifted]
+        position = np.searchsorted(self.keys, labels)
+        return self.codes[position].astype(dtype)
 
 
 class Table:

@@ -516,7 +516,12 @@ def profile(args: argparse.Namespace) -> None:
             matrix_unit,
             None
             if target is None
-            else ([r["mutual_information"] for r in ranking], [r["column"] for r in ranking], unit),
+            else (
+                [r["mutual_information"] for r in ranking],
+                [r["column"] for r in ranking],
+                unit,
+                target.name,
+            ),
             args.top,
         )
     if args.plot is not None:
@@ -541,7 +546,7 @@ def _normalized_matrix(values: Any, distinct: list[int], average: str) -> Any:
 def _profile_report(result: dict[str, Any], unit: str, average: str) -> output.Report:
     report = output.Report(f"fastinfo profile: {result['file']}")
     report.notes.append(
-        f"{result['rows']:,} rows, {len(result['columns'])} columns; entropies and "
+        f"{result['rows']:,} rows, {len(result['columns'])} column(s); entropies and "
         f"informations in {unit} ({result['estimator']} estimator)"
     )
     by_name = {r["column"]: r for r in result["ranking"]}
@@ -640,8 +645,9 @@ def mutual_information(args: argparse.Namespace) -> None:
     what = f"I({args.x}; {args.y}" + (f" | {args.given})" if args.given else ")")
     report = output.Report(f"fastinfo mi: {args.file}")
     report.notes.append(f"{rows:,} rows; {unit}, {args.estimator} estimator")
-    headers = ["quantity", f"value ({unit})"] + (["permutations", "p-value"] if p_value else [])
-    row: list[Any] = [what, value] + ([args.permutations, p_value] if p_value else [])
+    tested = p_value is not None
+    headers = ["quantity", f"value ({unit})"] + (["permutations", "p-value"] if tested else [])
+    row: list[Any] = [what, value] + ([args.permutations, p_value] if tested else [])
     report.tables.append(("Mutual information", headers, [row]))
     _emit(args, result, report)
 

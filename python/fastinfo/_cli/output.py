@@ -33,6 +33,14 @@ class Report:
     tables: list[tuple[str, list[str], list[list[Any]]]] = field(default_factory=list)
 
 
+def _publish(temporary: str, path: str) -> None:
+    """Give the finished temporary file the usual permissions (mkstemp's are 0600); rename it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    os.replace(temporary, path)
+
+
 @contextlib.contextmanager
 def atomic(path: str, mode: str = "wb") -> Iterator[Any]:
     """Open a temporary file next to ``path``; rename it to ``path`` only if the block succeeds."""
@@ -46,7 +54,7 @@ def atomic(path: str, mode: str = "wb") -> Iterator[Any]:
     try:
         with os.fdopen(fd, mode) as f:
             yield f
-        os.replace(temporary, path)
+        _publish(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -66,7 +74,7 @@ def atomic_name(path: str, suffix: str = "") -> Iterator[str]:
     os.close(fd)
     try:
         yield temporary
-        os.replace(temporary, path)
+        _publish(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -92,14 +100,17 @@ def print_report(report: Report) -> None:
     except ImportError:
         _print_plain(report)
         return
-    console = Console(file=sys.stdout, soft_wrap=False)
+    # A pipe or a file gets whole rows rather than rich's default 80 columns.
+    width = None if sys.stdout.isatty() else 200
+    console = Console(file=sys.stdout, soft_wrap=False, width=width)
     console.print(f"[bold]{report.title}[/bold]", highlight=False)
     for note in report.notes:
         console.print(note, highlight=False, markup=False)
     for caption, headers, rows in report.tables:
-        table = Table(title=caption, title_justify="left")
+        console.print(f"\n[bold]{caption}[/bold]", highlight=False)
+        table = Table()
         for k, header in enumerate(headers):
-            table.add_column(header, justify="left" if k == 0 else "right", overflow="fold")
+            table.add_column(header, justify="left" if k == 0 else "right", no_wrap=k > 0)
         for row in rows:
             table.add_row(*(cell(v) for v in row))
         console.print(table)
@@ -162,7 +173,7 @@ def figures(
     matrix: Any,
     labels: Sequence[str],
     matrix_unit: str,
-    ranking: tuple[Sequence[float], Sequence[str], str] | None,
+    ranking: tuple[Sequence[float], Sequence[str], str, str] | None,
     top: int | None,
 ) -> dict[str, bytes]:
     """PNG bytes of ``mi_matrix.png`` and (with a target) ``target_ranking.png``."""
@@ -175,9 +186,9 @@ def figures(
         out["mi_matrix.png"] = _png(ax.figure)
         plt.close(ax.figure)
     if ranking is not None:
-        scores, names, unit = ranking
+        scores, names, unit, target = ranking
         ax = plot.ranking(
-            scores, labels=names, unit=unit, top=top, title="Information about the target"
+            scores, labels=names, unit=unit, top=top, title=f"Information about {target!r}"
         )
         out["target_ranking.png"] = _png(ax.figure)
         plt.close(ax.figure)

@@ -30,14 +30,36 @@ import time
 
 import numpy as np
 
-READ = """
-import sys, pyarrow.parquet as pq
+# Each contender runs in a child that prints its own peak RSS (VmHWM: per address space, reset
+# by exec, unlike ru_maxrss, which a child inherits from the parent that forked it).
+PEAK = """
+import atexit, sys
+def _peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            sys.stderr.write(f"PEAK_KB {line.split()[1]}\\n")
+atexit.register(_peak)
+"""
+
+READ = (
+    PEAK
+    + """
+import pyarrow.parquet as pq
 rows = 0
-with pq.ParquetFile(sys.argv[1], memory_map=True) as f:
+with pq.ParquetFile(sys.argv[1]) as f:
     for batch in f.iter_batches(batch_size=1 << 20, use_threads=True):
         rows += batch.num_rows
 print(rows)
 """
+)
+
+PROFILE = (
+    PEAK
+    + """
+from fastinfo.__main__ import main
+sys.exit(main(["profile", sys.argv[1], "--target", "t", "--quiet", "--json"]))
+"""
+)
 
 
 def load() -> str:
@@ -64,14 +86,14 @@ def write(path: str, n: int, d: int, seed: int = 0) -> None:
 
 
 def measure(command: list[str]) -> tuple[float, float]:
-    """Wall time and peak RSS (GB) of one child process (wait4's rusage of that child alone)."""
+    """Wall time and peak RSS (GB) of one child process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(command)} failed: {process.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1e6  # kB -> GB
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed: {result.stderr}")
+    peak = [line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_KB")]
+    return elapsed, int(peak[-1]) / 1e6  # kB -> GB
 
 
 def main() -> None:

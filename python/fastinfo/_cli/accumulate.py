@@ -74,6 +74,10 @@ class Codes:
 
     def encode(self, labels: IntArray) -> IntArray:
         """The codes of ``labels`` (new values get the next codes)."""
+        if labels.dtype == np.uint64:
+            # Keys are int64: the same bijection in every batch keeps values apart (a mixed
+            # uint64/int64 search would compare through float64).
+            labels = labels.view(np.int64)
         values, _ = fastinfo.counts(labels)
         values = values.astype(np.int64) if values.dtype.kind in "iub" else values
         new = values[~np.isin(values, self.keys)] if len(self) else values

@@ -152,6 +152,10 @@ class Source:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file")
         self.format, self.compression = file_format(path)
+        stem = path.lower()
+        if self.compression is not None:
+            stem = stem.rsplit(".", 1)[0]
+        self.delimiter = "\t" if stem.endswith(".tsv") else ","
         if os.path.isfile(path) and os.path.getsize(path) == 0:
             raise UsageError(f"{path}: the file is empty")
         self.size = os.path.getsize(path) if os.path.isfile(path) else 0
@@ -229,7 +233,7 @@ class Source:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
-        delimiter = "\t" if self.path.lower().rstrip(".gz").endswith(".tsv") else ","
+        delimiter = self.delimiter
         raw = open(self.path, "rb")  # noqa: SIM115 (closed with the reader)
         self._raw = raw
         stream: Any = pa.PythonFile(raw, mode="r")
@@ -347,7 +351,7 @@ class Source:
             else:
                 import pyarrow.parquet as pq
 
-                with pq.ParquetFile(self.path, memory_map=True) as reader:
+                with pq.ParquetFile(self.path) as reader:  # not mapped: RSS stays a batch
                     for batch in reader.iter_batches(
                         batch_size=self.batch_rows, columns=list(names), use_threads=True
                     ):
@@ -403,12 +407,14 @@ class Source:
 
     def _find_unconvertible(self, rows_before: int) -> tuple[int, str, str, str] | None:
         """The first line after ``rows_before`` data rows whose value does not fit its type."""
-        import gzip
+        import io
 
-        opener: Any = gzip.open if self.compression == "gzip" else open
-        delimiter = "\t" if self.path.lower().rstrip(".gz").endswith(".tsv") else ","
+        import pyarrow as pa
+
+        delimiter = self.delimiter
         kinds = [c.kind for c in self.columns]
-        with opener(self.path, "rt", newline="") as f:
+        raw = pa.input_stream(self.path, compression="detect")
+        with io.TextIOWrapper(raw, encoding="utf-8", newline="") as f:
             reader = csv.reader(f, delimiter=delimiter)
             next(reader, None)
             for index, row in enumerate(reader):

@@ -4,6 +4,8 @@ no output file."""
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -122,37 +124,47 @@ def test_bad_options(files):
     bad("pairwise", files["npy"], "--metric", "js", "--out", files["dir"] / "m.txt", match=".npy")
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
-def test_ctrl_c_exits_130_and_leaves_no_output(files, tmp_path):
-    # Many tiny batches: long enough to be interrupted in the middle of reading.
-    rng = np.random.default_rng(0)
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT and pty")
+def test_ctrl_c_exits_130_and_leaves_no_output(tmp_path):
+    # Many tiny batches: long enough to be interrupted in the middle of reading. stderr is a
+    # terminal, so the progress bar (shown at once) says when reading has begun.
     path = tmp_path / "long.npy"
-    np.save(path, rng.integers(0, 4, (400_000, 3)))
+    np.save(path, np.random.default_rng(0).integers(0, 4, (1_000_000, 3)))
     page = tmp_path / "out.html"
+    main, follower = pty.openpty()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fastinfo",
-            "profile",
-            str(path),
-            "--target",
-            "2",
-            "--batch-rows",
-            "20",
-            "--html",
-            str(page),
-        ],
+        [sys.executable, "-m", "fastinfo", "profile", str(path), "--target", "2",
+         "--batch-rows", "20", "--html", str(page)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.5)
-    assert process.poll() is None, "the run ended before it could be interrupted"
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
-    assert process.returncode == 130, err
-    assert "Traceback" not in err
-    assert err.strip().endswith("interrupted")
-    assert out == ""
+        stderr=follower,
+        env={**os.environ, "FASTINFO_PROGRESS_DELAY": "0"},
+    )  # fmt: skip
+    os.close(follower)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"reading" not in shown and time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 1.0)
+            if ready:
+                shown += os.read(main, 4096)
+        assert b"reading" in shown, shown
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        os.close(main)
+    assert process.returncode == 130
+    text = shown.decode(errors="replace")
+    assert "Traceback" not in text
+    assert "fastinfo profile: interrupted" in text
+    assert out == b""
     assert os.listdir(tmp_path) == ["long.npy"]

@@ -45,20 +45,20 @@ def test_profile_equals_the_python_api(files, data, fmt):
         "--target",
         "t",
         "--columns",
-        "a,b,s,d",
+        "a,b,s,d,w",
         "--base",
         "2",
         "--batch-rows",
         "100",
     )
-    names = ["a", "b", "s", "d"]
+    names = ["a", "b", "s", "d", "w"]
     assert out["rows"] == len(data["a"])
     assert [c["name"] for c in out["columns"]] == names
     for info in out["columns"]:
         x = data[info["name"]]
         close(info["entropy"], fastinfo.entropy(x, base=2))
         assert info["distinct"] == len(fastinfo.counts(x)[0])
-    assert [c["missing"] for c in out["columns"]] == [0, 0, 1, 0]
+    assert [c["missing"] for c in out["columns"]] == [0, 0, 1, 0, 0]
     close(out["target"]["entropy"], fastinfo.entropy(data["t"], base=2))
     expected = fastinfo.mutual_information_matrix(
         np.column_stack([np.unique(data[n].astype(str), return_inverse=True)[1] for n in names]),
@@ -78,7 +78,7 @@ def test_profile_equals_the_python_api(files, data, fmt):
         )
     scores = [r["mutual_information"] for r in out["ranking"]]
     assert scores == sorted(scores, reverse=True)
-    assert [r["rank"] for r in out["ranking"]] == [1, 2, 3, 4]
+    assert [r["rank"] for r in out["ranking"]] == [1, 2, 3, 4, 5]
 
 
 def test_profile_of_npy_columns_and_a_normalized_matrix(files, data):
@@ -163,10 +163,10 @@ def test_mi_p_value_equals_the_permutation_test_on_the_rows(files, data, given):
 
 
 def test_entropy_of_several_columns(files, data):
-    out = run_json("entropy", files["feather"], "--columns", "a,s,d", "--batch-rows", "50")
+    out = run_json("entropy", files["feather"], "--columns", "a,s,d,w", "--batch-rows", "50")
     for info in out["columns"]:
         close(info["entropy"], fastinfo.entropy(data[info["name"]]))
-    close(out["joint_entropy"], fastinfo.joint_entropy(data["a"], data["s"], data["d"]))
+    close(out["joint_entropy"], fastinfo.joint_entropy(data["a"], data["s"], data["d"], data["w"]))
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ def run_json(*args: Any) -> dict[str, Any]:
 
 def columns(seed: int = 0) -> dict[str, np.ndarray]:
     """A small table: sorted int labels (so early batches see few values), a noisy copy, strings
-    with a missing value, bools, floats and a target."""
+    with a missing value, bools, floats, a target, and sorted labels that pass 255 mid-way."""
     rng = np.random.default_rng(seed)
     a = np.sort(rng.integers(0, 5, N)).astype(np.int64)
     b = (a + (rng.random(N) < 0.3) * rng.integers(0, 3, N)).astype(np.int32)
@@ -60,7 +60,9 @@ def columns(seed: int = 0) -> dict[str, np.ndarray]:
     s[7] = None
     d = rng.random(N) < 0.4
     f = rng.normal(size=N) + a
-    return {"a": a, "b": b, "s": s, "d": d, "f": f, "t": t}
+    # Values below 256 in the first batches, above later: the coding of w changes mid-stream.
+    w = (a * 100).astype(np.int16)
+    return {"a": a, "b": b, "s": s, "d": d, "f": f, "t": t, "w": w}
 
 
 def write_all(directory: pathlib.Path) -> dict[str, pathlib.Path]:

@@ -62,41 +62,64 @@ def information_of_table(table: npt.NDArray[np.int64]) -> float:
     return max(0.0, math.fsum(terms) / n)
 
 
+#: Integer labels in ``[0, IDENTITY_LIMIT)`` are their own codes (no coding pass); a variable
+#: with any other value is coded by a map from its values, the same in every batch.
+IDENTITY_LIMIT = 256
+
+
+def _dtype(bound: int) -> type[np.unsignedinteger[Any]]:
+    return np.uint8 if bound <= 256 else np.uint16 if bound <= 65536 else np.uint32
+
+
 class Codes:
-    """Dense codes ``0, 1, ...`` for the label values of one variable, the same in every batch."""
+    """Codes ``0 .. bound - 1`` for the label values of one variable, the same in every batch.
+
+    While every value is an integer in ``[0, IDENTITY_LIMIT)``, a value is its own code (codes may
+    have gaps: unseen values count 0). The first other value switches the variable to a map whose
+    old entries keep their codes.
+    """
 
     def __init__(self) -> None:
+        self.identity = True
+        self.bound = 0
         self.keys: npt.NDArray[Any] = np.zeros(0, dtype=np.int64)
         self.codes: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 
-    def __len__(self) -> int:
-        return int(self.keys.shape[0])
-
     def encode(self, labels: IntArray) -> IntArray:
         """The codes of ``labels`` (new values get the next codes)."""
+        if labels.dtype == np.bool_:
+            labels = labels.view(np.uint8)
+        if self.identity and labels.dtype.kind in "iu" and labels.size:
+            low, high = int(labels.min()), int(labels.max())
+            if low >= 0 and high < IDENTITY_LIMIT:
+                self.bound = max(self.bound, high + 1)
+                return labels
+        if self.identity:
+            self.identity = False
+            self.keys = np.arange(self.bound, dtype=np.int64)
+            self.codes = np.arange(self.bound, dtype=np.int64)
         if labels.dtype == np.uint64:
             # Keys are int64: the same bijection in every batch keeps values apart (a mixed
             # uint64/int64 search would compare through float64).
             labels = labels.view(np.int64)
         values, _ = fastinfo.counts(labels)
-        values = values.astype(np.int64) if values.dtype.kind in "iub" else values
-        new = values[~np.isin(values, self.keys)] if len(self) else values
+        values = values.astype(np.int64)
+        new = values[~np.isin(values, self.keys)] if self.keys.size else values
         if new.size:
-            keys = np.concatenate([self.keys, new.astype(np.int64)])
-            codes = np.concatenate([self.codes, np.arange(len(self), len(self) + new.size)])
+            keys = np.concatenate([self.keys, new])
+            codes = np.concatenate([self.codes, np.arange(self.bound, self.bound + new.size)])
+            self.bound += int(new.size)
             order = np.argsort(keys, kind="stable")
             self.keys, self.codes = keys[order], codes[order]
-        width = len(self)
-        dtype = np.uint8 if width <= 256 else np.uint16 if width <= 65536 else np.uint32
+        dtype = _dtype(self.bound)
         low, high = int(values[0]), int(values[-1])
-        if labels.dtype.kind in "iu" and high - low < (1 << 20):
+        if high - low < (1 << 20):
             # A small range: a lookup table instead of a binary search per label.
             table = np.zeros(high - low + 1, dtype=dtype)
-            table[values.astype(np.int64) - low] = self.codes[np.searchsorted(self.keys, values)]
+            table[values - low] = self.codes[np.searchsorted(self.keys, values)]
             shifted = labels if low == 0 else labels.astype(np.int64) - low
             return table[shifted]
-        position = np.searchsorted(self.keys, labels)
-        return self.codes[position].astype(dtype)
+        return self.codes[np.searchsorted(self.keys, labels)].astype(dtype)
 
 
 class Table:
@@ -109,6 +132,7 @@ class Table:
     def add(self, a: IntArray, b: IntArray, shape: tuple[int, int]) -> None:
         """Count the pairs ``(a[i], b[i])`` of codes; ``shape`` bounds them."""
         if shape[0] > self.counts.shape[0] or shape[1] > self.counts.shape[1]:
+            shape = (max(shape[0], self.counts.shape[0]), max(shape[1], self.counts.shape[1]))
             fastinfo._inputs.check_memory(
                 8 * shape[0] * shape[1],
                 f"the {shape[0]} x {shape[1]} table of {self.what}",
@@ -117,8 +141,10 @@ class Table:
             grown = np.zeros(shape, dtype=np.int64)
             grown[: self.counts.shape[0], : self.counts.shape[1]] = self.counts
             self.counts = grown
-        xv, yv, table = fastinfo.contingency(a, b)
-        self.counts[np.ix_(xv.astype(np.int64), yv.astype(np.int64))] += table
+        # The extension's sparse table (the non-empty cells, each once): no dense table per batch.
+        xv, yv, rows, columns, cells = fastinfo._native.contingency([a], [b])
+        x, y = xv[0].astype(np.int64), yv[0].astype(np.int64)
+        self.counts[x[rows], y[columns]] += cells
 
 
 class Joint:
@@ -153,7 +179,7 @@ class Joint:
 
     def distinct(self, i: int) -> int:
         """Number of distinct values of variable ``i``."""
-        return len(self.codes[i])
+        return int(self.table([i])[1].shape[0])
 
     def entropy(self, *variables: int, estimator: str = "plugin") -> float:
         """Joint entropy of the given variables, nats."""
@@ -166,7 +192,7 @@ class Joint:
         """``I(i; j)``, or ``I(i; j | given)``, nats (plug-in, summed term by term)."""
         if given is None:
             cells, counts = self.table([i, j])
-            table = np.zeros((self.distinct(i), self.distinct(j)), dtype=np.int64)
+            table = np.zeros((self.codes[i].bound, self.codes[j].bound), dtype=np.int64)
             table[cells[:, 0], cells[:, 1]] = counts
             return information_of_table(table)
         cells, counts = self.table([given, i, j])
@@ -174,7 +200,7 @@ class Joint:
         n = float(counts.sum())
         for z in np.unique(cells[:, 0]):
             inside = cells[:, 0] == z
-            table = np.zeros((self.distinct(i), self.distinct(j)), dtype=np.int64)
+            table = np.zeros((self.codes[i].bound, self.codes[j].bound), dtype=np.int64)
             table[cells[inside, 1], cells[inside, 2]] = counts[inside]
             total += float(counts[inside].sum()) / n * information_of_table(table)
         return max(0.0, total)
@@ -186,39 +212,57 @@ class Pairs:
     def __init__(self, d: int, *, pairs: bool = True, target: bool = False) -> None:
         self.d = d
         self.n = 0
+        self.has_target = target
         self.codes = [Codes() for _ in range(d + (1 if target else 0))]
-        self.margins = [np.zeros(0, dtype=np.int64) for _ in self.codes]
         self.pairs = (
             {(i, j): Table(f"columns {i} and {j}") for i in range(d) for j in range(i + 1, d)}
             if pairs
             else {}
         )
         self.target = {i: Table(f"column {i} and the target") for i in range(d)} if target else {}
+        # A variable in no table keeps its own histogram (one column, no target or no pairs).
+        self.alone = {
+            v: np.zeros(0, dtype=np.int64)
+            for v in range(len(self.codes))
+            if not target and not (pairs and d > 1)
+        }
 
     def update(self, columns: Sequence[IntArray], target: IntArray | None = None) -> None:
         """Count one batch: ``d`` label arrays (and the target's) of equal length."""
         variables = list(columns) + ([target] if target is not None else [])
         coded = [c.encode(x) for c, x in zip(self.codes, variables)]
-        for v, code in enumerate(coded):
-            width = len(self.codes[v])
-            counts = np.bincount(code, minlength=width)
-            counts[: self.margins[v].shape[0]] += self.margins[v]
-            self.margins[v] = counts
+        bounds = [c.bound for c in self.codes]
+        for v, histogram in self.alone.items():
+            counts = np.bincount(coded[v], minlength=bounds[v])
+            counts[: histogram.shape[0]] += histogram
+            self.alone[v] = counts
         for (i, j), table in self.pairs.items():
-            table.add(coded[i], coded[j], (len(self.codes[i]), len(self.codes[j])))
+            table.add(coded[i], coded[j], (bounds[i], bounds[j]))
         if target is not None:
             t = coded[self.d]
             for i, table in self.target.items():
-                table.add(coded[i], t, (len(self.codes[i]), len(self.codes[self.d])))
+                table.add(coded[i], t, (bounds[i], bounds[self.d]))
         self.n += int(coded[0].shape[0]) if coded else 0
+
+    def margin(self, v: int) -> npt.NDArray[np.int64]:
+        """The histogram of variable ``v`` (``d`` is the target), from a table that holds it."""
+        if v in self.alone:
+            return self.alone[v]
+        if self.has_target:
+            table, axis = (self.target[0], 0) if v == self.d else (self.target[v], 1)
+        else:
+            other = 1 if v == 0 else 0
+            table = self.pairs[(min(v, other), max(v, other))]
+            axis = 1 if v < other else 0
+        return np.asarray(table.counts.sum(axis=axis), dtype=np.int64)
 
     def distinct(self, v: int) -> int:
         """Distinct values of column ``v`` (``d`` is the target)."""
-        return int(np.count_nonzero(self.margins[v]))
+        return int(np.count_nonzero(self.margin(v)))
 
     def entropies(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
         """Entropy of each column and, last, of the target; nats."""
-        return np.array([entropy_of_counts(m) for m in self.margins])
+        return np.array([entropy_of_counts(self.margin(v)) for v in range(len(self.codes))])
 
     def matrix(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
         """``M[i, j] = I(X_i; X_j)``, ``M[i, i] = H(X_i)``; nats."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import queue
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,6 +28,8 @@ from .source import (
     labels,
     rule_count,
 )
+
+T = TypeVar("T")
 
 SCHEMA_PROFILE = """\
 JSON output (--json), one object:
@@ -388,14 +392,62 @@ def _read(
     """One pass over ``columns``: their labels, batch by batch, to ``consume``; rows read."""
     total, unit = source.progress_total()
     rows = 0
-    with Progress("reading", total, unit, quiet=quiet) as bar:
+
+    def decoded() -> Iterator[tuple[list[Any], int, int]]:
         for arrays, n, done in source.raw_batches([c.name for c in columns]):
-            consume([labels(c, arrays[c.name]) for c in columns])
+            yield [labels(c, arrays[c.name]) for c in columns], n, done
+
+    with Progress("reading", total, unit, quiet=quiet) as bar:
+        # Reading and decoding the next batch (pyarrow, in a thread) overlaps the counting of
+        # this one: both release the GIL.
+        for batch, n, done in prefetched(decoded()):
+            consume(batch)
             rows += n
             bar.update(done)
     if rows == 0:
         raise UsageError(f"{source.path}: the file has no rows")
     return rows
+
+
+def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of ``items``, produced up to ``depth`` ahead by a background thread.
+
+    An exception of the producer is raised here, in order; when the consumer stops (an error,
+    Ctrl-C), the producer stops at its next item.
+    """
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("done", None))
+        except BaseException as exc:  # handed to the consumer
+            put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="fastinfo-read", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
 
 
 def _column_info(c: Column, distinct: int, entropy: float) -> dict[str, Any]:

@@ -81,6 +81,15 @@ def test_profile_equals_the_python_api(files, data, fmt):
     assert [r["rank"] for r in out["ranking"]] == [1, 2, 3, 4, 5]
 
 
+def test_profile_of_wide_and_narrow_columns(files, data):
+    # Narrow pairs are counted in packed blocks, wide ones (i, j: 600 values) pair by pair.
+    names = ["i", "a", "j", "d", "b"]
+    out = run_json("profile", files["parquet"], "--columns", ",".join(names), "--batch-rows", "128")
+    expected = fastinfo.mutual_information_matrix(np.column_stack([data[n] for n in names]))
+    close(np.array(out["matrix"]["values"]), expected)
+    assert [c["distinct"] for c in out["columns"]] == [600, 5, len(np.unique(data["j"])), 2, 7]
+
+
 def test_profile_of_npy_columns_and_a_normalized_matrix(files, data):
     out = run_json("profile", files["npy"], "--target", "2", "--normalized", "max", "--top", "1")
     X = np.column_stack([data["a"], data["b"]])
@@ -233,3 +242,19 @@ def test_pairwise_nearest(distributions, suffix):
         got_val = np.array(table.column("value")).reshape(-1, 3)
     np.testing.assert_array_equal(got_idx, idx)
     np.testing.assert_array_equal(got_val, val)
+
+
+@pytest.mark.parametrize(
+    "bits", [[4] * 17, [1, 2, 3, 4, 5, 6, 7, 8], [8, 8, 9, 1], [16, 1, 2], [3] * 40]
+)
+def test_packed_blocks_cover_every_narrow_pair(bits):
+    from fastinfo._cli.accumulate import PACKED_BITS, cover
+
+    pairs = [(i, j) for i in range(len(bits)) for j in range(i + 1, len(bits))]
+    blocks = cover(bits, pairs)
+    assert all(sum(bits[v] for v in block) <= PACKED_BITS for block in blocks)
+    covered = {(u, v) for block in blocks for u in block for v in block if u < v}
+    narrow = {(i, j) for i, j in pairs if bits[i] + bits[j] <= PACKED_BITS}
+    assert narrow <= covered
+    if bits == [4] * 17:
+        assert len(blocks) <= 30  # 136 pairs, 6 per block at best

@@ -62,7 +62,10 @@ def columns(seed: int = 0) -> dict[str, np.ndarray]:
     f = rng.normal(size=N) + a
     # Values below 256 in the first batches, above later: the coding of w changes mid-stream.
     w = (a * 100).astype(np.int16)
-    return {"a": a, "b": b, "s": s, "d": d, "f": f, "t": t, "w": w}
+    # Many distinct values: a pair of them is too wide for a packed block.
+    i = np.arange(N, dtype=np.int64) * 3
+    j = (N - np.arange(N)) * 7 % 1000
+    return {"a": a, "b": b, "s": s, "d": d, "f": f, "t": t, "w": w, "i": i, "j": j}
 
 
 def write_all(directory: pathlib.Path) -> dict[str, pathlib.Path]:

@@ -131,8 +131,21 @@ class Table:
 
     def add(self, a: IntArray, b: IntArray, shape: tuple[int, int]) -> None:
         """Count the pairs ``(a[i], b[i])`` of codes; ``shape`` bounds them."""
-        if shape[0] > self.counts.shape[0] or shape[1] > self.counts.shape[1]:
-            shape = (max(shape[0], self.counts.shape[0]), max(shape[1], self.counts.shape[1]))
+        self.add_shape(*shape)
+        # The extension's sparse table (the non-empty cells, each once): no dense table per batch.
+        xv, yv, rows, columns, cells = fastinfo._native.contingency([a], [b])
+        x, y = xv[0].astype(np.int64), yv[0].astype(np.int64)
+        self.counts[x[rows], y[columns]] += cells
+
+    def add_dense(self, table: npt.NDArray[np.int64]) -> None:
+        """Add a dense table of counts whose rows and columns are codes from 0."""
+        self.add_shape(table.shape[0], table.shape[1])
+        self.counts[: table.shape[0], : table.shape[1]] += table
+
+    def add_shape(self, rows: int, columns: int) -> None:
+        """Grow the table to at least ``rows x columns`` (within the memory budget)."""
+        if rows > self.counts.shape[0] or columns > self.counts.shape[1]:
+            shape = (max(rows, self.counts.shape[0]), max(columns, self.counts.shape[1]))
             fastinfo._inputs.check_memory(
                 8 * shape[0] * shape[1],
                 f"the {shape[0]} x {shape[1]} table of {self.what}",
@@ -141,10 +154,6 @@ class Table:
             grown = np.zeros(shape, dtype=np.int64)
             grown[: self.counts.shape[0], : self.counts.shape[1]] = self.counts
             self.counts = grown
-        # The extension's sparse table (the non-empty cells, each once): no dense table per batch.
-        xv, yv, rows, columns, cells = fastinfo._native.contingency([a], [b])
-        x, y = xv[0].astype(np.int64), yv[0].astype(np.int64)
-        self.counts[x[rows], y[columns]] += cells
 
 
 class Joint:
@@ -206,6 +215,37 @@ class Joint:
         return max(0.0, total)
 
 
+#: Bits of one packed code: the joint table of a block of variables has at most 2^16 cells.
+PACKED_BITS = 16
+
+
+def cover(bits: Sequence[int], pairs: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Blocks of variables whose packed codes fit in ``PACKED_BITS`` and that together hold every
+    pair in ``pairs`` (greedy: each block starts from an uncovered pair and takes the variable
+    that adds the most uncovered pairs while it fits). Pairs too wide for a block are left out."""
+    uncovered = {p for p in pairs if bits[p[0]] + bits[p[1]] <= PACKED_BITS}
+    blocks: list[list[int]] = []
+    while uncovered:
+        i, j = min(uncovered)
+        block, used = [i, j], bits[i] + bits[j]
+        while True:
+            best, gain = -1, 0
+            for v in range(len(bits)):
+                if v in block or used + bits[v] > PACKED_BITS:
+                    continue
+                new = sum(1 for u in block if (min(u, v), max(u, v)) in uncovered)
+                if new > gain:
+                    best, gain = v, new
+            if best < 0:
+                break
+            block.append(best)
+            used += bits[best]
+        block.sort()
+        blocks.append(block)
+        uncovered -= {(u, v) for u in block for v in block if u < v}
+    return blocks
+
+
 class Pairs:
     """Counts of ``d`` columns: each alone, every pair (if ``pairs``) and each with a target."""
 
@@ -220,6 +260,7 @@ class Pairs:
             else {}
         )
         self.target = {i: Table(f"column {i} and the target") for i in range(d)} if target else {}
+        self._blocks: dict[Any, list[list[int]]] = {}
         # A variable in no table keeps its own histogram (one column, no target or no pairs).
         self.alone = {
             v: np.zeros(0, dtype=np.int64)
@@ -236,13 +277,46 @@ class Pairs:
             counts = np.bincount(coded[v], minlength=bounds[v])
             counts[: histogram.shape[0]] += histogram
             self.alone[v] = counts
-        for (i, j), table in self.pairs.items():
-            table.add(coded[i], coded[j], (bounds[i], bounds[j]))
-        if target is not None:
-            t = coded[self.d]
-            for i, table in self.target.items():
-                table.add(coded[i], t, (bounds[i], bounds[self.d]))
+        tables = {**self.pairs, **{(i, self.d): t for i, t in self.target.items()}}
+        done = self._packed(coded, bounds, tables)
+        for (i, j), table in tables.items():
+            if (i, j) not in done:
+                table.add(coded[i], coded[j], (bounds[i], bounds[j]))
         self.n += int(coded[0].shape[0]) if coded else 0
+
+    def _packed(
+        self, coded: list[IntArray], bounds: list[int], tables: dict[tuple[int, int], Table]
+    ) -> set[tuple[int, int]]:
+        """Count the pairs of narrow variables by blocks: one pass per block over the packed codes
+        of its variables gives the joint table of the block, and every pair table in it."""
+        bits = [max(1, (b - 1).bit_length()) for b in bounds]
+        key = (tuple(bits), tuple(tables))
+        blocks = self._blocks.get(key)
+        if blocks is None:
+            blocks = self._blocks[key] = cover(bits, list(tables))
+        done: set[tuple[int, int]] = set()
+        narrow: dict[int, IntArray] = {}
+        for block in blocks:
+            wanted = [
+                (u, v) for u in block for v in block if (u, v) in tables and (u, v) not in done
+            ]
+            if not wanted:
+                continue
+            code = np.zeros(coded[block[0]].shape[0], dtype=np.uint16)
+            for v in block:
+                if v not in narrow:
+                    narrow[v] = coded[v].astype(np.uint16, copy=False)
+                code <<= bits[v]
+                code |= narrow[v]
+            cells = 1 << sum(bits[v] for v in block)
+            joint = np.bincount(code, minlength=cells).reshape([1 << bits[v] for v in block])
+            for u, v in wanted:
+                a, b = block.index(u), block.index(v)
+                others = tuple(k for k in range(len(block)) if k not in (a, b))
+                table = joint.sum(axis=others) if others else joint
+                tables[(u, v)].add_dense(table[: bounds[u], : bounds[v]])
+                done.add((u, v))
+        return done
 
     def margin(self, v: int) -> npt.NDArray[np.int64]:
         """The histogram of variable ``v`` (``d`` is the target), from a table that holds it."""

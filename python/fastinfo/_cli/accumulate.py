@@ -220,9 +220,11 @@ PACKED_BITS = 16
 
 
 def cover(bits: Sequence[int], pairs: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """Blocks of variables whose packed codes fit in ``PACKED_BITS`` and that together hold every
-    pair in ``pairs`` (greedy: each block starts from an uncovered pair and takes the variable
-    that adds the most uncovered pairs while it fits). Pairs too wide for a block are left out."""
+    """Blocks of variables whose packed codes fit in ``PACKED_BITS`` and hold every narrow pair.
+
+    Greedy: each block starts from an uncovered pair and takes the variable that adds the most
+    uncovered pairs while it fits. Pairs too wide for a block are left out.
+    """
     uncovered = {p for p in pairs if bits[p[0]] + bits[p[1]] <= PACKED_BITS}
     blocks: list[list[int]] = []
     while uncovered:
@@ -287,8 +289,11 @@ class Pairs:
     def _packed(
         self, coded: list[IntArray], bounds: list[int], tables: dict[tuple[int, int], Table]
     ) -> set[tuple[int, int]]:
-        """Count the pairs of narrow variables by blocks: one pass per block over the packed codes
-        of its variables gives the joint table of the block, and every pair table in it."""
+        """Count the pairs of narrow variables by blocks; returns the pairs counted.
+
+        One pass per block over the packed codes of its variables gives the joint table of the
+        block, and every pair table in it.
+        """
         bits = [max(1, (b - 1).bit_length()) for b in bounds]
         key = (tuple(bits), tuple(tables))
         blocks = self._blocks.get(key)

@@ -92,5 +92,6 @@ class Progress:
             transient=True,
             refresh_per_second=5,
         )
-        self._bar.start()
+        # The task first, so that the first frame, drawn by start(), already shows it.
         self._task = self._bar.add_task(self.description, total=self.total, rate="")
+        self._bar.start()

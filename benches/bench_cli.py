@@ -93,6 +93,8 @@ def measure(command: list[str]) -> tuple[float, float]:
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed: {result.stderr}")
     peak = [line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_KB")]
+    if not peak:
+        sys.exit(f"{' '.join(command[:2])}: no peak RSS reported; stderr: {result.stderr[-2000:]}")
     return elapsed, int(peak[-1]) / 1e6  # kB -> GB
 
 

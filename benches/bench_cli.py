@@ -120,17 +120,7 @@ def main() -> None:
             print(f"writing {path} ...", flush=True)
             write(path, n, args.d)
         read = [sys.executable, "-c", READ, path]
-        profile = [
-            sys.executable,
-            "-m",
-            "fastinfo",
-            "profile",
-            path,
-            "--target",
-            "t",
-            "--quiet",
-            "--json",
-        ]
+        profile = [sys.executable, "-c", PROFILE, path]
         measure(read)  # warm the page cache
         times: dict[str, list[tuple[float, float]]] = {"read": [], "profile": []}
         for _ in range(args.repeats):  # interleaved rounds

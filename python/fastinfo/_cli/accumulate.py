@@ -13,6 +13,7 @@ so batches with different alphabets merge correctly. Results are in nats.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,19 @@ from .errors import UsageError
 IntArray = npt.NDArray[Any]
 
 
+def backend() -> str:
+    """Which counts the commands use.
+
+    ``"JointCounts"``: the streaming counts of the extension (``fastinfo.JointCounts``,
+    ``PairwiseCounts``), every estimator. ``"fallback"``: the extension's counts of each batch
+    merged here in numpy, the plug-in estimator only; used when fastinfo has no streaming counts,
+    or when ``FASTINFO_CLI_COUNTS=fallback`` (for tests and comparisons).
+    """
+    if os.environ.get("FASTINFO_CLI_COUNTS") == "fallback" or not hasattr(fastinfo, "JointCounts"):
+        return "fallback"
+    return "JointCounts"
+
+
 def check_estimator(estimator: str) -> None:
     """Refuse an estimator the accumulated counts cannot give."""
     if estimator not in fastinfo._native.ESTIMATORS:
@@ -33,11 +47,23 @@ def check_estimator(estimator: str) -> None:
             f"--estimator must be one of {', '.join(fastinfo._native.ESTIMATORS)}, "
             f"got {estimator!r}"
         )
-    if estimator != "plugin":
+    if estimator != "plugin" and backend() == "fallback":
         raise UsageError(
             f"--estimator {estimator}: this build's streaming counts give the plug-in "
             "estimator only (the others need fastinfo.JointCounts)"
         )
+
+
+def joint(k: int) -> Any:
+    """Joint counts of ``k`` variables (:class:`Joint` or :class:`StreamingJoint`)."""
+    return StreamingJoint(k) if backend() == "JointCounts" else Joint(k)
+
+
+def table_counts(d: int, *, pairs: bool = True, target: bool = False) -> Any:
+    """Counts for ``profile`` (:class:`Pairs` or :class:`StreamingPairs`)."""
+    if backend() == "JointCounts":
+        return StreamingPairs(d, pairs=pairs, target=target)
+    return Pairs(d, pairs=pairs, target=target)
 
 
 def entropy_of_counts(counts: npt.NDArray[np.int64]) -> float:
@@ -355,9 +381,122 @@ class Pairs:
         return np.array([information_of_table(self.target[i].counts) for i in range(self.d)])
 
 
-def backend() -> str:
-    """Which counts the commands use: ``"fallback"`` (numpy merging of per-batch counts)."""
-    return "fallback"
+def _matrix_batch(labels: Sequence[IntArray]) -> IntArray:
+    """One batch of label columns as a Fortran-ordered matrix (each column contiguous)."""
+    columns = [x.view(np.int64) if x.dtype == np.uint64 else x for x in labels]
+    dtype = np.result_type(*[c.dtype for c in columns])
+    out = np.empty((columns[0].shape[0], len(columns)), dtype=dtype, order="F")
+    for j, c in enumerate(columns):
+        out[:, j] = c
+    return out
+
+
+class StreamingJoint:
+    """:class:`Joint` on ``fastinfo.JointCounts``: every estimator."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.counts = fastinfo.JointCounts(k)  # type: ignore[attr-defined]
+
+    @property
+    def n(self) -> int:
+        """Samples counted."""
+        return int(self.counts.n)
+
+    def update(self, *labels: IntArray) -> None:
+        """Count one batch (``k`` label arrays of equal length)."""
+        self.counts.update(*labels)
+
+    def distinct(self, i: int) -> int:
+        """Number of distinct values of variable ``i``."""
+        return int(self.counts._counts.cardinalities()[i])
+
+    def entropy(self, *variables: int, estimator: str = "plugin") -> float:
+        """Joint entropy of the given variables, nats."""
+        return float(self.counts.entropy(list(variables), estimator=estimator))
+
+    def mutual_information(
+        self, i: int, j: int, given: int | None = None, *, estimator: str = "plugin"
+    ) -> float:
+        """``I(i; j)``, or ``I(i; j | given)``, nats."""
+        if given is None:
+            return float(self.counts.mutual_information(i, j, estimator=estimator))
+        return float(self.counts.conditional_mutual_information(i, j, given, estimator=estimator))
+
+    def table(
+        self, variables: Sequence[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The distinct cells of the given variables (value ranks, one row each), their counts."""
+        values, counts = self.counts._counts.counts(list(variables))
+        ranks = [np.unique(np.asarray(v), return_inverse=True)[1].reshape(-1) for v in values]
+        cells = np.column_stack(ranks) if ranks else np.zeros((0, 0), dtype=np.int64)
+        return cells.astype(np.int64), np.asarray(counts, dtype=np.int64)
+
+
+class StreamingPairs:
+    """:class:`Pairs` on the streaming counts of the extension: every estimator.
+
+    ``fastinfo.PairwiseCounts`` with the target as one more column; without the matrix,
+    ``TargetCounts`` and one ``JointCounts`` per variable.
+    """
+
+    def __init__(self, d: int, *, pairs: bool = True, target: bool = False) -> None:
+        self.d = d
+        self.variables = d + (1 if target else 0)
+        self.has_target = target
+        self.pairs = fastinfo.PairwiseCounts(self.variables) if pairs else None  # type: ignore[attr-defined]
+        self.target = (
+            fastinfo.TargetCounts(d)  # type: ignore[attr-defined]
+            if target and not pairs
+            else None
+        )
+        self.alone = (
+            [fastinfo.JointCounts(1) for _ in range(self.variables)]  # type: ignore[attr-defined]
+            if not pairs
+            else []
+        )
+
+    @property
+    def n(self) -> int:
+        """Rows counted."""
+        first = self.pairs if self.pairs is not None else self.alone[0]
+        return int(first.n)
+
+    def update(self, columns: Sequence[IntArray], target: IntArray | None = None) -> None:
+        """Count one batch: ``d`` label arrays (and the target's) of equal length."""
+        variables = list(columns) + ([target] if target is not None else [])
+        if self.pairs is not None:
+            self.pairs.update(_matrix_batch(variables))
+        if self.target is not None and target is not None:
+            self.target.update(_matrix_batch(columns), target)
+        for counts, x in zip(self.alone, variables):
+            counts.update(x)
+
+    def distinct(self, v: int) -> int:
+        """Distinct values of column ``v`` (``d`` is the target)."""
+        if self.pairs is not None:
+            return int(self.pairs._counts.cardinalities()[v])
+        return int(self.alone[v]._counts.cardinalities()[0])
+
+    def entropies(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
+        """Entropy of each column and, last, of the target; nats."""
+        if self.pairs is not None:
+            return np.diag(np.asarray(self.pairs.mutual_information_matrix(estimator=estimator)))
+        return np.array([c.entropy(0, estimator=estimator) for c in self.alone])
+
+    def matrix(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
+        """``M[i, j] = I(X_i; X_j)``, ``M[i, i] = H(X_i)``; nats."""
+        assert self.pairs is not None
+        full = np.asarray(self.pairs.mutual_information_matrix(estimator=estimator))
+        return full[: self.d, : self.d]
+
+    def with_target(self, estimator: str = "plugin") -> npt.NDArray[np.float64]:
+        """``I(X_i; target)`` for each column; nats."""
+        if self.pairs is not None:
+            full = np.asarray(self.pairs.mutual_information_matrix(estimator=estimator))
+            return full[: self.d, self.d]
+        assert self.target is not None
+        return np.asarray(self.target.mutual_information_with(estimator=estimator))
 
 
 def normalized(information: float, h_a: float, h_b: float, constant: bool, average: str) -> float:

@@ -110,7 +110,7 @@ def profile(args: argparse.Namespace) -> None:
     every = columns + ([target] if target is not None else [])
     _prepare(source, every, args)
     d = len(columns)
-    counts = accumulate.Pairs(d, pairs=not args.no_matrix, target=target is not None)
+    counts = accumulate.table_counts(d, pairs=not args.no_matrix, target=target is not None)
 
     def consume(batch: list[Any]) -> None:
         counts.update(batch[:d], batch[d] if target is not None else None)
@@ -289,7 +289,7 @@ def mutual_information(args: argparse.Namespace) -> None:
         raise UsageError("--x, --y and --given must name different columns")
     columns = [source.column(n) for n in names]
     _prepare(source, columns, args)
-    joint = accumulate.Joint(len(columns))
+    joint = accumulate.joint(len(columns))
     rows = _read(source, columns, args.quiet, lambda batch: joint.update(*batch))
     scale, unit = scale_of(args.base), unit_name(args.base)
     value = joint.mutual_information(0, 1, 2 if args.given is not None else None) / scale
@@ -322,7 +322,7 @@ def mutual_information(args: argparse.Namespace) -> None:
     emit(args, result, report)
 
 
-def _p_value(joint: accumulate.Joint, args: argparse.Namespace) -> float:
+def _p_value(joint: Any, args: argparse.Namespace) -> float:
     """The permutation test's p-value, from samples rebuilt from the joint counts.
 
     The statistic and its null distribution under permutations depend only on the contingency
@@ -352,7 +352,7 @@ def entropy(args: argparse.Namespace) -> None:
     source = open_source(args, args.file)
     columns = source.select(args.columns)
     _prepare(source, columns, args)
-    joint = accumulate.Joint(len(columns))
+    joint = accumulate.joint(len(columns))
     rows = _read(source, columns, args.quiet, lambda batch: joint.update(*batch))
     scale, unit = scale_of(args.base), unit_name(args.base)
     infos = [

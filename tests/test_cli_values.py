@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.cli import columns, run_json, write_all
+from helpers.cli import columns, run_inside, run_json, write_all
 
 import fastinfo
 import fastinfo.pmf
@@ -31,6 +31,21 @@ def data():
     out = columns()
     out["s"] = np.array([MISSING if v is None else v for v in out["s"]], dtype=object)
     return out
+
+
+@pytest.fixture(
+    autouse=True,
+    params=["streaming", "fallback"],
+    ids=["counts=streaming", "counts=fallback"],
+)
+def counts(request, monkeypatch):
+    """Every test runs on both accumulators: fastinfo's streaming counts and the numpy
+    fallback (FASTINFO_CLI_COUNTS=fallback)."""
+    if request.param == "fallback":
+        monkeypatch.setenv("FASTINFO_CLI_COUNTS", "fallback")
+    elif not hasattr(fastinfo, "JointCounts"):
+        pytest.skip("this fastinfo has no streaming counts (fastinfo.JointCounts)")
+    return request.param
 
 
 def close(a, b):
@@ -258,3 +273,30 @@ def test_packed_blocks_cover_every_narrow_pair(bits):
     assert narrow <= covered
     if bits == [4] * 17:
         assert len(blocks) <= 30  # 136 pairs, 6 per block at best
+
+
+@pytest.mark.parametrize("estimator", ["miller_madow", "grassberger"])
+def test_other_estimators(files, data, counts, estimator):
+    args = ["mi", files["parquet"], "--x", "a", "--y", "t", "--estimator", estimator]
+    if counts == "fallback":
+        code, out, err = run_inside(*args)
+        assert code == 2
+        assert "plug-in estimator only" in err
+        return
+    out = run_json(*args, "--batch-rows", "100")
+    close(
+        out["mutual_information"],
+        fastinfo.mutual_information(data["a"], data["t"], estimator=estimator),
+    )
+    out = run_json(
+        "profile", files["parquet"], "--columns", "a,b", "--target", "t", "--estimator", estimator
+    )
+    X = np.column_stack([data["a"], data["b"]])
+    close(
+        np.array(out["matrix"]["values"]),
+        fastinfo.mutual_information_matrix(X, estimator=estimator),
+    )
+    close(
+        [r["mutual_information"] for r in sorted(out["ranking"], key=lambda r: r["column"])],
+        fastinfo.mutual_information_with(X, data["t"], estimator=estimator),
+    )

@@ -351,7 +351,9 @@ class Source:
             else:
                 import pyarrow.parquet as pq
 
-                with pq.ParquetFile(self.path) as reader:  # not mapped: RSS stays a batch
+                # Neither mapped nor pre-buffered: the RSS stays about a batch (pre-buffering
+                # held ~0.5 GB at 3e7 rows of 17 int8 columns, and was not faster).
+                with pq.ParquetFile(self.path, pre_buffer=False) as reader:
                     for batch in reader.iter_batches(
                         batch_size=self.batch_rows, columns=list(names), use_threads=True
                     ):

@@ -11,10 +11,9 @@ row groups of 10^6 rows (snappy), kept between runs.
 
 Contenders, each a fresh process (so the peak RSS is its own), best of ``--repeats``:
 
-- ``read``: ``pyarrow.parquet.ParquetFile(pre_buffer=False).iter_batches`` (as the CLI reads) over
-  the 17 columns, batches of 2^20
-  rows, touching each batch (the floor: decoding alone);
-- ``profile``: ``python -m fastinfo profile FILE --target t --quiet --json`` (reads the same
+- ``read``: ``pyarrow.parquet.ParquetFile(pre_buffer=False).iter_batches`` (as the CLI reads)
+  over the 17 columns, batches of 2^20 rows (the floor: decoding alone);
+- ``profile``: ``fastinfo profile FILE --target t --quiet --json`` (reads the same
   batches, counts every column, all 120 pairs and 16 columns with the target).
 
 Target: ``profile`` within 1.5x of ``read``, peak RSS under 1.5 GB. Wall-clock times on a shared

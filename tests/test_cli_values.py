@@ -300,3 +300,20 @@ def test_other_estimators(files, data, counts, estimator):
         [r["mutual_information"] for r in sorted(out["ranking"], key=lambda r: r["column"])],
         fastinfo.mutual_information_with(X, data["t"], estimator=estimator),
     )
+
+
+def test_other_estimators_in_entropy_and_conditional_mi(files, data, counts):
+    if counts == "fallback":
+        pytest.skip("the fallback gives the plug-in estimator only (tested above)")
+    out = run_json("entropy", files["csv"], "--columns", "a,s", "--estimator", "jackknife")
+    close(out["columns"][0]["entropy"], fastinfo.entropy(data["a"], estimator="jackknife"))
+    close(out["joint_entropy"], fastinfo.joint_entropy(data["a"], data["s"], estimator="jackknife"))
+    out = run_json(
+        "mi", files["csv"], "--x", "a", "--y", "t", "--given", "d", "--estimator", "chao_shen"
+    )
+    close(
+        out["mutual_information"],
+        fastinfo.conditional_mutual_information(
+            data["a"], data["t"], data["d"], estimator="chao_shen"
+        ),
+    )

@@ -292,7 +292,8 @@ def mutual_information(args: argparse.Namespace) -> None:
     joint = accumulate.joint(len(columns))
     rows = _read(source, columns, args.quiet, lambda batch: joint.update(*batch))
     scale, unit = scale_of(args.base), unit_name(args.base)
-    value = joint.mutual_information(0, 1, 2 if args.given is not None else None) / scale
+    given = 2 if args.given is not None else None
+    value = joint.mutual_information(0, 1, given, estimator=args.estimator) / scale
     p_value = None
     if args.permutations is not None:
         p_value = _p_value(joint, args)
@@ -356,9 +357,10 @@ def entropy(args: argparse.Namespace) -> None:
     rows = _read(source, columns, args.quiet, lambda batch: joint.update(*batch))
     scale, unit = scale_of(args.base), unit_name(args.base)
     infos = [
-        column_info(c, joint.distinct(j), joint.entropy(j) / scale) for j, c in enumerate(columns)
+        column_info(c, joint.distinct(j), joint.entropy(j, estimator=args.estimator) / scale)
+        for j, c in enumerate(columns)
     ]
-    total = joint.entropy(*range(len(columns))) / scale
+    total = joint.entropy(*range(len(columns)), estimator=args.estimator) / scale
     result = {
         "command": "entropy",
         "file": args.file,

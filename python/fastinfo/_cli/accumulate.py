@@ -26,6 +26,9 @@ from .errors import UsageError
 
 IntArray = npt.NDArray[Any]
 
+#: fastinfo, typed loosely: its streaming counts (issue 12) may or may not be there.
+_streaming: Any = fastinfo
+
 
 def backend() -> str:
     """Which counts the commands use.
@@ -396,7 +399,7 @@ class StreamingJoint:
 
     def __init__(self, k: int) -> None:
         self.k = k
-        self.counts = fastinfo.JointCounts(k)  # type: ignore[attr-defined]
+        self.counts = _streaming.JointCounts(k)
 
     @property
     def n(self) -> int:
@@ -444,17 +447,9 @@ class StreamingPairs:
         self.d = d
         self.variables = d + (1 if target else 0)
         self.has_target = target
-        self.pairs = fastinfo.PairwiseCounts(self.variables) if pairs else None  # type: ignore[attr-defined]
-        self.target = (
-            fastinfo.TargetCounts(d)  # type: ignore[attr-defined]
-            if target and not pairs
-            else None
-        )
-        self.alone = (
-            [fastinfo.JointCounts(1) for _ in range(self.variables)]  # type: ignore[attr-defined]
-            if not pairs
-            else []
-        )
+        self.pairs = _streaming.PairwiseCounts(self.variables) if pairs else None
+        self.target = _streaming.TargetCounts(d) if target and not pairs else None
+        self.alone = [_streaming.JointCounts(1) for _ in range(self.variables)] if not pairs else []
 
     @property
     def n(self) -> int:

@@ -69,6 +69,13 @@ pub enum Error {
     },
     /// The caller asked the computation to stop (Ctrl-C).
     Interrupted,
+    /// A variable's labels are of another kind than it held before (strings after integers,
+    /// bools after integers, ...): counts keyed by value cannot merge them.
+    WrongKind {
+        argument: Argument,
+        expected: String,
+        found: String,
+    },
 }
 
 /// Shorthand for results of fastinfo's core.
@@ -156,6 +163,16 @@ impl fmt::Display for Error {
                 }
             }
             Error::Interrupted => write!(f, "interrupted"),
+            Error::WrongKind {
+                argument,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{argument} holds {found} labels, but this variable has held {expected} labels: \
+                 counts are keyed by value, so all batches of a variable must have one kind of \
+                 label (convert them first, e.g. with .astype(...))"
+            ),
         }
     }
 }

@@ -80,6 +80,9 @@ COV = [[2.0, 0.3], [0.3, 1.0]]
 
 VALID_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "GTestResult": ((), {"statistic": 5.0, "dof": 4, "pvalue": 0.25}),
+    "JointCounts": ((2,), {}),
+    "PairwiseCounts": ((3,), {}),
+    "TargetCounts": ((3,), {}),
     "PermutationTestResult": (
         (),
         {"statistic": 0.3, "pvalue": 0.5, "null_distribution": np.zeros(3)},

@@ -35,6 +35,12 @@ NO_TWIN = {
     "GTestResult",
     "PermutationTestResult",
     "METRICS",
+    # Accumulators, not computations: every method is tested against the in-memory function and
+    # fastinfo.reference on the concatenated samples (tests/test_streaming.py); a twin class
+    # would only wrap those same functions.
+    "JointCounts",
+    "PairwiseCounts",
+    "TargetCounts",
 }
 
 # Public modules without a twin, and why: no slower route makes sense for them.

@@ -6,6 +6,8 @@
   :func:`mutual_information_with`), clusterings (:func:`normalized_mutual_information`,
   :func:`adjusted_mutual_information`, :func:`variation_of_information`) and significance
   (:func:`permutation_test`, :func:`g_test`).
+- Mergeable counts, batch by batch and across processes: :class:`JointCounts`,
+  :class:`PairwiseCounts`, :class:`TargetCounts` (and :mod:`fastinfo.dask`).
 - Continuous samples: :func:`discretize`, :func:`differential_entropy`; Gaussian closed forms in
   :mod:`fastinfo.gaussian`; model losses (:func:`cross_entropy_loss`, ...).
 - Distributions (probability vectors): :mod:`fastinfo.pmf`.
@@ -51,6 +53,7 @@ from ._samples import (
     set_num_threads,
 )
 from ._significance import GTestResult, PermutationTestResult, g_test, permutation_test
+from ._streaming import JointCounts, PairwiseCounts, TargetCounts
 from ._transfer import (
     active_information_storage,
     entropy_rate,
@@ -60,7 +63,10 @@ from ._transfer import (
 
 __all__ = [
     "GTestResult",
+    "JointCounts",
+    "PairwiseCounts",
     "PermutationTestResult",
+    "TargetCounts",
     "__version__",
     "active_information_storage",
     "adjusted_mutual_information",

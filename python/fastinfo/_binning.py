@@ -155,6 +155,29 @@ def check_bins(bins: object) -> CheckedBins:
     return edges
 
 
+def fixed_edges(bins: BinsLike, span: object) -> BinsLike:
+    """``bins`` equal-width edges over ``span = (lo, hi)``; ``bins`` itself if ``span`` is None."""
+    if span is None:
+        return bins
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (numbers.Integral, np.integer)):
+        raise TypeError(
+            f"bins must be a number of bins when range is given (range fixes equal-width edges), "
+            f"got {bins!r}"
+        )
+    try:
+        lo, hi = (float(v) for v in span)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise TypeError(f"range must be a pair (lo, hi) of real numbers, got {span!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
+        raise ValueError(f"range must be finite with lo < hi, got {span!r}")
+    count = operator.index(bins)
+    if count < 1:
+        raise ValueError(f"bins must be at least 1, got {count}")
+    check_edges_memory(count)
+    edges: Edges = np.histogram_bin_edges(np.empty(0), bins=count, range=(lo, hi))
+    return edges
+
+
 def check_edges_memory(count: int, what: str = "bins") -> None:
     """Raise MemoryError if ``count + 1`` float64 edges exceed the memory budget."""
     check_memory(8 * (count + 1), f"{what}: {count} bins", "pass a smaller number of bins")
@@ -333,7 +356,12 @@ def _discretize_named(
 
 
 def discretize(
-    x: npt.ArrayLike, /, *, bins: BinsLike = "fd", strategy: str = "uniform"
+    x: npt.ArrayLike,
+    /,
+    *,
+    bins: BinsLike = "fd",
+    strategy: str = "uniform",
+    range: tuple[float, float] | None = None,
 ) -> tuple[npt.NDArray[np.unsignedinteger[Any]], Edges | list[Edges]]:
     """Bin continuous samples: the histogram bin of every sample, and the bin edges.
 
@@ -356,6 +384,15 @@ def discretize(
         bins, the edges being the ``k / bins`` quantiles of the column (``np.quantile``, linear
         interpolation; ``bins`` a count or a rule that sets the count). Tied values cannot be
         split, so equal quantiles are merged and there may be fewer bins than asked for.
+    range : (float, float), optional
+        Fixed bounds ``(lo, hi)`` for ``bins`` equal-width bins (``bins`` must then be an
+        integer): the edges are ``np.linspace(lo, hi, bins + 1)`` whatever the data, as
+        ``np.histogram(x, bins, range=(lo, hi))`` has them. A sample outside ``[lo, hi]`` raises
+        ``ValueError`` (clip first to keep it). **Fixed edges (this, or explicit edges) are what
+        streaming and merging need**: every batch of a stream, or every partition of a cluster,
+        is then binned alike, so their counts (:class:`fastinfo.JointCounts`) can be added. Edges
+        from the data (``bins=32`` without ``range``, a rule, quantiles) differ from batch to
+        batch and their labels cannot be merged.
 
     Returns
     -------
@@ -402,8 +439,15 @@ def discretize(
     Traceback (most recent call last):
     ...
     ValueError: x has the value -5.0 at index 0, outside the bin edges [-1.0, 5.0]; ...
+
+    Fixed edges, so that batches of a stream bin alike:
+
+    >>> fastinfo.discretize([0.5, 9.9], bins=4, range=(0.0, 10.0))[0].tolist()
+    [0, 3]
+    >>> fastinfo.discretize([5.0], bins=4, range=(0.0, 10.0))[0].tolist()
+    [2]
     """
-    checked = check_bins(bins)
+    checked = check_bins(fixed_edges(bins, range))
     chosen = check_strategy(strategy, checked)
     return _discretize_named(x, "x", checked, chosen)
 

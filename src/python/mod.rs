@@ -30,12 +30,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The Python exception for an error of the core: `MemoryError` for [`Error::TooLarge`],
-/// `KeyboardInterrupt` for [`Error::Interrupted`], `ValueError` otherwise. Only [`run`] calls it:
-/// every error of the core reaches Python through `run`.
+/// `KeyboardInterrupt` for [`Error::Interrupted`], `TypeError` for [`Error::WrongKind`],
+/// `ValueError` otherwise. Only [`run`] calls it: every error of the core reaches Python through
+/// `run`.
 fn exception(error: &Error) -> PyErr {
     match error {
         Error::TooLarge { .. } => PyMemoryError::new_err(error.to_string()),
         Error::Interrupted => PyKeyboardInterrupt::new_err(error.to_string()),
+        Error::WrongKind { .. } => PyTypeError::new_err(error.to_string()),
         _ => PyValueError::new_err(error.to_string()),
     }
 }
@@ -298,6 +300,7 @@ mod pmf;
 mod renyi;
 mod samples;
 mod significance;
+mod streaming;
 mod transfer;
 
 #[pymodule]
@@ -370,6 +373,7 @@ mod _native {
         super::multivariate::register(m)?;
         super::transfer::register(m)?;
         super::renyi::register(m)?;
+        super::streaming::register(m)?;
         super::config::register(m)?;
         Ok(())
     }

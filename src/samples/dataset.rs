@@ -173,7 +173,7 @@ fn pair_informations(
 
 /// Normalises the informations in place: `I_ij / average(H_i, H_j)` off the diagonal, 1 on it,
 /// with scikit-learn's limit cases (two constant columns: 1; `I = 0`: 0).
-fn normalize(out: &mut [f64], entropies: &[f64], cards: &[usize], average: Average) {
+pub(crate) fn normalize(out: &mut [f64], entropies: &[f64], cards: &[usize], average: Average) {
     let d = entropies.len();
     for i in 0..d {
         for j in 0..d {

@@ -83,6 +83,11 @@ impl U64Map {
         }
     }
 
+    /// Number of keys.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// The value stored for `key`, or 0 if it is absent.
     #[cfg(test)]
     pub(crate) fn get(&self, key: u64) -> u64 {

@@ -6,8 +6,8 @@
 //! informations; the functions of labels) → [`dataset`] (all pairs of columns of a table),
 //! [`agreement`] (comparing two labelings), [`significance`] (permutation and G-tests),
 //! [`multivariate`] (total correlation, O-information, interaction information), [`transfer`]
-//! (transfer entropy, active information storage, entropy rate of time series) and [`renyi`]
-//! (Rényi and Tsallis entropies).
+//! (transfer entropy, active information storage, entropy rate of time series), [`renyi`]
+//! (Rényi and Tsallis entropies) and [`streaming`] (mergeable counts, batch by batch).
 
 pub mod agreement;
 pub mod counts;
@@ -19,4 +19,5 @@ pub mod label;
 pub mod multivariate;
 pub mod renyi;
 pub mod significance;
+pub mod streaming;
 pub mod transfer;

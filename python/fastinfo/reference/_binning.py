@@ -25,6 +25,7 @@ from .._binning import (
     check_bins,
     check_span,
     check_strategy,
+    fixed_edges,
     label_dtype,
     quantile_edges,
     rule_edges,
@@ -94,10 +95,15 @@ def _discretize_named(
 
 
 def discretize(
-    x: npt.ArrayLike, /, *, bins: BinsLike = "fd", strategy: str = "uniform"
+    x: npt.ArrayLike,
+    /,
+    *,
+    bins: BinsLike = "fd",
+    strategy: str = "uniform",
+    range: tuple[float, float] | None = None,
 ) -> tuple[npt.NDArray[np.unsignedinteger[Any]], Edges | list[Edges]]:
     """Histogram bin of every sample, and the edges (see :func:`fastinfo.discretize`)."""
-    checked = check_bins(bins)
+    checked = check_bins(fixed_edges(bins, range))
     chosen = check_strategy(strategy, checked)
     return _discretize_named(x, "x", checked, chosen)
 

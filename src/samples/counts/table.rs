@@ -268,6 +268,45 @@ impl JointCounts {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Tables counted elsewhere (the streaming accumulators of `samples::streaming`), so that every
+// estimate of `samples::estimate` applies to them unchanged.
+
+impl JointCounts {
+    /// The table whose non-empty cells are `(keys[i], counts[i])`: mixed-radix keys over `cards`
+    /// (codes `0..card` of each column, the last varying fastest) in strictly ascending order,
+    /// counts positive. The product of `cards` must fit `u64`.
+    #[must_use]
+    pub fn from_sorted_keys(cards: &[u64], keys: Vec<u64>, counts: Vec<u64>) -> JointCounts {
+        debug_assert!(checked_product(cards.iter().copied()).is_some());
+        debug_assert!(keys.windows(2).all(|w| w[0] < w[1]) && keys.len() == counts.len());
+        JointCounts {
+            codebooks: offset_codebooks(cards),
+            total: counts.iter().sum(),
+            cells: Cells::Sparse { keys, counts },
+        }
+    }
+
+    /// The table whose non-empty cells are the code tuples `codes` (`cards.len()` codes per cell,
+    /// row-major) in strictly ascending lexicographic order, with positive `counts`.
+    #[must_use]
+    pub fn from_sorted_rows(cards: &[u64], codes: Vec<u64>, counts: Vec<u64>) -> JointCounts {
+        debug_assert_eq!(codes.len(), cards.len() * counts.len());
+        JointCounts {
+            codebooks: offset_codebooks(cards),
+            total: counts.iter().sum(),
+            cells: Cells::Rows { codes, counts },
+        }
+    }
+}
+
+fn offset_codebooks(cards: &[u64]) -> Vec<Codebook> {
+    cards
+        .iter()
+        .map(|&card| Codebook::Offset { min: 0, card })
+        .collect()
+}
+
 /// Sorts `(codes, count)` rows and merges equal code tuples.
 pub(super) fn rows_cells(mut rows: Vec<(Vec<u64>, u64)>) -> Cells {
     rows.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -1,0 +1,958 @@
+//! Mergeable counts: the exact joint counts of several variables, accumulated batch by batch and
+//! merged across processes — what `fastinfo.JointCounts`, `PairwiseCounts`, `TargetCounts` and
+//! `fastinfo.dask` are built on.
+//!
+//! # Why counts
+//! Every count-based estimate (the plug-in and every bias-corrected estimator of
+//! [`crate::samples::estimators`]) is a function of the contingency table alone, and the tables
+//! of disjoint batches add up. Kept exactly (`u64`) and keyed by label *values* (not by the codes
+//! of one batch), the counts of a stream of batches, or of the partitions of a cluster, are the
+//! counts of the concatenated data, and so is every estimate.
+//!
+//! # Layouts
+//! An [`Accumulator`] holds one or more tables over its variables ([`Layout`]):
+//! - [`Layout::Joint`]: one table of all `k` variables (`fastinfo.JointCounts`);
+//! - [`Layout::Pairs`]: one table per pair of `d` columns, or the histogram when `d = 1` (the
+//!   mutual information matrix, `fastinfo.PairwiseCounts`);
+//! - [`Layout::Target`]: one table per column with the target, variable `d`
+//!   (`fastinfo.TargetCounts`).
+//!
+//! Each variable has a [`Kind`] and a dictionary of the values it has taken (`values.rs`); each
+//! table counts its cells by the ids of those values (`cells.rs`: dense, hashed or wide, in
+//! proportion to the occupied cells, never to the samples).
+//!
+//! # Update: count, check, commit
+//! [`Accumulator::count`] counts a batch with the core engine
+//! ([`crate::samples::counts::joint_counts`], so the counting kernels' speed is the update's) and
+//! does not touch the accumulator; [`Accumulator::check`] checks the batch against it (the kinds
+//! of its variables, the memory budget) and [`Accumulator::commit`] applies it and cannot fail. A
+//! batch that fails is never half applied. A merge is the same path: [`Accumulator::as_batch`]
+//! turns the other accumulator into a batch.
+//!
+//! # Determinism
+//! Ids are assigned in order of arrival but never reach an estimate: [`Accumulator::table`]
+//! re-codes every value by its rank among the variable's values (ascending) and returns the core
+//! table of the non-empty cells in ascending order, whose estimates
+//! ([`crate::samples::estimate`]) sum in that order. Counts are exact integers, so every result
+//! depends only on the multiset of samples — bit for bit, whatever the batches, their order and
+//! the merge tree — and equals the function of the concatenated labels, which builds the same
+//! table and runs the same kernel.
+//!
+//! # Serialisation
+//! `codec.rs`: a compact, canonical byte string (the same state gives the same bytes whatever its
+//! history), about 2–5 bytes per occupied cell; what `pickle` (and so Dask) ships.
+
+mod cells;
+mod codec;
+mod values;
+
+pub use values::{Domain, Kind, Values};
+
+use crate::runtime::memory;
+use crate::samples::agreement::Average;
+use crate::samples::counts::{joint_counts, JointCounts};
+use crate::samples::dataset::normalize;
+use crate::samples::estimate::{conditional_entropy_of_table, information_of_table};
+use crate::samples::hashmap::U64Map;
+use crate::{Error, Estimator, Labels, Result};
+use cells::Cells;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use values::Dictionary;
+
+/// How an accumulator's variables are grouped into tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One table of `k ≥ 1` variables.
+    Joint(usize),
+    /// One table per pair of `d ≥ 1` columns (the histogram of the column when `d = 1`).
+    Pairs(usize),
+    /// One table per column `j < d` with the target, variable `d` (`d ≥ 1`).
+    Target(usize),
+}
+
+impl Layout {
+    /// Number of variables.
+    #[must_use]
+    pub fn variables(self) -> usize {
+        match self {
+            Layout::Joint(k) => k,
+            Layout::Pairs(d) => d,
+            Layout::Target(d) => d + 1,
+        }
+    }
+
+    /// The variables of each table.
+    fn tables(self) -> Vec<Vec<usize>> {
+        match self {
+            Layout::Joint(k) => vec![(0..k).collect()],
+            Layout::Pairs(1) => vec![vec![0]],
+            Layout::Pairs(d) => (0..d)
+                .flat_map(|i| (i + 1..d).map(move |j| vec![i, j]))
+                .collect(),
+            Layout::Target(d) => (0..d).map(|j| vec![j, d]).collect(),
+        }
+    }
+
+    /// The Python class of this layout, for messages.
+    #[must_use]
+    pub fn class(self) -> &'static str {
+        match self {
+            Layout::Joint(_) => "JointCounts",
+            Layout::Pairs(_) => "PairwiseCounts",
+            Layout::Target(_) => "TargetCounts",
+        }
+    }
+
+    /// The layout named `name` (`"joint"`, `"pairs"`, `"target"`) of `size` (`k` or `d`, ≥ 1).
+    pub fn new(name: &str, size: usize) -> Result<Layout> {
+        let layout = match name {
+            "joint" => Layout::Joint(size),
+            "pairs" => Layout::Pairs(size),
+            "target" => Layout::Target(size),
+            other => {
+                return Err(Error::InvalidArgument {
+                    argument: "layout".into(),
+                    message: format!("unknown layout {other:?}"),
+                })
+            }
+        };
+        if size == 0 {
+            return Err(Error::InvalidArgument {
+                argument: "n_variables".into(),
+                message: format!("{} needs at least one variable, got 0", layout.class()),
+            });
+        }
+        // A table per pair: d (d - 1) / 2 of them must be countable.
+        if let Layout::Pairs(d) = layout {
+            memory::check(
+                || {
+                    format!(
+                        "the tables of the {} column pairs of {d} columns",
+                        d * (d - 1) / 2
+                    )
+                },
+                (d as u128) * (d as u128) * 64,
+                "count fewer columns together",
+            )?;
+        }
+        Ok(layout)
+    }
+}
+
+/// One column of a batch: its labels, what they stand for, its kind, and its name in messages.
+#[derive(Debug, Clone)]
+pub struct Column<'a> {
+    /// The labels (the values themselves when `values` is `None`, else codes into `values`).
+    pub labels: Labels<'a>,
+    /// `Some(v)`: label `c` stands for `v[c]` (a factorised column: strings, categories).
+    pub values: Option<&'a Values>,
+    pub kind: &'a Kind,
+    pub name: Cow<'static, str>,
+}
+
+/// The cells of one table of a batch: `k` batch-local value indices per cell, and its count.
+#[derive(Debug, Clone, Default)]
+struct LocalCells {
+    indices: Vec<u32>,
+    counts: Vec<u64>,
+}
+
+/// A batch counted and ready to merge: per variable its kind and the distinct values observed
+/// (a cell refers to value `i` of a variable by index `i`), per table of the layout its cells.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    layout: Layout,
+    rows: u64,
+    names: Vec<Cow<'static, str>>,
+    kinds: Vec<Kind>,
+    values: Vec<Values>,
+    tables: Vec<LocalCells>,
+}
+
+impl Batch {
+    /// Number of samples.
+    #[must_use]
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+/// A variable's values observed in one batch, in order of first sight, and their local indices.
+struct Local<'c, 'a> {
+    column: &'c Column<'a>,
+    by_key: HashMap<u64, u32, foldhash::fast::RandomState>,
+    values: Values,
+}
+
+/// The integer a label key stands for (see [`crate::Label::key`]).
+fn integer_of_key(labels: &Labels<'_>, key: u64) -> i128 {
+    match labels {
+        Labels::U8(_) | Labels::U16(_) | Labels::U32(_) | Labels::U64(_) => i128::from(key),
+        Labels::I8(_) | Labels::I16(_) | Labels::I32(_) | Labels::I64(_) => {
+            i128::from((key ^ (1u64 << 63)) as i64)
+        }
+    }
+}
+
+impl Local<'_, '_> {
+    fn index_of_key(&mut self, key: u64) -> Result<u32> {
+        if let Some(&i) = self.by_key.get(&key) {
+            return Ok(i);
+        }
+        let integer = integer_of_key(&self.column.labels, key);
+        match self.column.values {
+            None => {
+                let Values::Integers(v) = &mut self.values else {
+                    unreachable!("integer labels have integer values")
+                };
+                v.push(integer);
+            }
+            Some(values) => {
+                let code = usize::try_from(integer)
+                    .ok()
+                    .filter(|&c| c < values.len())
+                    .ok_or_else(|| Error::InvalidArgument {
+                        argument: self.column.name.clone(),
+                        message: format!(
+                            "holds the code {integer}, but only {} values are given",
+                            values.len()
+                        ),
+                    })?;
+                self.values.push_from(values, code);
+            }
+        }
+        let i = self.by_key.len() as u32;
+        self.by_key.insert(key, i);
+        Ok(i)
+    }
+}
+
+/// Counts one table of a batch (`variables` of `columns`) into local cells.
+fn count_table(
+    columns: &[Column<'_>],
+    variables: &[usize],
+    locals: &mut [Local<'_, '_>],
+) -> Result<LocalCells> {
+    let labels: Vec<Labels<'_>> = variables.iter().map(|&v| columns[v].labels).collect();
+    let table = joint_counts(&labels)?;
+    let books = table.codebooks();
+    // Code → local index, filled as codes are met (a codebook may hold unobserved codes).
+    let mut local_of_code: Vec<Vec<u32>> = books
+        .iter()
+        .map(|b| vec![u32::MAX; b.card() as usize])
+        .collect();
+    let k = variables.len();
+    let mut cells = LocalCells::default();
+    let mut failure = None;
+    table.for_each_cell(0..table.stored_cells(), |codes, count| {
+        if failure.is_some() {
+            return;
+        }
+        for (j, &code) in codes.iter().enumerate() {
+            let slot = &mut local_of_code[j][code as usize];
+            if *slot == u32::MAX {
+                match locals[variables[j]].index_of_key(books[j].key(code)) {
+                    Ok(i) => *slot = i,
+                    Err(e) => {
+                        failure = Some(e);
+                        return;
+                    }
+                }
+            }
+            cells.indices.push(*slot);
+        }
+        cells.counts.push(count);
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    debug_assert_eq!(cells.indices.len(), k * cells.counts.len());
+    Ok(cells)
+}
+
+/// A table of the accumulator: its variables and their counted cells.
+#[derive(Debug, Clone)]
+struct Table {
+    variables: Vec<usize>,
+    cells: Cells,
+}
+
+/// Exact, mergeable joint counts of several variables (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    layout: Layout,
+    kinds: Vec<Option<Kind>>,
+    dictionaries: Vec<Option<Dictionary>>,
+    tables: Vec<Table>,
+    n: u64,
+}
+
+/// What to do when counts outgrow the memory budget.
+const TOO_LARGE: &str = "bin or group variables with many values into fewer ones (e.g. \
+    fastinfo.discretize with fixed edges), count fewer variables together, or raise \
+    FASTINFO_MEMORY_LIMIT";
+
+impl Accumulator {
+    /// An empty accumulator.
+    #[must_use]
+    pub fn new(layout: Layout) -> Accumulator {
+        let k = layout.variables();
+        Accumulator {
+            layout,
+            kinds: vec![None; k],
+            dictionaries: vec![None; k],
+            tables: layout
+                .tables()
+                .into_iter()
+                .map(|variables| Table {
+                    cells: Cells::new(variables.len()),
+                    variables,
+                })
+                .collect(),
+            n: 0,
+        }
+    }
+
+    /// The layout.
+    #[must_use]
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Number of samples counted.
+    #[must_use]
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// The kind of each variable (`None` until it has a sample).
+    #[must_use]
+    pub fn kinds(&self) -> &[Option<Kind>] {
+        &self.kinds
+    }
+
+    /// Number of distinct values of each variable.
+    #[must_use]
+    pub fn cardinalities(&self) -> Vec<usize> {
+        self.dictionaries
+            .iter()
+            .map(|d| d.as_ref().map_or(0, Dictionary::len))
+            .collect()
+    }
+
+    /// Occupied cells of each table.
+    #[must_use]
+    pub fn occupied(&self) -> Vec<usize> {
+        self.tables.iter().map(|t| t.cells.occupied()).collect()
+    }
+
+    /// Counts the batch `columns` (one per variable, equal lengths; empty is fine) for `layout`,
+    /// without touching any accumulator.
+    pub fn count(layout: Layout, columns: &[Column<'_>]) -> Result<Batch> {
+        let k = layout.variables();
+        if columns.len() != k {
+            return Err(Error::InvalidArgument {
+                argument: "variables".into(),
+                message: format!(
+                    "this {} counts {k} variable{}, but {} were given",
+                    layout.class(),
+                    if k == 1 { "" } else { "s" },
+                    columns.len()
+                ),
+            });
+        }
+        let n = columns[0].labels.len();
+        for c in columns {
+            if c.labels.len() != n {
+                return Err(Error::LengthMismatch {
+                    argument: c.name.clone(),
+                    expected: n,
+                    found: c.labels.len(),
+                });
+            }
+            let consistent = match c.values {
+                None => c.kind.domain() == Domain::Integer,
+                Some(v) => v.domain() == c.kind.domain(),
+            };
+            if !consistent {
+                return Err(Error::InvalidArgument {
+                    argument: c.name.clone(),
+                    message: format!("its values do not match its kind {:?}", c.kind.name()),
+                });
+            }
+        }
+        let mut locals: Vec<Local<'_, '_>> = columns
+            .iter()
+            .map(|column| Local {
+                column,
+                by_key: HashMap::default(),
+                values: Values::empty(column.kind.domain()),
+            })
+            .collect();
+        let tables = if n == 0 {
+            vec![LocalCells::default(); layout.tables().len()]
+        } else {
+            layout
+                .tables()
+                .iter()
+                .map(|variables| count_table(columns, variables, &mut locals))
+                .collect::<Result<_>>()?
+        };
+        Ok(Batch {
+            layout,
+            rows: n as u64,
+            names: columns.iter().map(|c| c.name.clone()).collect(),
+            kinds: columns.iter().map(|c| c.kind.clone()).collect(),
+            values: locals.into_iter().map(|l| l.values).collect(),
+            tables,
+        })
+    }
+
+    /// A batch of a table counted elsewhere (a contingency table the user already has): variable
+    /// `v` takes `values[v]` (of kind `kinds[v]`), and cell `i` holds `counts[i]` samples whose
+    /// values have indices `indices[k i .. k (i + 1)]`. Empty cells are skipped and values no
+    /// cell holds are dropped (counts are keyed by value, as if the samples had been counted).
+    pub fn table_batch(
+        layout: Layout,
+        kinds: &[Kind],
+        values: &[Values],
+        indices: &[u64],
+        counts: &[u64],
+    ) -> Result<Batch> {
+        let k = layout.variables();
+        if !matches!(layout, Layout::Joint(_)) || kinds.len() != k || values.len() != k {
+            return Err(Error::InvalidArgument {
+                argument: "table".into(),
+                message: format!("a table of {k} variables needs {k} axes of values"),
+            });
+        }
+        if indices.len() != k * counts.len() {
+            return Err(Error::InvalidArgument {
+                argument: "table".into(),
+                message: "cells and counts differ in number".into(),
+            });
+        }
+        for (v, (kind, vals)) in kinds.iter().zip(values).enumerate() {
+            if kind.domain() != vals.domain() {
+                return Err(Error::InvalidArgument {
+                    argument: Cow::Owned(format!("values[{v}]")),
+                    message: format!("its values do not match its kind {:?}", kind.name()),
+                });
+            }
+        }
+        // Local index of each used value, per variable, in order of first use.
+        let mut local: Vec<HashMap<u64, u32, foldhash::fast::RandomState>> =
+            (0..k).map(|_| HashMap::default()).collect();
+        let mut chosen: Vec<Vec<u32>> = vec![Vec::new(); k];
+        let mut cells = LocalCells::default();
+        let mut rows = 0u64;
+        for (cell, &count) in indices.chunks_exact(k.max(1)).zip(counts) {
+            if count == 0 {
+                continue;
+            }
+            rows = rows
+                .checked_add(count)
+                .ok_or_else(|| Error::InvalidArgument {
+                    argument: "table".into(),
+                    message: "its counts add up to more than 2**64 - 1 samples".into(),
+                })?;
+            for (v, &i) in cell.iter().enumerate() {
+                if i >= values[v].len() as u64 {
+                    return Err(Error::InvalidArgument {
+                        argument: Cow::Owned(format!("values[{v}]")),
+                        message: format!(
+                            "has {} values, but the table has a cell at index {i} of axis {v}",
+                            values[v].len()
+                        ),
+                    });
+                }
+                let next = local[v].len() as u32;
+                let id = *local[v].entry(i).or_insert_with(|| {
+                    chosen[v].push(i as u32);
+                    next
+                });
+                cells.indices.push(id);
+            }
+            cells.counts.push(count);
+        }
+        Ok(Batch {
+            layout,
+            rows,
+            names: (0..k).map(|v| Cow::Owned(format!("values[{v}]"))).collect(),
+            kinds: kinds.to_vec(),
+            values: values
+                .iter()
+                .zip(&chosen)
+                .map(|(vals, at)| vals.select(at))
+                .collect(),
+            tables: vec![cells],
+        })
+    }
+
+    /// Checks that `batch` can be committed: the same layout, the kinds of its variables, and
+    /// the memory budget for the counts after it.
+    pub fn check(&self, batch: &Batch) -> Result<()> {
+        if batch.layout != self.layout {
+            return Err(Error::InvalidArgument {
+                argument: "other".into(),
+                message: format!(
+                    "a {} of {} variables cannot be merged into a {} of {}",
+                    batch.layout.class(),
+                    batch.layout.variables(),
+                    self.layout.class(),
+                    self.layout.variables()
+                ),
+            });
+        }
+        if batch.rows == 0 {
+            return Ok(());
+        }
+        for (v, kind) in self.kinds.iter().enumerate() {
+            if let Some(kind) = kind {
+                if *kind != batch.kinds[v] {
+                    return Err(Error::WrongKind {
+                        argument: batch.names[v].clone(),
+                        expected: kind.name().to_string(),
+                        found: batch.kinds[v].name().to_string(),
+                    });
+                }
+            }
+        }
+        let lens: Vec<usize> = self
+            .cardinalities()
+            .iter()
+            .zip(&batch.values)
+            .map(|(&len, new)| len + new.len())
+            .collect();
+        let mut bytes: u128 = self
+            .dictionaries
+            .iter()
+            .zip(&batch.values)
+            .map(|(d, new)| d.as_ref().map_or(0, Dictionary::footprint) + new.footprint())
+            .sum();
+        let mut cells = 0usize;
+        for (table, local) in self.tables.iter().zip(&batch.tables) {
+            let table_lens: Vec<usize> = table.variables.iter().map(|&v| lens[v]).collect();
+            let occupied = table.cells.occupied() + local.counts.len();
+            cells += occupied;
+            bytes += Cells::footprint(&table_lens, occupied);
+        }
+        memory::check(
+            || {
+                format!(
+                    "the counts of a {} ({} occupied cells, {} distinct values)",
+                    self.layout.class(),
+                    cells,
+                    lens.iter().sum::<usize>()
+                )
+            },
+            bytes,
+            TOO_LARGE,
+        )
+    }
+
+    /// Adds a batch that [`Accumulator::check`] accepted. Cannot fail.
+    pub fn commit(&mut self, batch: Batch) {
+        if batch.rows == 0 {
+            return;
+        }
+        let ids: Vec<Vec<u32>> = (0..self.kinds.len())
+            .map(|v| {
+                let kind = &batch.kinds[v];
+                self.kinds[v].get_or_insert_with(|| kind.clone());
+                self.dictionaries[v]
+                    .get_or_insert_with(|| Dictionary::new(kind.domain()))
+                    .ids_of(&batch.values[v])
+            })
+            .collect();
+        let lens = self.cardinalities();
+        for (table, local) in self.tables.iter_mut().zip(batch.tables) {
+            let table_lens: Vec<usize> = table.variables.iter().map(|&v| lens[v]).collect();
+            table
+                .cells
+                .reserve(&table_lens, table.cells.occupied() + local.counts.len());
+            let k = table.variables.len();
+            let mut cell = vec![0u32; k];
+            for (indices, &count) in local.indices.chunks_exact(k).zip(&local.counts) {
+                for ((slot, &v), &i) in cell.iter_mut().zip(&table.variables).zip(indices) {
+                    *slot = ids[v][i as usize];
+                }
+                table.cells.add(&cell, count);
+            }
+        }
+        self.n += batch.rows;
+    }
+
+    /// This accumulator's counts as a batch, to merge into another one (check, then commit).
+    #[must_use]
+    pub fn as_batch(&self) -> Batch {
+        let values: Vec<Values> = self
+            .dictionaries
+            .iter()
+            .zip(&self.kinds)
+            .map(|(d, kind)| match (d, kind) {
+                (Some(d), _) => d.values(),
+                (None, Some(kind)) => Values::empty(kind.domain()),
+                (None, None) => Values::empty(Domain::Integer),
+            })
+            .collect();
+        let tables = self
+            .tables
+            .iter()
+            .map(|t| {
+                let mut local = LocalCells::default();
+                t.cells.for_each(|ids, count| {
+                    local.indices.extend_from_slice(ids);
+                    local.counts.push(count);
+                });
+                local
+            })
+            .collect();
+        Batch {
+            layout: self.layout,
+            rows: self.n,
+            names: (0..self.kinds.len())
+                .map(|v| Cow::Owned(format!("variable {v} of other")))
+                .collect(),
+            kinds: self
+                .kinds
+                .iter()
+                .map(|k| k.clone().unwrap_or_else(|| Kind::new("int")))
+                .collect(),
+            values,
+            tables,
+        }
+    }
+
+    /// Adds the counts of `other` (the same layout).
+    pub fn merge(&mut self, other: &Accumulator) -> Result<()> {
+        let batch = other.as_batch();
+        self.check(&batch)?;
+        self.commit(batch);
+        Ok(())
+    }
+
+    fn check_variables(&self, argument: &'static str, variables: &[usize]) -> Result<()> {
+        let k = self.kinds.len();
+        if variables.is_empty() {
+            return Err(Error::EmptyInput {
+                argument: argument.into(),
+            });
+        }
+        if let Some(&v) = variables.iter().find(|&&v| v >= k) {
+            return Err(Error::InvalidArgument {
+                argument: argument.into(),
+                message: format!("variable {v} does not exist: the counts have {k} variables"),
+            });
+        }
+        Ok(())
+    }
+
+    fn dictionary(&self, v: usize) -> &Dictionary {
+        self.dictionaries[v]
+            .as_ref()
+            .expect("every variable has values once a sample is counted")
+    }
+
+    /// The counts of `variables` (indices; one may repeat) as a core table: codes are the ranks
+    /// of the values (ascending), cells are non-empty and in ascending order of their codes, as
+    /// [`joint_counts`] reports the concatenated labels.
+    pub fn table(&self, variables: &[usize]) -> Result<JointCounts> {
+        self.check_variables("variables", variables)?;
+        if self.n == 0 {
+            return Err(Error::InvalidArgument {
+                argument: "counts".into(),
+                message: format!(
+                    "no samples have been counted yet; update() the {} first",
+                    self.layout.class()
+                ),
+            });
+        }
+        let table = self
+            .tables
+            .iter()
+            .find(|t| variables.iter().all(|v| t.variables.contains(v)))
+            .ok_or_else(|| Error::InvalidArgument {
+                argument: "variables".into(),
+                message: format!(
+                    "a {} holds no table of variables {variables:?}",
+                    self.layout.class()
+                ),
+            })?;
+        let positions: Vec<usize> = variables
+            .iter()
+            .map(|v| {
+                table
+                    .variables
+                    .iter()
+                    .position(|w| w == v)
+                    .expect("the table holds the variable")
+            })
+            .collect();
+        let ranks: Vec<Vec<u32>> = variables
+            .iter()
+            .map(|&v| self.dictionary(v).ranks())
+            .collect();
+        let cards: Vec<u64> = variables
+            .iter()
+            .map(|&v| self.dictionary(v).len() as u64)
+            .collect();
+        let occupied = table.cells.occupied();
+        memory::check(
+            || {
+                format!(
+                    "the table of {} variables ({occupied} cells)",
+                    variables.len()
+                )
+            },
+            32 * occupied as u128 * variables.len() as u128,
+            TOO_LARGE,
+        )?;
+        let product = cards.iter().try_fold(1u64, |a, &c| a.checked_mul(c));
+        let key = |ids: &[u32]| {
+            positions
+                .iter()
+                .zip(&ranks)
+                .zip(&cards)
+                .fold(0u64, |acc, ((&p, rank), &card)| {
+                    acc * card + u64::from(rank[ids[p] as usize])
+                })
+        };
+        Ok(match product {
+            Some(p) if p <= 4 * (occupied as u64).max(1 << 14) => {
+                let mut dense = vec![0u64; p as usize];
+                table
+                    .cells
+                    .for_each(|ids, count| dense[key(ids) as usize] += count);
+                let (keys, counts) = dense
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| c != 0)
+                    .map(|(k, &c)| (k as u64, c))
+                    .unzip();
+                JointCounts::from_sorted_keys(&cards, keys, counts)
+            }
+            Some(_) => {
+                let mut map = U64Map::with_capacity(occupied);
+                table.cells.for_each(|ids, count| map.add(key(ids), count));
+                let (keys, counts) = map.into_sorted();
+                JointCounts::from_sorted_keys(&cards, keys, counts)
+            }
+            None => {
+                let mut rows: Vec<(Vec<u64>, u64)> = Vec::with_capacity(occupied);
+                table.cells.for_each(|ids, count| {
+                    let codes = positions
+                        .iter()
+                        .zip(&ranks)
+                        .map(|(&p, rank)| u64::from(rank[ids[p] as usize]))
+                        .collect();
+                    rows.push((codes, count));
+                });
+                rows.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                let mut codes = Vec::with_capacity(rows.len() * variables.len());
+                let mut counts: Vec<u64> = Vec::with_capacity(rows.len());
+                let mut last: Option<&[u64]> = None;
+                for (tuple, count) in &rows {
+                    if last == Some(tuple.as_slice()) {
+                        *counts.last_mut().expect("a previous row") += count;
+                    } else {
+                        codes.extend_from_slice(tuple);
+                        counts.push(*count);
+                        last = Some(tuple);
+                    }
+                }
+                JointCounts::from_sorted_rows(&cards, codes, counts)
+            }
+        })
+    }
+
+    /// `H(x | given)` in nats (`given` may be empty: the entropy of `x`).
+    pub fn conditional_entropy(
+        &self,
+        x: &[usize],
+        given: &[usize],
+        estimator: Estimator,
+    ) -> Result<f64> {
+        self.check_variables("x", x)?;
+        let variables: Vec<usize> = x.iter().chain(given).copied().collect();
+        let table = self.table(&variables)?;
+        let c: Vec<usize> = (x.len()..variables.len()).collect();
+        Ok(conditional_entropy_of_table(&table, &c, estimator))
+    }
+
+    /// `I(x; y | given)` in nats (`given` may be empty: the mutual information).
+    pub fn information(
+        &self,
+        x: &[usize],
+        y: &[usize],
+        given: &[usize],
+        estimator: Estimator,
+    ) -> Result<f64> {
+        self.check_variables("x", x)?;
+        self.check_variables("y", y)?;
+        let variables: Vec<usize> = x.iter().chain(y).chain(given).copied().collect();
+        let table = self.table(&variables)?;
+        let a: Vec<usize> = (0..x.len()).collect();
+        let b: Vec<usize> = (x.len()..x.len() + y.len()).collect();
+        let c: Vec<usize> = (x.len() + y.len()..variables.len()).collect();
+        Ok(information_of_table(&table, &a, &b, &c, estimator))
+    }
+
+    /// Each variable's values in ascending order.
+    fn sorted_values(&self, v: usize) -> Values {
+        let d = self.dictionary(v);
+        d.values().select(&d.sorted_ids())
+    }
+
+    /// The observed combinations of `variables` in ascending order (one list of values per
+    /// variable) and their counts.
+    pub fn counts(&self, variables: &[usize]) -> Result<(Vec<Values>, Vec<u64>)> {
+        let table = self.table(variables)?;
+        let (ranks, counts) = table.nonzero_cells();
+        let values = variables
+            .iter()
+            .zip(&ranks)
+            .map(|(&v, r)| {
+                let r: Vec<u32> = r.iter().map(|&r| r as u32).collect();
+                self.sorted_values(v).select(&r)
+            })
+            .collect();
+        Ok((values, counts))
+    }
+
+    /// The contingency table of `x` against `y` in coordinate form, as
+    /// [`crate::samples::counts::contingency`] gives it for the concatenated labels.
+    pub fn contingency(&self, x: &[usize], y: &[usize]) -> Result<Contingency> {
+        self.check_variables("x", x)?;
+        self.check_variables("y", y)?;
+        let variables: Vec<usize> = x.iter().chain(y).copied().collect();
+        let table = self.table(&variables)?;
+        let (ranks, counts) = table.nonzero_cells();
+        let (rx, ry) = ranks.split_at(x.len());
+        // Cells are sorted by x first: x's combinations come in ascending order.
+        let cells = counts.len();
+        let mut rows = Vec::with_capacity(cells);
+        let mut x_first = Vec::new();
+        for i in 0..cells {
+            let new = i == 0 || rx.iter().any(|r| r[i] != r[i - 1]);
+            if new {
+                x_first.push(i);
+            }
+            rows.push((x_first.len() - 1) as u64);
+        }
+        let y_tuple = |i: usize| ry.iter().map(|r| r[i]).collect::<Vec<u64>>();
+        let mut y_order: Vec<usize> = (0..cells).collect();
+        y_order.sort_by_key(|&i| y_tuple(i));
+        y_order.dedup_by_key(|i| y_tuple(*i));
+        let y_tuples: Vec<Vec<u64>> = y_order.iter().map(|&i| y_tuple(i)).collect();
+        let columns = (0..cells)
+            .map(|i| {
+                y_tuples
+                    .binary_search(&y_tuple(i))
+                    .expect("every y combination is listed") as u64
+            })
+            .collect();
+        let pick = |vars: &[usize], ranks: &[Vec<u64>], at: &[usize]| -> Vec<Values> {
+            vars.iter()
+                .zip(ranks)
+                .map(|(&v, r)| {
+                    let r: Vec<u32> = at.iter().map(|&i| r[i] as u32).collect();
+                    self.sorted_values(v).select(&r)
+                })
+                .collect()
+        };
+        Ok(Contingency {
+            x_values: pick(x, rx, &x_first),
+            y_values: pick(y, ry, &y_order),
+            rows,
+            columns,
+            counts,
+        })
+    }
+
+    /// The `d × d` matrix of `I(X_i; X_j)` with `H(X_i)` on the diagonal (nats), or its
+    /// normalised form, as [`crate::samples::dataset::mutual_information_matrix`] gives it for the
+    /// concatenated rows. [`Layout::Pairs`] only.
+    pub fn information_matrix(
+        &self,
+        estimator: Estimator,
+        normalized: Option<Average>,
+    ) -> Result<Vec<f64>> {
+        let Layout::Pairs(d) = self.layout else {
+            return Err(self.wrong_layout("a mutual information matrix"));
+        };
+        let entropies: Vec<f64> = (0..d)
+            .into_par_iter()
+            .map(|i| self.conditional_entropy(&[i], &[], estimator))
+            .collect::<Result<_>>()?;
+        let pairs: Vec<(usize, usize)> = (0..d)
+            .flat_map(|i| (i + 1..d).map(move |j| (i, j)))
+            .collect();
+        let informations: Vec<f64> = pairs
+            .par_iter()
+            .map(|&(i, j)| self.information(&[i], &[j], &[], estimator))
+            .collect::<Result<_>>()?;
+        let mut out = vec![0.0; d * d];
+        for (i, &h) in entropies.iter().enumerate() {
+            out[i * d + i] = h;
+        }
+        for (&(i, j), &value) in pairs.iter().zip(&informations) {
+            out[i * d + j] = value;
+            out[j * d + i] = value;
+        }
+        if let Some(average) = normalized {
+            normalize(&mut out, &entropies, &self.cardinalities(), average);
+        }
+        Ok(out)
+    }
+
+    /// `I(X_j; y)` for every column `j` (nats), as
+    /// [`crate::samples::dataset::mutual_information_with`] gives it for the concatenated rows.
+    /// [`Layout::Target`] only.
+    pub fn information_with(&self, estimator: Estimator) -> Result<Vec<f64>> {
+        let Layout::Target(d) = self.layout else {
+            return Err(self.wrong_layout("informations with a target"));
+        };
+        (0..d)
+            .into_par_iter()
+            .map(|j| self.information(&[j], &[d], &[], estimator))
+            .collect()
+    }
+
+    fn wrong_layout(&self, what: &str) -> Error {
+        Error::InvalidArgument {
+            argument: "counts".into(),
+            message: format!("a {} does not hold {what}", self.layout.class()),
+        }
+    }
+
+    /// The canonical bytes of this accumulator (see `codec.rs`).
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
+    /// The accumulator of [`Accumulator::to_bytes`]; `Err` naming `argument` if `bytes` are not
+    /// such a string.
+    pub fn from_bytes(bytes: &[u8], argument: &'static str) -> Result<Accumulator> {
+        codec::decode(bytes, argument)
+    }
+}
+
+/// A two-way contingency table in coordinate form (see [`Accumulator::contingency`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contingency {
+    /// The observed combinations of `x` in ascending order, one list of values per variable.
+    pub x_values: Vec<Values>,
+    /// Likewise for `y`.
+    pub y_values: Vec<Values>,
+    /// Row, column and count of each non-empty cell, in ascending order of (row, column).
+    pub rows: Vec<u64>,
+    pub columns: Vec<u64>,
+    pub counts: Vec<u64>,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,305 @@
+#![allow(clippy::float_cmp)] // bit-identical results are the point of these tests
+
+use super::*;
+use crate::testing::SplitMix;
+use crate::{conditional_entropy, conditional_mutual_information, entropy, mutual_information};
+
+const INT: &str = "int";
+
+fn int_column<'a>(labels: Labels<'a>, kind: &'a Kind) -> Column<'a> {
+    Column {
+        labels,
+        values: None,
+        kind,
+        name: "x".into(),
+    }
+}
+
+/// Three columns: small (16 values), signed with a wide range, and wide (hashed tables).
+fn columns(n: usize, seed: u64) -> (Vec<u8>, Vec<i64>, Vec<u64>) {
+    let mut rng = SplitMix(seed);
+    let a: Vec<u8> = (0..n).map(|_| (rng.next() % 16) as u8).collect();
+    let b: Vec<i64> = a
+        .iter()
+        .map(|&a| i64::from(a % 4) * 1_000_000_007 - (rng.next() % 3) as i64)
+        .collect();
+    let c: Vec<u64> = (0..n).map(|_| (rng.next() % 5000) << 40).collect();
+    (a, b, c)
+}
+
+/// An accumulator of the three columns, counted in batches ending at `cuts`.
+fn counted(a: &[u8], b: &[i64], c: &[u64], cuts: &[usize]) -> Accumulator {
+    let kind = Kind::new(INT);
+    let mut acc = Accumulator::new(Layout::Joint(3));
+    let mut start = 0;
+    for &end in cuts.iter().chain([a.len()].iter()) {
+        let batch = Accumulator::count(
+            acc.layout(),
+            &[
+                int_column(Labels::from(&a[start..end]), &kind),
+                int_column(Labels::from(&b[start..end]), &kind),
+                int_column(Labels::from(&c[start..end]), &kind),
+            ],
+        )
+        .unwrap();
+        acc.check(&batch).unwrap();
+        acc.commit(batch);
+        start = end;
+    }
+    acc
+}
+
+#[test]
+fn every_estimate_has_the_bits_of_the_concatenated_labels() {
+    let n = 20_000;
+    let (a, b, c) = columns(n, 3);
+    let acc = counted(&a, &b, &c, &[0, 1, 777, 5000, 5000, 19_999]);
+    assert_eq!(acc.n(), n as u64);
+    let (la, lb, lc) = ([Labels::from(&a)], [Labels::from(&b)], [Labels::from(&c)]);
+    for &e in &[
+        Estimator::Plugin,
+        Estimator::MillerMadow,
+        Estimator::Jackknife,
+        Estimator::Grassberger,
+        Estimator::ChaoShen,
+        Estimator::Nsb,
+    ] {
+        assert_eq!(
+            acc.conditional_entropy(&[0], &[], e).unwrap(),
+            entropy(&la, e).unwrap()
+        );
+        assert_eq!(
+            acc.conditional_entropy(&[2], &[], e).unwrap(),
+            entropy(&lc, e).unwrap()
+        );
+        assert_eq!(
+            acc.conditional_entropy(&[0], &[1], e).unwrap(),
+            conditional_entropy(&la, &lb, e).unwrap()
+        );
+        assert_eq!(
+            acc.information(&[0], &[1], &[], e).unwrap(),
+            mutual_information(&la, &lb, e).unwrap()
+        );
+        assert_eq!(
+            acc.information(&[2], &[0], &[], e).unwrap(),
+            mutual_information(&lc, &la, e).unwrap()
+        );
+        assert_eq!(
+            acc.information(&[0], &[2], &[1], e).unwrap(),
+            conditional_mutual_information(&la, &lc, &lb, e).unwrap()
+        );
+        let ab = [Labels::from(&a), Labels::from(&b)];
+        assert_eq!(
+            acc.information(&[0, 1], &[2], &[], e).unwrap(),
+            mutual_information(&ab, &lc, e).unwrap()
+        );
+    }
+}
+
+#[test]
+fn partitions_and_merge_orders_give_the_same_bytes() {
+    let n = 6000;
+    let (a, b, c) = columns(n, 11);
+    let whole = counted(&a, &b, &c, &[]);
+    let parts: Vec<Accumulator> = [(0, 1000), (1000, 1001), (1001, 4000), (4000, 6000)]
+        .iter()
+        .map(|&(s, e)| counted(&a[s..e], &b[s..e], &c[s..e], &[]))
+        .collect();
+    let mut forward = Accumulator::new(Layout::Joint(3));
+    for p in &parts {
+        forward.merge(p).unwrap();
+    }
+    let mut backward = parts[3].clone();
+    backward.merge(&parts[1]).unwrap();
+    let mut left = parts[2].clone();
+    left.merge(&parts[0]).unwrap();
+    backward.merge(&left).unwrap();
+    let bytes = whole.to_bytes();
+    assert_eq!(forward.to_bytes(), bytes);
+    assert_eq!(backward.to_bytes(), bytes);
+    let e = Estimator::Grassberger;
+    let value = whole.information(&[0], &[2], &[1], e).unwrap();
+    assert_eq!(backward.information(&[0], &[2], &[1], e).unwrap(), value);
+    let restored = Accumulator::from_bytes(&bytes, "state").unwrap();
+    assert_eq!(restored.to_bytes(), bytes);
+    assert_eq!(restored.information(&[0], &[2], &[1], e).unwrap(), value);
+}
+
+#[test]
+fn integer_types_merge_by_value() {
+    let kind = Kind::new(INT);
+    let small: Vec<u8> = vec![0, 1, 200, 7];
+    let signed: Vec<i64> = vec![-1, 200, 0, 0, 1 << 40];
+    let big: Vec<u64> = vec![u64::MAX, 7];
+    let mut acc = Accumulator::new(Layout::Joint(1));
+    for labels in [
+        Labels::from(&small),
+        Labels::from(&signed),
+        Labels::from(&big),
+    ] {
+        let batch = Accumulator::count(acc.layout(), &[int_column(labels, &kind)]).unwrap();
+        acc.check(&batch).unwrap();
+        acc.commit(batch);
+    }
+    let (values, counts) = acc.counts(&[0]).unwrap();
+    assert_eq!(
+        values,
+        vec![Values::Integers(vec![
+            -1,
+            0,
+            1,
+            7,
+            200,
+            1 << 40,
+            i128::from(u64::MAX)
+        ])]
+    );
+    assert_eq!(counts, vec![1, 3, 1, 2, 2, 1, 1]);
+}
+
+#[test]
+fn codes_stand_for_their_values_and_kinds_must_agree() {
+    let text = Kind::new("str");
+    let words = |w: &[&str]| Values::Texts(w.iter().map(|s| s.as_bytes().into()).collect());
+    let first = words(&["b", "a"]);
+    let second = words(&["c", "a", "zz"]);
+    let codes1: Vec<i8> = vec![0, 1, 1, 0];
+    let codes2: Vec<i64> = vec![2, 1, 0];
+    let mut acc = Accumulator::new(Layout::Joint(1));
+    for (codes, values) in [
+        (Labels::from(&codes1), &first),
+        (Labels::from(&codes2), &second),
+    ] {
+        let column = Column {
+            labels: codes,
+            values: Some(values),
+            kind: &text,
+            name: "x".into(),
+        };
+        let batch = Accumulator::count(acc.layout(), &[column]).unwrap();
+        acc.check(&batch).unwrap();
+        acc.commit(batch);
+    }
+    let (values, counts) = acc.counts(&[0]).unwrap();
+    assert_eq!(values, vec![words(&["a", "b", "c", "zz"])]);
+    assert_eq!(counts, vec![3, 2, 1, 1]);
+    // Integers after strings: refused, and the counts are unchanged.
+    let before = acc.to_bytes();
+    let int = Kind::new(INT);
+    let numbers: Vec<i32> = vec![1, 2];
+    let batch =
+        Accumulator::count(acc.layout(), &[int_column(Labels::from(&numbers), &int)]).unwrap();
+    assert!(matches!(acc.check(&batch), Err(Error::WrongKind { .. })));
+    assert_eq!(acc.to_bytes(), before);
+    // A code beyond the values is an error, not a panic.
+    let bad: Vec<i64> = vec![0, 3];
+    let column = Column {
+        labels: Labels::from(&bad),
+        values: Some(&first),
+        kind: &text,
+        name: "x".into(),
+    };
+    assert!(matches!(
+        Accumulator::count(acc.layout(), &[column]),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn contingency_matches_the_core() {
+    let (a, b, _) = columns(3000, 5);
+    let kind = Kind::new(INT);
+    let mut acc = Accumulator::new(Layout::Joint(2));
+    for (s, e) in [(0, 100), (100, 3000)] {
+        let batch = Accumulator::count(
+            acc.layout(),
+            &[
+                int_column(Labels::from(&a[s..e]), &kind),
+                int_column(Labels::from(&b[s..e]), &kind),
+            ],
+        )
+        .unwrap();
+        acc.commit(batch);
+    }
+    let mine = acc.contingency(&[0], &[1]).unwrap();
+    let core = crate::contingency(&[Labels::from(&a)], &[Labels::from(&b)]).unwrap();
+    assert_eq!(mine.rows, core.rows);
+    assert_eq!(mine.columns, core.columns);
+    assert_eq!(mine.counts, core.counts);
+    let as_ints = |keys: &[u64], signed: bool| -> Values {
+        Values::Integers(
+            keys.iter()
+                .map(|&k| {
+                    if signed {
+                        i128::from((k ^ (1 << 63)) as i64)
+                    } else {
+                        i128::from(k)
+                    }
+                })
+                .collect(),
+        )
+    };
+    assert_eq!(mine.x_values, vec![as_ints(&core.x_values[0], false)]);
+    assert_eq!(mine.y_values, vec![as_ints(&core.y_values[0], true)]);
+}
+
+#[test]
+fn pairs_and_target_layouts_match_the_dataset_functions() {
+    use crate::samples::dataset::{mutual_information_matrix, mutual_information_with, Columns};
+    let (a, b, c) = columns(4000, 9);
+    let kind = Kind::new(INT);
+    let b8: Vec<u8> = b.iter().map(|&v| v.rem_euclid(7) as u8).collect();
+    let mut pairs = Accumulator::new(Layout::Pairs(3));
+    let mut target = Accumulator::new(Layout::Target(2));
+    for (s, e) in [(0, 1500), (1500, 4000)] {
+        let cols = [
+            int_column(Labels::from(&a[s..e]), &kind),
+            int_column(Labels::from(&b8[s..e]), &kind),
+            int_column(Labels::from(&c[s..e]), &kind),
+        ];
+        pairs.commit(Accumulator::count(pairs.layout(), &cols).unwrap());
+        target.commit(Accumulator::count(target.layout(), &cols).unwrap());
+    }
+    let x = Columns::Separate(vec![Labels::from(&a), Labels::from(&b8), Labels::from(&c)]);
+    let no = std::sync::atomic::AtomicBool::new(false);
+    for e in [Estimator::Plugin, Estimator::ChaoShen] {
+        for normalized in [None, Some(Average::Geometric)] {
+            assert_eq!(
+                pairs.information_matrix(e, normalized).unwrap(),
+                mutual_information_matrix(&x, e, normalized, u64::MAX, &no).unwrap()
+            );
+        }
+        let x2 = Columns::Separate(vec![Labels::from(&a), Labels::from(&b8)]);
+        assert_eq!(
+            target.information_with(e).unwrap(),
+            mutual_information_with(&x2, Labels::from(&c), e, u64::MAX, &no).unwrap()
+        );
+    }
+    assert!(pairs.information_with(Estimator::Plugin).is_err());
+}
+
+#[test]
+fn corrupt_bytes_are_errors_not_panics() {
+    let (a, b, c) = columns(500, 2);
+    let bytes = counted(&a, &b, &c, &[250]).to_bytes();
+    for cut in 0..bytes.len() {
+        assert!(
+            Accumulator::from_bytes(&bytes[..cut], "state").is_err(),
+            "cut {cut}"
+        );
+    }
+    let mut rng = SplitMix(1);
+    for _ in 0..2000 {
+        let mut flipped = bytes.clone();
+        let i = (rng.next() % bytes.len() as u64) as usize;
+        flipped[i] ^= 1 << (rng.next() % 8);
+        // Either an error or a valid state that encodes back to the same bytes.
+        if let Ok(acc) = Accumulator::from_bytes(&flipped, "state") {
+            assert_eq!(acc.to_bytes(), flipped);
+        }
+    }
+    let empty = Accumulator::new(Layout::Target(4));
+    let restored = Accumulator::from_bytes(&empty.to_bytes(), "state").unwrap();
+    assert_eq!(restored.layout(), Layout::Target(4));
+    assert_eq!(restored.n(), 0);
+}

@@ -138,6 +138,9 @@ def test_ctrl_c_exits_130_and_leaves_no_output(tmp_path):
         stdout=subprocess.PIPE,
         stderr=follower,
         env={**os.environ, "FASTINFO_PROGRESS_DELAY": "0"},
+        # A suite started in the background of a shell inherits SIGINT ignored, and so would the
+        # child (Python then installs no KeyboardInterrupt handler): restore the default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     os.close(follower)
     shown = b""

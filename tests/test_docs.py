@@ -11,6 +11,7 @@ import pytest
 
 import fastinfo
 import fastinfo.gaussian
+import fastinfo.plot
 import fastinfo.pmf
 from fastinfo.__main__ import main
 
@@ -25,6 +26,7 @@ def public_objects():
         ("", fastinfo),
         ("pmf.", fastinfo.pmf),
         ("gaussian.", fastinfo.gaussian),
+        ("plot.", fastinfo.plot),
     ):
         for name in module.__all__:
             value = getattr(module, name)
@@ -74,21 +76,27 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_fastinfo_and_the_demo_need_only_numpy():
-    """`pip install .` installs numpy alone: importing fastinfo (reference included) and running
-    the demo must not need scipy, scikit-learn, pandas, polars or mpmath."""
+    """`pip install .` installs numpy alone: importing fastinfo (reference and plot included) and
+    running the demo must not need scipy, scikit-learn, pandas, polars, mpmath, nor the cli
+    extra (pyarrow, rich, matplotlib)."""
     script = textwrap.dedent(
         """
         import importlib.abc, sys
 
         class Block(importlib.abc.MetaPathFinder):
             def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in {"scipy", "sklearn", "pandas", "polars", "mpmath"}:
+                blocked = {"scipy", "sklearn", "pandas", "polars", "mpmath"}
+                # The cli extra: the data commands and fastinfo.plot import them when used.
+                blocked |= {"pyarrow", "rich", "matplotlib"}
+                if name.split(".")[0] in blocked:
                     raise ImportError(f"{name} is blocked: not a dependency of fastinfo")
                 return None
 
         sys.meta_path.insert(0, Block())
-        import fastinfo, fastinfo.reference
+        import fastinfo, fastinfo.plot, fastinfo.reference
         from fastinfo.__main__ import main
+
+        assert "fastinfo._cli" not in sys.modules
 
         assert main(["--n", "100000", "--seed", "1"]) == 0
         """

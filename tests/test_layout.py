@@ -20,6 +20,7 @@ import pytest
 import fastinfo
 import fastinfo._native as native
 import fastinfo.gaussian
+import fastinfo.plot
 import fastinfo.pmf
 import fastinfo.reference
 import fastinfo.reference.gaussian
@@ -40,6 +41,13 @@ NO_TWIN = {
     "JointCounts",
     "PairwiseCounts",
     "TargetCounts",
+}
+
+# Public modules without a twin, and why: no slower route makes sense for them.
+NO_TWIN_MODULES = {
+    # Pictures (matplotlib): nothing computed to check, except cluster_order, which
+    # tests/test_cli_outputs.py checks directly.
+    "fastinfo.plot",
 }
 
 FACES = [
@@ -75,6 +83,13 @@ def test_every_public_function_has_a_twin_with_the_same_signature(
     assert inspect.signature(fast) == inspect.signature(slow), name
 
 
+def test_every_public_module_has_a_twin_or_says_why_not() -> None:
+    modules = {
+        f"fastinfo.{name}" for name in fastinfo.__all__ if inspect.ismodule(getattr(fastinfo, name))
+    }
+    assert modules - {face.__name__ for face, _ in FACES} == NO_TWIN_MODULES
+
+
 @pytest.mark.parametrize(("face", "twin"), FACES, ids=lambda m: m.__name__)
 def test_the_twin_has_nothing_the_face_lacks(face: Any, twin: Any) -> None:
     assert set(twin.__all__) <= set(face.__all__)
@@ -87,10 +102,12 @@ def test_public_faces_expose_exactly_their_all() -> None:
     script = textwrap.dedent(
         """
         import sys
-        import fastinfo, fastinfo.pmf, fastinfo.gaussian
+        import fastinfo, fastinfo.pmf, fastinfo.gaussian, fastinfo.plot
 
         assert "fastinfo.reference" not in sys.modules, "import fastinfo imports the twin"
-        for module in (fastinfo, fastinfo.pmf, fastinfo.gaussian):
+        lazy = {"matplotlib", "pyarrow", "rich", "fastinfo._cli"} & set(sys.modules)
+        assert not lazy, f"import fastinfo imports {sorted(lazy)}"
+        for module in (fastinfo, fastinfo.pmf, fastinfo.gaussian, fastinfo.plot):
             public = {n for n in vars(module) if not n.startswith("_")} | {"__version__"}
             extra = public - set(module.__all__) - {"__version__"}
             assert not extra, (module.__name__, sorted(extra))
@@ -106,7 +123,7 @@ def test_public_faces_expose_exactly_their_all() -> None:
 
 
 def test_all_lists_are_sorted_and_unique() -> None:
-    for module in (fastinfo, fastinfo.pmf, fastinfo.gaussian, fastinfo.reference):
+    for module in (fastinfo, fastinfo.pmf, fastinfo.gaussian, fastinfo.plot, fastinfo.reference):
         names = module.__all__
         assert len(set(names)) == len(names), module.__name__
         assert names == sorted(names, key=lambda n: (not n.isupper(), n)) or names == sorted(

@@ -11,12 +11,13 @@
 - Continuous samples: :func:`discretize`, :func:`differential_entropy`; Gaussian closed forms in
   :mod:`fastinfo.gaussian`; model losses (:func:`cross_entropy_loss`, ...).
 - Distributions (probability vectors): :mod:`fastinfo.pmf`.
+- Pictures (matplotlib, imported on first use): :mod:`fastinfo.plot`.
 - A slow, readable pure-numpy twin of everything: ``import fastinfo.reference``.
 
 Results are in nats unless ``base`` is given (``base=2`` for bits).
 """
 
-from . import gaussian, pmf
+from . import gaussian, plot, pmf
 from ._agreement import (
     adjusted_mutual_information,
     normalized_mutual_information,
@@ -94,6 +95,7 @@ __all__ = [
     "o_information",
     "permutation_test",
     "perplexity",
+    "plot",
     "pmf",
     "renyi_entropy",
     "set_num_threads",

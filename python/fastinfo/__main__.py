@@ -58,6 +58,12 @@ def timed(f: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; returns a process exit code (1 if an estimate is off or DPI fails)."""
+    from ._cli import COMMANDS
+    from ._cli import main as data_command
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0] in COMMANDS:  # profile, mi, entropy, pairwise: fastinfo._cli
+        return data_command(words)
     parser = argparse.ArgumentParser(prog="fastinfo", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", default="demo", choices=["demo"])
     parser.add_argument("--version", action="version", version=f"fastinfo {fastinfo.__version__}")

@@ -357,17 +357,17 @@ fn binary_limits_and_stability() {
     );
     assert!(matches!(
         err,
-        Err(Error::InvalidArgument { argument, .. }) if argument == "logits_or_probs"
+        Err(Error::InvalidArgument { argument, .. }) if argument == "logits"
     ));
     let err = binary_cross_entropy(&[0.0, 2.0], &[0.0, 1.0], false, Reduction::Mean, &never());
     assert!(matches!(
         err,
-        Err(Error::InvalidArgument { argument, .. }) if argument == "logits_or_probs"
+        Err(Error::InvalidArgument { argument, .. }) if argument == "probabilities"
     ));
     let err = binary_cross_entropy(&[0.0], &[1.5], true, Reduction::Mean, &never());
     assert!(matches!(
         err,
-        Err(Error::InvalidArgument { argument, .. }) if argument == "labels"
+        Err(Error::InvalidArgument { argument, .. }) if argument == "targets"
     ));
     let err = binary_cross_entropy(&[0.0], &[], true, Reduction::Mean, &never());
     assert!(matches!(err, Err(Error::LengthMismatch { .. })));

@@ -298,7 +298,7 @@ def mutual_information_with(
     accept an array of scores:
     ``SelectKBest(score_func=fastinfo.mutual_information_with, k=10)``. Keep discrete features
     as integers (scikit-learn keeps an integer ``X`` as it is); for continuous features give
-    ``bins`` with :func:`functools.partial`:
+    ``bins`` with ``functools.partial``:
     ``SelectKBest(functools.partial(fastinfo.mutual_information_with, bins="fd"), k=10)``.
 
     Examples

@@ -118,12 +118,6 @@ def entropy(
         Divide each row by its sum (as ``scipy.stats.entropy`` does). With ``False`` rows must
         sum to 1 within 1e-6.
 
-    Notes
-    -----
-    ``fastinfo.pmf.entropy(p, axis=a)`` equals ``scipy.stats.entropy(p, axis=a)`` up to
-    rounding, for every ``a``; mind the defaults (here ``-1``, scipy ``0``): for a 2-D ``p``,
-    ``fastinfo.pmf.entropy(p)`` is ``scipy.stats.entropy(p, axis=1)``.
-
     Returns
     -------
     float or ndarray
@@ -132,6 +126,12 @@ def entropy(
     See Also
     --------
     fastinfo.entropy : entropy estimated from samples.
+
+    Notes
+    -----
+    ``fastinfo.pmf.entropy(p, axis=a)`` equals ``scipy.stats.entropy(p, axis=a)`` up to
+    rounding, for every ``a``; mind the defaults (here ``-1``, scipy ``0``): for a 2-D ``p``,
+    ``fastinfo.pmf.entropy(p)`` is ``scipy.stats.entropy(p, axis=1)``.
 
     Examples
     --------

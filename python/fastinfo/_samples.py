@@ -112,7 +112,8 @@ def entropy(
 
     Notes
     -----
-    The plug-in estimate matches ``scipy.stats.entropy(np.unique(x, return_counts=True)[1])``.
+    The plug-in estimate equals ``scipy.stats.entropy(np.unique(x, return_counts=True)[1])`` up
+    to rounding (1-D counts: no axis question).
 
     Estimators (all in nats; each maps the histogram of counts to an estimate):
 

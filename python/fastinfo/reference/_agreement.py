@@ -87,7 +87,7 @@ def normalized_mutual_information(
         return 1.0
     if average == "min" and a.size > 1 and b.size > 1 and cells in (a.size, b.size):
         return 1.0  # one labeling determines the other: I = min(H(X), H(Y))
-    mi = mutual_information(x, y)
+    mi = mutual_information(x, y, joint=True)
     if mi == 0.0:
         return 0.0
     return mi / _mean(_entropy(a), _entropy(b), average)
@@ -115,7 +115,7 @@ def adjusted_mutual_information(
     n = int(a.sum())
     if n in (a.size, b.size):
         return 0.0  # one labeling all-distinct: I = E[I] = H(the other) exactly
-    mi = mutual_information(x, y)
+    mi = mutual_information(x, y, joint=True)
     emi = expected_mutual_information(a, b)
     eps = float(np.finfo(np.float64).eps)
     denominator = _mean(_entropy(a), _entropy(b), average) - emi
@@ -132,4 +132,5 @@ def variation_of_information(
     vx, vy = as_variable(x, "x"), as_variable(y, "y")
     check_same_length(vx, vy)
     scale = log_base(base)
-    return (conditional_entropy(x, y) + conditional_entropy(y, x)) / scale
+    both = conditional_entropy(x, y, joint=True) + conditional_entropy(y, x, joint=True)
+    return both / scale

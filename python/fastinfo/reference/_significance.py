@@ -64,8 +64,8 @@ def permutation_test(
 
     def statistic(y_values: npt.NDArray[Any]) -> float:
         if za is None:
-            return mutual_information(xa, y_values, estimator=e)
-        return conditional_mutual_information(xa, y_values, za, estimator=e)
+            return mutual_information(xa, y_values, estimator=e, joint=True)
+        return conditional_mutual_information(xa, y_values, za, estimator=e, joint=True)
 
     observed = statistic(ya)
     null = np.empty(count)

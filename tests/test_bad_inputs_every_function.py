@@ -435,51 +435,10 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
             f"the list [1, '1'] for {name} becomes numpy's strings ['1', '1']: one label, not "
             "two (entropy 0.0 instead of ln 2; counts (['1'], [2]) instead of [1, 1])"
         )
-    if (
-        bad == "None"
-        and name == "q"
-        and impl == "reference"
-        and key in ("pmf.cross_entropy", "pmf.kl_divergence", "pmf.js_divergence")
-    ):
-        return (
-            "fastinfo.reference.pmf: q=None reaches numpy arithmetic, whose TypeError "
-            "('... NoneType ...') does not name q (fastinfo.pmf names q)"
-        )
     if bad == "huge" and key == "bits_per_byte":
         return (
             "bits_per_byte(12.5, 10**400): n_bytes is converted with float(), OverflowError 'int "
             "too large to convert to float' instead of 0.0 or a ValueError naming n_bytes"
-        )
-    if bad == "option-huge" and name == "base":
-        return (
-            "base=10**400: base is converted with float(), OverflowError 'int too large to "
-            "convert to float' instead of the result in that base or a ValueError naming base"
-        )
-    if bad == "option-huge" and name == "label_smoothing":
-        return (
-            "label_smoothing=10**400: converted with float(), OverflowError 'int too large to "
-            "convert to float' instead of a ValueError naming label_smoothing"
-        )
-    if bad == "option-huge" and (
-        name in ("source_history", "alpha", "q")
-        or (name in ("history", "delay") and impl == "fastinfo")
-    ):
-        return (
-            f"{name}=10**400: converted to a machine integer or float, OverflowError instead of "
-            f"a ValueError naming {name}"
-        )
-    if bad in ("mixed-object", "mixed-list") and key in (
-        "active_information_storage",
-        "entropy_rate",
-    ):
-        return (
-            f"a series too short for its history (2 samples, history=2) is reported as a "
-            f"problem of history, not naming the series {name}"
-        )
-    if bad == "option-huge" and name == "axis":
-        return (
-            "axis=10**400: OverflowError 'Python int too large to convert to C long' (numpy's "
-            "axis normalisation) instead of a ValueError naming axis"
         )
     return None
 

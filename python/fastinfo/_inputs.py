@@ -261,6 +261,12 @@ def log_base(base: object) -> float:
         return 1.0
     if isinstance(base, bool) or not isinstance(base, numbers.Real):
         raise TypeError(f"base must be a positive real number or None, got {base!r}")
+    if isinstance(base, numbers.Integral):
+        # An integer base of any size is a unit (math.log takes Python ints beyond float's range).
+        whole = int(base)
+        if whole <= 1:
+            raise ValueError(f"base must be positive, finite and not 1, got {base!r}")
+        return math.log(whole)
     value = float(base)
     if not math.isfinite(value) or value <= 0 or value == 1:
         raise ValueError(f"base must be positive, finite and not 1, got {base!r}")
@@ -296,4 +302,6 @@ def check_axis(axis: object) -> int:
     """Return ``axis`` as an int, or raise TypeError naming it."""
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"axis must be an integer, got {axis!r}")
+    if not -(2**31) <= axis < 2**31:
+        raise ValueError(f"axis {axis} is out of bounds: no array has that many dimensions")
     return int(axis)

@@ -85,6 +85,8 @@ def check_label_smoothing(label_smoothing: object) -> float:
         label_smoothing, numbers.Real
     ):
         raise TypeError(f"label_smoothing must be a real number, got {label_smoothing!r}")
+    if isinstance(label_smoothing, numbers.Integral) and int(label_smoothing) not in (0, 1):
+        raise ValueError(f"label_smoothing must lie in [0, 1], got {label_smoothing!r}")
     value = float(label_smoothing)
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"label_smoothing must lie in [0, 1], got {label_smoothing!r}")

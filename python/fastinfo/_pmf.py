@@ -309,7 +309,7 @@ def check_neighbours(k: object, m: int, base: Base) -> None:
         raise TypeError(f"k must be an integer, got {k!r}")
     if not 1 <= k <= m:
         raise ValueError(f"k must be between 1 and the number of rows of Q ({m}), got {k}")
-    if base is not None and float(base) < 1:
+    if base is not None and log_base(base) < 0:
         raise ValueError(
             f"base must be above 1 for nearest (a base below 1 reverses the order), got {base!r}"
         )

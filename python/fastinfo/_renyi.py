@@ -27,7 +27,13 @@ def check_order(value: object, name: str) -> float:
     """An order of a Rényi or Tsallis entropy: a real number ``>= 0`` (``inf`` allowed)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number >= 0 (inf allowed), got {value!r}")
-    order = float(value)
+    try:
+        order = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name} must be a float; the integer {value} is beyond float's range (pass {name}="
+            f"numpy.inf for the limit as {name} grows)"
+        ) from None
     if math.isnan(order) or order < 0:
         raise ValueError(f"{name} must be >= 0 (inf allowed), got {value!r}")
     return order

@@ -35,6 +35,8 @@ def check_lag(value: object, name: str) -> int:
         raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
+    if value >= 2**62:
+        raise ValueError(f"{name} must be shorter than the series, got {value}")
     return int(value)
 
 

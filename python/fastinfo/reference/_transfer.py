@@ -63,10 +63,10 @@ def _value(a: list[IntArray], b: list[IntArray], c: list[IntArray], kind: str, e
     return conditional_mutual_information(stack(a), stack(b), stack(c), estimator=e, joint=True)
 
 
-def _too_short(steps: int, warmup: int) -> None:
+def _too_short(steps: int, warmup: int, name: str) -> None:
     if steps <= warmup:
         raise ValueError(
-            f"history: series of {steps} steps are too short for a history (or delay) reaching "
+            f"{name}: series of {steps} steps are too short for a history (or delay) reaching "
             f"{warmup} steps back: at least {warmup + 1} steps are needed"
         )
 
@@ -100,7 +100,7 @@ def transfer_entropy(
         conditions = as_series(given, "given").series
         check_same_layout(dst, as_series(given, "given"), batch=False)
     warmup = max(k, u + l_ - 1, 1 if conditions else 0)
-    _too_short(dst.steps, warmup)
+    _too_short(dst.steps, warmup, "target")
     values, locals_ = [], []
     for y, x in zip(src.series, dst.series):
         a = _lagged(x, [0], warmup)
@@ -157,7 +157,7 @@ def _storage(x: Any, history: int, local: bool, base: Base, estimator: str, kind
     e = check_estimator(estimator)
     want_local = check_local(local, e)
     layout = as_series(x, "x")
-    _too_short(layout.steps, k)
+    _too_short(layout.steps, k, "x")
     values, locals_ = [], []
     for series in layout.series:
         a = _lagged(series, [0], k)

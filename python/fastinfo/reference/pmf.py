@@ -74,6 +74,18 @@ def _relative_entropy(x: Rows, y: Rows) -> Rows:
     return np.where((x > 0) & (y == 0), np.inf, value)
 
 
+def _pair(
+    p: npt.ArrayLike, q: npt.ArrayLike, axis: int, normalize: bool
+) -> tuple[Rows, Rows, tuple[int, ...]]:
+    """The rows of ``p`` and ``q`` for a two-distribution measure (``q`` may not be None)."""
+    if q is None:
+        raise TypeError(
+            "q must hold real numbers (probabilities or non-negative weights), got None"
+        )
+    prows, qrows, batch = _prepare(p, q, axis, normalize)
+    return prows, qrows, batch
+
+
 def _prepare(
     p: npt.ArrayLike, q: Any, axis: int, normalize: bool
 ) -> tuple[Rows, Any, tuple[int, ...]]:
@@ -121,7 +133,7 @@ def cross_entropy(
 ) -> Result:
     """Cross-entropy ``-sum p log q`` (see :func:`fastinfo.pmf.cross_entropy`)."""
     scale = log_base(base)
-    prows, qrows, batch = _prepare(p, q, axis, normalize)
+    prows, qrows, batch = _pair(p, q, axis, normalize)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(prows > 0, -prows * np.log(qrows), 0.0)
     return _finish(terms.sum(axis=1), batch, scale)
@@ -138,7 +150,7 @@ def kl_divergence(
 ) -> Result:
     """KL divergence ``sum p log(p / q)`` (see :func:`fastinfo.pmf.kl_divergence`)."""
     scale = log_base(base)
-    prows, qrows, batch = _prepare(p, q, axis, normalize)
+    prows, qrows, batch = _pair(p, q, axis, normalize)
     values = np.maximum(_relative_entropy(prows, qrows).sum(axis=1), 0.0)
     return _finish(values, batch, scale)
 
@@ -154,7 +166,7 @@ def js_divergence(
 ) -> Result:
     """Jensen-Shannon divergence (see :func:`fastinfo.pmf.js_divergence`)."""
     scale = log_base(base)
-    prows, qrows, batch = _prepare(p, q, axis, normalize)
+    prows, qrows, batch = _pair(p, q, axis, normalize)
     # x log(x / m) with m = (x + y) / 2, written as x log(2x / (x + y)) so a subnormal x + y
     # cannot round m to zero.
     s = prows + qrows

@@ -40,7 +40,7 @@ pub fn transfer_entropy_matrix(
         check_matching(&coded[0], s, "X", "the first series")?;
     }
     let warmup = embedding.warmup(false);
-    check_long_enough(&coded[0], warmup, "history")?;
+    check_long_enough(&coded[0], warmup, "X")?;
     let mut out = vec![0.0f64; d * d];
     let (k, l) = (embedding.history, embedding.source_history);
     // Bitsets of each source's states, if every pair is small enough to count that way.

@@ -249,7 +249,7 @@ pub fn transfer_entropy(
             check_matching(&target_codes, z, "given", "target")?;
         }
         let warmup = embedding.warmup(!given_codes.is_empty());
-        check_long_enough(&target_codes, warmup, "history")?;
+        check_long_enough(&target_codes, warmup, "target")?;
         let (plan, sizes) = transfer_plan(&source_codes, &target_codes, &given_codes, embedding);
         let quantity = Quantity::Conditional;
         if let Some(e) = evaluate(&plan, sizes, quantity, estimator, local, interrupt)? {
@@ -311,7 +311,7 @@ fn storage(
     }
     for guess in [true, false] {
         let x = code(series, "x", guess)?;
-        check_long_enough(&x, history, "history")?;
+        check_long_enough(&x, history, "x")?;
         let mut columns = vec![(&x, 0)];
         columns.extend((0..history).map(|i| (&x, history - i)));
         let plan = Plan::new(&columns, history);

@@ -175,14 +175,61 @@ def test_special_cases_are_exact(x: list[Any], y: list[Any], nmi: float, ami: fl
         assert math.isclose(sklearn_ami(x, y, average), ami, abs_tol=1e-15)
 
 
-def test_all_distinct_against_a_clustering_is_zero_up_to_rounding() -> None:
-    # I = E[I] = H(y) exactly: AMI is 0, up to rounding, as in scikit-learn.
+@pytest.mark.parametrize("impl", IMPLS)
+def test_values_exact_by_theory_come_out_exact(impl: Any) -> None:
+    """0 and 1 where theory says so, bit for bit (issue 11: AMI against an all-distinct labeling
+    was -1.4e-15); and no snapping where theory does not say so."""
     rng = np.random.default_rng(3)
-    x = np.arange(500)
-    y = rng.integers(0, 7, 500)
-    got = fastinfo.adjusted_mutual_information(x, y)
-    assert abs(got) < 1e-12
-    assert abs(sklearn_ami(x, y, "arithmetic")) < 1e-12
+    for n, k in ((500, 7), (1000, 5), (4000, 60), (37, 3)):
+        distinct = rng.permutation(n)
+        labels = rng.integers(0, k, n)
+        coarser = labels // 2  # labels determines coarser
+        for average in AVERAGES:
+            # One all-distinct labeling: I = E[I] = H(other), so AMI is 0.
+            assert impl.adjusted_mutual_information(distinct, labels, average=average) == 0.0
+            assert impl.adjusted_mutual_information(labels, distinct, average=average) == 0.0
+            # Identical up to renaming: 1; one side constant: 0.
+            renamed = (labels * 7 + 3).astype(str)
+            assert impl.normalized_mutual_information(labels, renamed, average=average) == 1.0
+            assert impl.adjusted_mutual_information(labels, renamed, average=average) == 1.0
+            constant = np.zeros(n, dtype=int)
+            assert impl.normalized_mutual_information(constant, labels, average=average) == 0.0
+            assert impl.adjusted_mutual_information(labels, constant, average=average) == 0.0
+            assert impl.variation_of_information(labels, renamed) == 0.0
+        # One labeling determines the other: I = min(H), so NMI with the min average is 1.
+        for x, y in ((labels, coarser), (coarser, labels), (distinct, labels), (labels, distinct)):
+            assert impl.normalized_mutual_information(x, y, average="min") == 1.0
+    # Elsewhere the values are what they are: an AMI of independent labelings is noise around
+    # 0, not clipped to 0, and an NMI of nested labelings with another average is below 1.
+    x, y = rng.integers(0, 4, 300), rng.integers(0, 4, 300)
+    ami = impl.adjusted_mutual_information(x, y)
+    assert ami != 0.0
+    assert math.isclose(ami, sklearn_ami(x, y, "arithmetic"), abs_tol=1e-10)
+    nested = impl.normalized_mutual_information(x, x // 2, average="arithmetic")
+    assert 0 < nested < 1
+    assert math.isclose(nested, sklearn_nmi(x, x // 2, "arithmetic"), rel_tol=1e-13)
+    # scikit-learn agrees with the snapped values up to its rounding.
+    distinct, labels = np.arange(500), rng.integers(0, 7, 500)
+    assert abs(sklearn_ami(distinct, labels, "arithmetic")) < 1e-12
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("name", ["normalized_mutual_information", "adjusted_mutual_information"])
+def test_average_method_is_scikit_learns_spelling_of_average(impl: Any, name: str) -> None:
+    function = getattr(impl, name)
+    x, y = [0, 0, 1, 1, 2, 2, 0, 1], [0, 1, 1, 1, 2, 0, 0, 2]
+    for average in AVERAGES:
+        want = function(x, y, average=average)
+        assert function(x, y, average_method=average) == want
+        assert function(x, y, average=average, average_method=average) == want
+        sk = getattr(sklearn.metrics, name.replace("_information", "_info_score"))
+        assert math.isclose(sk(x, y, average_method=average), want, abs_tol=1e-13)
+    with pytest.raises(ValueError, match="average='min' and average_method='max' disagree"):
+        function(x, y, average="min", average_method="max")
+    with pytest.raises(ValueError, match="average_method"):
+        function(x, y, average_method="mean")
+    with pytest.raises(TypeError, match="average_method"):
+        function(x, y, average_method=1)
 
 
 def test_large_input_matches_sklearn() -> None:

@@ -88,7 +88,8 @@ VALID_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
         {"statistic": 0.3, "pvalue": 0.5, "null_distribution": np.zeros(3)},
     ),
     "adjusted_mutual_information": ((X, Y), {}),
-    "binary_cross_entropy": (([0.2, -1.0, 3.0], [0.0, 1.0, 1.0]), {}),
+    "binary_cross_entropy": (([0.2, 0.9, 0.5], [0.0, 1.0, 1.0]), {}),
+    "binary_cross_entropy_with_logits": (([0.2, -1.0, 3.0], [0.0, 1.0, 1.0]), {}),
     "bits_per_byte": ((12.5, 10), {}),
     "bits_per_token": ((NLL,), {}),
     "conditional_entropy": ((X, Y), {}),
@@ -302,6 +303,7 @@ DROP_SAMPLE = {
     "bits_per_token",
     "perplexity",
     "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
 }
 
 # A 3-D value accepted: "batch" (every entry of the result is the valid result), "same" (the same

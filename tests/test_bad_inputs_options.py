@@ -82,8 +82,6 @@ def test_numpy_bool_sparse_works(impl: Any) -> None:
     ("n", "exc"),
     [
         (0, ValueError),
-        (-1, ValueError),
-        (-(2**70), ValueError),
         (2**64, ValueError),  # out of range for any thread count: a ValueError, not OverflowError
         (1.5, TypeError),
         (2.0, TypeError),
@@ -97,6 +95,22 @@ def test_numpy_bool_sparse_works(impl: Any) -> None:
 def test_bad_num_threads(restore_threads: int, n: Any, exc: type) -> None:
     expect(exc, "n", fastinfo.set_num_threads, n)
     assert fastinfo.get_num_threads() == restore_threads
+
+
+def test_negative_num_threads_count_from_all_cores_as_joblib(restore_threads: int) -> None:
+    """joblib's n_jobs convention: -1 all cores, -2 all but one, ... and at least 1."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert cores
+    fastinfo.set_num_threads(-1)
+    assert fastinfo.get_num_threads() == cores
+    fastinfo.set_num_threads(-2)
+    assert fastinfo.get_num_threads() == max(cores - 1, 1)
+    fastinfo.set_num_threads(np.int8(-1))
+    assert fastinfo.get_num_threads() == cores
+    fastinfo.set_num_threads(-(2**70))
+    assert fastinfo.get_num_threads() == 1
 
 
 def test_numpy_integer_num_threads(restore_threads: int) -> None:

@@ -595,23 +595,56 @@ def test_bins_equals_discretising_first(bins: Any) -> None:
         assert got == pytest.approx(expected, rel=1e-12, abs=1e-14)
 
 
-def test_labels_are_used_unchanged_with_bins() -> None:
+def test_labels_next_to_binned_floats_are_used_unchanged() -> None:
     rng = np.random.default_rng(11)
     a = rng.integers(0, 1000, 10_000)
-    b = (a + rng.integers(0, 3, 10_000)).astype(np.uint16)
-    assert fastinfo.mutual_information(a, b, bins=4) == fastinfo.mutual_information(a, b)
+    f = a + rng.normal(size=10_000)
+    labels_f, _ = fastinfo.discretize(f, bins=4)
+    assert fastinfo.mutual_information(a, f, bins=4) == fastinfo.mutual_information(a, labels_f)
     s = np.array(["u", "v"])[a % 2]
-    assert fastinfo.entropy(s, bins=4) == fastinfo.entropy(s)
+    assert fastinfo.mutual_information(s, f, bins=4) == fastinfo.mutual_information(s, labels_f)
     pd = pytest.importorskip("pandas")
     cat = pd.Categorical(s)
-    assert fastinfo.entropy(cat, bins=4) == fastinfo.entropy(s)
-    assert fastinfo.reference.entropy(cat, bins=4) == pytest.approx(fastinfo.entropy(s))
+    assert fastinfo.conditional_entropy(f, cat, bins=4) == fastinfo.conditional_entropy(labels_f, s)
+    assert fastinfo.reference.mutual_information(cat, f, bins=4) == pytest.approx(
+        fastinfo.mutual_information(s, labels_f)
+    )
     nullable = pd.array([1, 2, 1], dtype="Int64")
-    assert fastinfo.entropy(nullable, bins=4) == fastinfo.entropy([1, 2, 1])
+    binned_head, _ = fastinfo.discretize(f[:3], bins=4)
+    assert fastinfo.mutual_information(nullable, f[:3], bins=4) == fastinfo.mutual_information(
+        [1, 2, 1], binned_head
+    )
     floats = pd.Series(rng.normal(size=1000))
     assert fastinfo.entropy(floats, bins=10) == fastinfo.entropy(floats.to_numpy(), bins=10)
     with pytest.raises(ValueError, match=r"y contains a missing value at index 1"):
         fastinfo.mutual_information(a[:3], pd.array([0.5, None, 1.0], dtype="Float64"), bins=2)
+
+
+BINS_WITHOUT_FLOATS = [
+    ("entropy", ([1, 2, 3],), "x (int64)"),
+    ("joint_entropy", ([1, 2, 3], [True, False, True]), "variables[1] (bool)"),
+    ("conditional_entropy", (["a", "b", "a"], [0, 1, 1]), "given (int64)"),
+    ("mutual_information", ([0, 1, 1], np.array([3, 4, 4], dtype=np.uint16)), "y (uint16)"),
+    ("conditional_mutual_information", ([0, 1, 1], [0, 1, 0], [1, 1, 0]), "given (int64)"),
+    ("mutual_information_with", (np.array([[0, 1], [1, 1], [1, 0]]), [0, 1, 1]), "X (int64)"),
+    ("mutual_information_matrix", (np.array([[0, 1], [1, 1], [1, 0]]),), "X (int64)"),
+]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize(("name", "args", "named"), BINS_WITHOUT_FLOATS, ids=lambda v: str(v)[:30])
+@pytest.mark.parametrize("bins", [4, "fd", [0.0, 0.5, 1.0]], ids=repr)
+def test_bins_without_float_samples_is_refused(
+    impl: Any, name: str, args: tuple[Any, ...], named: str, bins: Any
+) -> None:
+    """bins= was silently ignored for labels (issue 11): every function taking bins= refuses it
+    when no argument is floating point, naming bins and the arguments' dtypes."""
+    with pytest.raises(ValueError, match=r"^bins=.* was given, but no argument holds float") as e:
+        getattr(impl, name)(*args, bins=bins)
+    assert named in str(e.value)
+    assert "Drop bins=" in str(e.value)
+    # Without bins= the same call works; with one float argument bins= is used.
+    getattr(impl, name)(*args)
 
 
 def test_gaussian_mutual_information_and_invariance() -> None:

@@ -356,3 +356,83 @@ def test_results_are_float64_in_the_requested_base() -> None:
     scores = fastinfo.mutual_information_with(X, [0, 1, 0, 1], base=2)
     assert scores.dtype == np.float64
     assert scores.tolist() == [1.0, 0.0]
+
+
+# ---------------------------------------------------------------------------------------------
+# bins= for continuous features (issue 11: the float error said "pass bins=" but none was taken)
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=["fastinfo", "reference"])
+@pytest.mark.parametrize("bins", [8, "fd", "sturges", [-10.0, -1.0, 0.0, 1.0, 10.0]], ids=repr)
+def test_bins_bin_each_float_column_as_mutual_information_does(impl: Any, bins: Any) -> None:
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3000, 4))
+    X[:, 3] = X[:, 0] + 0.3 * rng.normal(size=3000)
+    y = (X[:, 0] > 0).astype(int)
+    scores = impl.mutual_information_with(X, y, bins=bins)
+    for j in range(4):
+        want = fastinfo.mutual_information(X[:, j], y, bins=bins)
+        assert scores[j] == (want if impl is fastinfo else pytest.approx(want, rel=1e-13))
+    M = impl.mutual_information_matrix(X, bins=bins)
+    for i in range(4):
+        assert M[i, i] == pytest.approx(fastinfo.entropy(X[:, i], bins=bins), rel=1e-13)
+        for j in range(i + 1, 4):
+            want = fastinfo.mutual_information(X[:, i], X[:, j], bins=bins)
+            assert M[i, j] == pytest.approx(want, rel=1e-12, abs=1e-15)
+    # A float target is binned too, like y of mutual_information.
+    t = X[:, 0] + rng.normal(size=3000)
+    scores = impl.mutual_information_with(X, t, bins=bins)
+    assert scores[1] == pytest.approx(fastinfo.mutual_information(X[:, 1], t, bins=bins))
+
+
+def test_bins_on_a_frame_bin_only_float_columns() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "height": rng.normal(170, 10, 2000),
+            "group": rng.integers(0, 3, 2000),
+            "name": rng.choice(["a", "b"], 2000),
+        }
+    )
+    y = rng.integers(0, 2, 2000)
+    scores = fastinfo.mutual_information_with(frame, y, bins=10)
+    assert list(scores.index) == ["height", "group", "name"]
+    assert scores["height"] == fastinfo.mutual_information(frame["height"], y, bins=10)
+    assert scores["group"] == fastinfo.mutual_information(frame["group"].to_numpy(), y)
+    assert scores["name"] == fastinfo.mutual_information(frame["name"].to_numpy(), y)
+    assert fastinfo.reference.mutual_information_with(frame, y, bins=10)["height"] == (
+        pytest.approx(scores["height"])
+    )
+    M = fastinfo.mutual_information_matrix(frame, bins=10)
+    assert M.loc["height", "group"] == pytest.approx(
+        fastinfo.mutual_information(frame["height"], frame["group"].to_numpy(), bins=10)
+    )
+
+
+def test_select_k_best_on_continuous_features_with_partial() -> None:
+    """The issue's case: SelectKBest(mutual_information_with) on continuous features."""
+    import functools
+
+    from sklearn.feature_selection import SelectKBest
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(4000, 6))
+    y = (X[:, 4] + 0.5 * X[:, 1] + 0.3 * rng.normal(size=4000) > 0).astype(int)
+    with pytest.raises(TypeError, match="bins="):
+        SelectKBest(fastinfo.mutual_information_with, k=2).fit(X, y)
+    for bins in (8, "fd"):
+        score = functools.partial(fastinfo.mutual_information_with, bins=bins)
+        selected = SelectKBest(score, k=2).fit(X, y).get_support()
+        assert np.flatnonzero(selected).tolist() == [1, 4]
+
+
+def test_float_error_of_the_table_functions_gives_advice_that_works() -> None:
+    X = np.random.default_rng(7).normal(size=(100, 3))
+    for call in (
+        lambda **kw: fastinfo.mutual_information_with(X, X[:, 0] > 0, **kw),
+        lambda **kw: fastinfo.mutual_information_matrix(X, **kw),
+    ):
+        with pytest.raises(TypeError, match="bins=") as error:
+            call()
+        assert "bins=" in str(error.value)
+        call(bins="fd")  # the advice works

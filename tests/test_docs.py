@@ -67,6 +67,111 @@ def test_demo_reports_truth_on_a_small_chain(capsys):
     assert "values agree: True" in out
 
 
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fastinfo", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+# Sizes and seeds at which the old demo cried wolf (n = 10; 1 seed in 20 at n = 100), and
+# independent variables (e1 = 0.5), where the DPI check failed on 1e-5 of noise.
+DEMO_RUNS = [
+    *[("--n", str(n), "--seed", str(seed)) for n in (1, 2, 10, 100) for seed in range(0, 40, 4)],
+    *[("--n", "100", "--seed", str(seed)) for seed in range(20)],
+    *[("--n", "3000", "--e1", "0.5", "--seed", str(seed)) for seed in range(5)],
+    ("--n", "200000", "--e1", "0.5", "--e2", "0.5"),
+    ("--n", "1000", "--e1", "0", "--e2", "1"),
+]
+
+
+def test_the_demo_never_calls_sampling_noise_a_failure():
+    """Run the CLI in a subprocess over many seeds and sizes: noise is never "VIOLATED"."""
+    script = textwrap.dedent(
+        """
+        import contextlib, io, sys
+        from fastinfo.__main__ import main
+
+        failures = []
+        for args in eval(sys.argv[1]):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                code = main(list(args))
+            if code != 0 or "VIOLATED" in out.getvalue() or "OFF" in out.getvalue():
+                failures.append((args, code, out.getvalue()))
+        print(repr(failures))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, repr(DEMO_RUNS)], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout[:3000]
+    # One run through the real entry point, in its own process.
+    single = run_cli("demo", "--n", "10", "--seed", "1")
+    assert single.returncode == 0, single.stdout + single.stderr
+    assert "within their sampling tolerance" in single.stdout
+
+
+def test_the_demo_still_catches_a_wrong_estimate(monkeypatch, capsys):
+    """The tolerances are not so wide that a real error passes: an entropy off by 1e-3 bits at
+    n = 10**6 is reported, with exit code 1."""
+    import fastinfo.__main__ as demo
+
+    real = fastinfo.entropy
+    monkeypatch.setattr(demo.fastinfo, "entropy", lambda *a, **k: real(*a, **k) + 1e-3)
+    assert demo.main(["--n", "1000000", "--seed", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "OFF" in out
+    assert "further from the truth than sampling noise explains" in out
+
+
+def test_demo_tolerances_shrink_with_n():
+    from fastinfo.__main__ import tolerance
+
+    small, large = tolerance(0.1, 0.2, 100), tolerance(0.1, 0.2, 10**6)
+    for name in small:
+        assert 0 < large[name] < small[name]
+    assert large["I(X; Y)"] < 1e-2  # of order 1/sqrt(n)
+    assert large["H(X)"] < 1e-4  # a fair bit: no linear term, of order 1/n
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--n", "0"), "argument --n: must be at least 1, got 0"),
+        (("--n", "-5"), "argument --n: must be at least 1"),
+        (("--e1", "1.5"), "argument --e1: must be a probability in [0, 1], got 1.5"),
+        (("--e2", "-0.1"), "argument --e2: must be a probability"),
+        (("--e1", "nan"), "argument --e1: must be a probability"),
+        (("--seed", "-1"), "argument --seed: must be at least 0"),
+        (("--n", "ten"), "argument --n: invalid int value"),
+        (("profile",), "argument command: invalid choice"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_bad_demo_arguments_are_one_line_and_exit_code_2(args, message):
+    result = run_cli("demo", *args) if args[0] != "profile" else run_cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("fastinfo: error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_is_plain_text():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    text = result.stdout
+    for word in ("demo", "--e1", "--version", "tolerance"):
+        assert word in text, word
+    for markup in ("``", ":func:", ":mod:", ".. ", "**"):
+        assert markup not in text, markup
+    version = run_cli("--version")
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"fastinfo {fastinfo.__version__}"
+
+
 def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()

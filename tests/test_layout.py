@@ -137,6 +137,7 @@ def test_all_lists_are_sorted_and_unique() -> None:
 OPTIONS = {
     "estimator": native.ESTIMATORS,
     "average": native.AVERAGES,
+    "average_method": native.AVERAGES,
     "normalized": (None, *native.AVERAGES),
     "reduction": native.REDUCTIONS,
 }
@@ -181,7 +182,15 @@ UNKNOWN_OPTION = [
     for face, twin in FACES
     for impl in (face, twin)
     for name, function in public_functions(impl).items()
-    for parameter in ("estimator", "average", "normalized", "reduction", "metric", "strategy")
+    for parameter in (
+        "estimator",
+        "average",
+        "average_method",
+        "normalized",
+        "reduction",
+        "metric",
+        "strategy",
+    )
     if parameter in inspect.signature(function).parameters
 ]
 
@@ -202,6 +211,7 @@ def minimal_call(module: Any, name: str) -> tuple[tuple[Any, ...], dict[str, Any
         "permutation_test": (labels, labels),
         "cross_entropy_loss": ([[0.0, 1.0], [1.0, 0.0]], [0, 1]),
         "binary_cross_entropy": ([0.2, 0.7], [0.0, 1.0]),
+        "binary_cross_entropy_with_logits": ([0.2, -0.7], [0.0, 1.0]),
         "pairwise": (pmf_rows, pmf_rows),
         "nearest": (pmf_rows, pmf_rows, 1),
         "discretize": ([0.1, 0.5, 0.9],),

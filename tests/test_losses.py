@@ -80,7 +80,8 @@ def test_closed_forms(impl):
     assert impl.cross_entropy_loss(np.zeros((2, 4)), [0, 3], base=2) == 2.0
     # The textbook softmax example: softmax([2, 1, 0.1]) = [0.659, 0.242, 0.099].
     close(impl.cross_entropy_loss([2.0, 1.0, 0.1], 0), 0.41703001627783354)
-    close(impl.binary_cross_entropy([0.0, 0.0], [0, 1], base=2), 1.0)
+    close(impl.binary_cross_entropy_with_logits([0.0, 0.0], [0, 1], base=2), 1.0)
+    close(impl.binary_cross_entropy([0.5, 0.5], [0, 1], base=2), 1.0)
     assert impl.perplexity(math.log(50_257) * np.ones(7)) == pytest.approx(50_257, rel=1e-12)
     assert impl.bits_per_token(2.0, base=2) == 2.0
     assert impl.bits_per_byte(11 * math.log(4), 11) == pytest.approx(2.0, rel=1e-15)
@@ -105,7 +106,7 @@ def test_values_at_high_precision():
             np.testing.assert_allclose(got, want, rtol=1e-13, atol=0, err_msg=f"eps={eps}")
     for z in (-1e300, -800.0, -37.0, -1.0, 0.0, 1e-8, 2.5, 40.0, 800.0, 1e4):
         for y in (0.0, 0.3, 1.0):
-            got = fastinfo.binary_cross_entropy([z], [y])
+            got = fastinfo.binary_cross_entropy_with_logits([z], [y])
             assert got == pytest.approx(mp_binary(z, y), rel=1e-14, abs=1e-300), (z, y)
 
 
@@ -123,7 +124,7 @@ def test_extremes_do_not_overflow():
     assert ce([[0.0, -inf, 1.0]], [2], label_smoothing=0.1) == inf
     assert ce([[-inf, 5.0]], [1]) == 0.0
     assert ce([[0.0, 1.0]], [0], label_smoothing=1.0) == ce([[0.0, 1.0]], [1], label_smoothing=1.0)
-    bce = fastinfo.binary_cross_entropy
+    bce = fastinfo.binary_cross_entropy_with_logits
     assert bce([1e300, -1e300], [0, 1], reduction="none").tolist() == [1e300, 1e300]
     assert bce([1e4], [1]) == 0.0
     assert bce([inf, -inf, inf, -inf], [1, 0, 0.5, 1e-9], reduction="none").tolist() == [
@@ -133,8 +134,61 @@ def test_extremes_do_not_overflow():
         inf,
     ]
     assert bce([50.0], [1.0]) == pytest.approx(math.exp(-50), rel=1e-14)  # no rounding to 0
-    assert bce([0.0, 1.0], [0.0, 1.0], from_logits=False) == 0.0
-    assert bce([0.0], [0.5], from_logits=False) == inf
+    assert fastinfo.binary_cross_entropy([0.0, 1.0], [0.0, 1.0]) == 0.0
+    assert fastinfo.binary_cross_entropy([0.0], [0.5]) == inf
+
+
+def torch_binary_cross_entropy(p, y):
+    """PyTorch's ``binary_cross_entropy`` (``BCELoss``) in numpy: each log clamped at -100."""
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100.0)
+        log_q = np.maximum(np.log1p(-p), -100.0)
+    return -(y * log_p + (1 - y) * log_q)
+
+
+def torch_binary_cross_entropy_with_logits(z, y):
+    """PyTorch's ``binary_cross_entropy_with_logits`` in numpy (its CPU kernel's formula)."""
+    max_val = np.maximum(-z, 0.0)
+    return (1 - y) * z + max_val + np.log(np.exp(-max_val) + np.exp(-z - max_val))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_binary_cross_entropy_takes_probabilities_as_in_pytorch(impl):
+    """The names users know: ``binary_cross_entropy`` reads probabilities (PyTorch's function of
+    that name), ``binary_cross_entropy_with_logits`` logits; elsewhere than where PyTorch clamps
+    its logs at -100 the values are PyTorch's."""
+    # The issue's example: a confident correct probability is a small loss, not a logit's.
+    assert impl.binary_cross_entropy([0.9], [1]) == pytest.approx(-math.log(0.9), rel=1e-15)
+    assert impl.binary_cross_entropy_with_logits([0.9], [1]) == pytest.approx(
+        math.log1p(math.exp(-0.9)), rel=1e-15
+    )
+    rng = np.random.default_rng(11)
+    p = np.concatenate(
+        [rng.random(300), [0.0, 1.0, 1e-300, 1e-44, math.exp(-99.0), 0.5, 1 - 1e-16, 1 - 1e-12]]
+    )
+    for y in (0.0, 0.3, 1.0):
+        targets = np.full(p.shape, y)
+        got = impl.binary_cross_entropy(p, targets, reduction="none")
+        want = torch_binary_cross_entropy(p, targets)
+        with np.errstate(divide="ignore"):
+            clamped = ((y > 0) & (np.log(p) < -100)) | ((y < 1) & (np.log1p(-p) < -100))
+        np.testing.assert_allclose(got[~clamped], want[~clamped], rtol=1e-13, atol=0)
+        # Where PyTorch clamps, fastinfo keeps the true (larger) loss, +inf at probability 0.
+        assert (got[clamped] > want[clamped]).all()
+        assert (got[clamped & ((p == 0) | (p == 1))] == math.inf).all()
+    assert impl.binary_cross_entropy([0.0], [1.0]) == math.inf  # PyTorch: 100
+    z = np.concatenate([rng.standard_normal(300) * 20, [0.0, -700.0, 700.0, 1e-12]])
+    for y in (0.0, 0.3, 1.0):
+        targets = np.full(z.shape, y)
+        got = impl.binary_cross_entropy_with_logits(z, targets, reduction="none")
+        want = torch_binary_cross_entropy_with_logits(z, targets)
+        # PyTorch's formula rounds log(1 + tiny) to absolute precision; fastinfo keeps relative.
+        assert (np.abs(got - want) <= 1e-12 * np.abs(want) + 4e-16 * (1 + np.abs(z))).all()
+    # The mean and the sum reduce the same elementwise losses.
+    q = rng.random(1000)
+    t = rng.integers(0, 2, 1000)
+    close(impl.binary_cross_entropy(q, t), torch_binary_cross_entropy(q, t).mean(), rtol=1e-12)
+    close(impl.binary_cross_entropy(q, t, reduction="sum"), torch_binary_cross_entropy(q, t).sum())
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -148,7 +202,9 @@ def test_nan_and_positive_infinity_are_errors(impl):
         )
     with pytest.raises(ValueError, match="no finite logit"):
         impl.cross_entropy_loss([[-math.inf, -math.inf]], [0])
-    with pytest.raises(ValueError, match="logits_or_probs"):
+    with pytest.raises(ValueError, match="logits: element 1 is NaN"):
+        impl.binary_cross_entropy_with_logits([0.0, math.nan], [0, 1])
+    with pytest.raises(ValueError, match=r"(?i)probabilities: element 1 is nan.*\[0, 1\]"):
         impl.binary_cross_entropy([0.0, math.nan], [0, 1])
 
 
@@ -227,9 +283,12 @@ def test_against_scipy_log_softmax_and_sklearn_log_loss():
         close(fastinfo.cross_entropy_loss(p, y, from_logits=False), expected, rtol=1e-12)
     q = rng.random(400)
     t = rng.integers(0, 2, 400)
-    close(fastinfo.binary_cross_entropy(q, t, from_logits=False), log_loss(t, q), rtol=1e-12)
+    close(fastinfo.binary_cross_entropy(q, t), log_loss(t, q), rtol=1e-12)
     logits = rng.standard_normal(400) * 5
-    close(fastinfo.binary_cross_entropy(logits, t), log_loss(t, scipy.special.expit(logits)))
+    close(
+        fastinfo.binary_cross_entropy_with_logits(logits, t),
+        log_loss(t, scipy.special.expit(logits)),
+    )
 
 
 @given(
@@ -245,11 +304,12 @@ def test_binary_matches_reference(z, data):
         hnp.arrays(np.float64, z.shape, elements=st.sampled_from([0.0, 1.0]) | st.floats(0.0, 1.0))
     )
     reduction = data.draw(st.sampled_from(["mean", "sum", "none"]))
-    for from_logits, x in ((True, z), (False, scipy.special.expit(z))):
-        got = fastinfo.binary_cross_entropy(x, y, from_logits=from_logits, reduction=reduction)
-        want = fastinfo.reference.binary_cross_entropy(
-            x, y, from_logits=from_logits, reduction=reduction
-        )
+    for name, x in (
+        ("binary_cross_entropy_with_logits", z),
+        ("binary_cross_entropy", scipy.special.expit(z)),
+    ):
+        got = getattr(fastinfo, name)(x, y, reduction=reduction)
+        want = getattr(fastinfo.reference, name)(x, y, reduction=reduction)
         close(got, want, rtol=1e-12, atol=1e-300)
 
 
@@ -324,7 +384,7 @@ def test_binary_is_two_class_cross_entropy(z, data):
     y = np.array(data.draw(st.lists(st.integers(0, 1), min_size=len(z), max_size=len(z))))
     two_class = np.column_stack([np.zeros_like(z), z])  # sigmoid(z) = softmax([0, z])[1]
     close(
-        fastinfo.binary_cross_entropy(z, y, reduction="none"),
+        fastinfo.binary_cross_entropy_with_logits(z, y, reduction="none"),
         fastinfo.cross_entropy_loss(two_class, y, reduction="none"),
         rtol=1e-12,
         atol=1e-15,
@@ -443,9 +503,18 @@ def test_cross_entropy_bad_inputs(impl):
     _raises(ValueError, "base", ce, z, [0, 1, 2], base=-2.0)
     _raises(TypeError, "base", ce, z, [0, 1, 2], base="e")
     p = np.full((2, 3), 1 / 3)
-    _raises(ValueError, "logits", ce, p * 0.9, [0, 1], from_logits=False)
-    _raises(ValueError, "logits", ce, np.array([[1.5, -0.5, 0.0]]), [0], from_logits=False)
-    _raises(ValueError, "logits", ce, np.array([[math.nan, 0.5, 0.5]]), [1], from_logits=False)
+    # With from_logits=False the first argument holds probabilities: the message says so, and
+    # never calls them logits.
+    for bad, what in (
+        (p * 0.9, "sums to"),
+        (np.array([[1.5, -0.5, 0.0]]), "has the value 1.5"),
+        (np.array([[math.nan, 0.5, 0.5]]), "has the value nan"),
+    ):
+        with pytest.raises(ValueError, match=r"^probabilities \(from_logits=False\)") as info:
+            ce(bad, [0] * len(bad), from_logits=False)
+        message = str(info.value)
+        assert message.startswith("probabilities (from_logits=False): row 0 "), message
+        assert what.lower() in message.lower(), message
     # Empty batches: PyTorch's conventions.
     assert math.isnan(ce(np.zeros((0, 4)), np.zeros(0, dtype=int)))
     assert ce(np.zeros((0, 4)), np.zeros(0, dtype=int), reduction="sum") == 0.0
@@ -456,14 +525,18 @@ def test_cross_entropy_bad_inputs(impl):
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_binary_and_unit_bad_inputs(impl):
-    bce = impl.binary_cross_entropy
-    _raises(ValueError, "labels[1]", bce, [0.0, 0.0], [0.0, 1.5])
-    _raises(ValueError, "labels[0, 1]", bce, [[0.0, 0.0]], [[0.0, math.nan]])
-    _raises(ValueError, "labels", bce, [0.0, 0.0], [0.0])
-    _raises(TypeError, "labels", bce, [0.0], ["a"])
-    _raises(TypeError, "logits_or_probs", bce, ["a"], [0])
-    _raises(ValueError, "logits_or_probs", bce, [0.5, 1.5], [0, 1], from_logits=False)
+    bce = impl.binary_cross_entropy_with_logits
+    _raises(ValueError, "targets[1]", bce, [0.0, 0.0], [0.0, 1.5])
+    _raises(ValueError, "targets[0, 1]", bce, [[0.0, 0.0]], [[0.0, math.nan]])
+    _raises(ValueError, "targets has shape (1,) but logits", bce, [0.0, 0.0], [0.0])
+    _raises(TypeError, "targets", bce, [0.0], ["a"])
+    _raises(TypeError, "logits", bce, ["a"], [0])
     _raises(ValueError, "reduction", bce, [0.0], [0], reduction="max")
+    probabilities = impl.binary_cross_entropy
+    _raises(ValueError, "probabilities: element 1 is 1.5", probabilities, [0.5, 1.5], [0, 1])
+    _raises(ValueError, "binary_cross_entropy_with_logits", probabilities, [-2.0], [0])
+    _raises(ValueError, "targets has shape (1,) but probabilities", probabilities, [0.5, 0.5], [0])
+    _raises(TypeError, "probabilities", probabilities, ["a"], [0])
     assert math.isnan(bce(np.zeros(0), np.zeros(0)))
     assert bce(np.zeros(0), np.zeros(0), reduction="sum") == 0.0
     for f in (impl.perplexity, impl.bits_per_token):
@@ -492,7 +565,7 @@ def test_memory_budget_is_checked_before_a_large_per_row_output(monkeypatch):
     _raises(
         MemoryError,
         "reduction='none'",
-        fastinfo.binary_cross_entropy,
+        fastinfo.binary_cross_entropy_with_logits,
         np.zeros(500),
         np.zeros(500),
         reduction="none",
@@ -543,7 +616,8 @@ def test_thread_count_does_not_change_a_bit():
                 )
             )
             out.append(fastinfo.cross_entropy_loss(z, y, ignore_index=-1, reduction=reduction))
-            out.append(fastinfo.binary_cross_entropy(b, t, reduction=reduction))
+            out.append(fastinfo.binary_cross_entropy_with_logits(b, t, reduction=reduction))
+            out.append(fastinfo.binary_cross_entropy(1 / (1 + np.exp(-b)), t, reduction=reduction))
         return out
 
     try:

@@ -121,7 +121,7 @@ def tables(draw: st.DrawFn, max_n: int = 200, max_d: int = 6) -> np.ndarray:
 def entropy_of(X: np.ndarray, columns: list[int], estimator: str = "plugin") -> float:
     if not columns:
         return 0.0
-    return fastinfo.entropy(X[:, columns], estimator=estimator)
+    return fastinfo.entropy(X[:, columns], estimator=estimator, joint=True)
 
 
 @given(tables())

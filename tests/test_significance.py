@@ -430,3 +430,21 @@ def test_seed_accepts_numpy_integers_and_the_full_range() -> None:
 def test_native_method_is_checked() -> None:
     with pytest.raises(ValueError, match="method"):
         _native.permutation_test([np.array([0, 1])], [np.array([0, 1])], [], 5, 0, "plugin", "x")
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_random_state_is_another_name_for_seed(impl) -> None:
+    x = [0, 1, 1, 0, 2, 2, 1, 0] * 5
+    y = [1, 1, 0, 0, 2, 1, 1, 0] * 5
+    a = impl.permutation_test(x, y, n_permutations=30, seed=7)
+    b = impl.permutation_test(x, y, n_permutations=30, random_state=7)
+    c = impl.permutation_test(x, y, n_permutations=30, seed=7, random_state=7)
+    assert a.pvalue == b.pvalue == c.pvalue
+    assert np.array_equal(a.null_distribution, b.null_distribution)
+    assert np.array_equal(a.null_distribution, c.null_distribution)
+    with pytest.raises(ValueError, match="seed=7 and random_state=8 disagree"):
+        impl.permutation_test(x, y, n_permutations=30, seed=7, random_state=8)
+    with pytest.raises(ValueError, match="random_state"):
+        impl.permutation_test(x, y, n_permutations=30, random_state=-1)
+    with pytest.raises(TypeError, match="random_state"):
+        impl.permutation_test(x, y, n_permutations=30, random_state=np.random.default_rng(0))

@@ -30,7 +30,7 @@ def te_by_definition(y, x, k=1, l=1, u=1, given_=(), estimator="plugin", base=No
     for z in given_:
         condition = np.column_stack([condition, lagged(z, [1], w)])
     return fastinfo.conditional_mutual_information(
-        future, source, condition, estimator=estimator, base=base
+        future, source, condition, estimator=estimator, base=base, joint=True
     )
 
 
@@ -114,7 +114,7 @@ def test_conditional_trials_follow_the_definition_not_pyinform_0_2():
         [np.concatenate([y[:-2] for y in ys]), np.concatenate([y[1:-1] for y in ys])]
         + [np.concatenate([ws[c, r, 1:-1] for r in range(2)]) for c in range(2)]
     )
-    expected = fastinfo.conditional_mutual_information(future, source, past, base=2)
+    expected = fastinfo.conditional_mutual_information(future, source, past, base=2, joint=True)
     assert value == expected
     assert value == pytest.approx(0.19677767872596205, abs=1e-14)
     assert reference.transfer_entropy(list(xs), list(ys), history=2, given=trials, base=2) == (
@@ -246,8 +246,8 @@ def test_storage_and_rate_by_definition(seed, k, estimator):
     future, past = x[k:], lagged(x, [k - i for i in range(k)], k)
     ais = fastinfo.active_information_storage(x, history=k, estimator=estimator)
     rate = fastinfo.entropy_rate(x, history=k, estimator=estimator)
-    assert ais == fastinfo.mutual_information(future, past, estimator=estimator)
-    assert rate == fastinfo.conditional_entropy(future, past, estimator=estimator)
+    assert ais == fastinfo.mutual_information(future, past, estimator=estimator, joint=True)
+    assert rate == fastinfo.conditional_entropy(future, past, estimator=estimator, joint=True)
     if estimator == "plugin":
         assert ais + rate == pytest.approx(fastinfo.entropy(future), abs=1e-12)
         for f, value in [

@@ -110,6 +110,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         [
             "cross_entropy_loss",
             "binary_cross_entropy",
+            "binary_cross_entropy_with_logits",
             "perplexity",
             "bits_per_token",
             "bits_per_byte",

@@ -28,6 +28,7 @@ from ._config import show_config
 from ._dataset import mutual_information_matrix, mutual_information_with
 from ._losses import (
     binary_cross_entropy,
+    binary_cross_entropy_with_logits,
     bits_per_byte,
     bits_per_token,
     cross_entropy_loss,
@@ -71,6 +72,7 @@ __all__ = [
     "active_information_storage",
     "adjusted_mutual_information",
     "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "bits_per_byte",
     "bits_per_token",
     "conditional_entropy",

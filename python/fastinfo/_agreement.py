@@ -20,8 +20,38 @@ def check_average(average: object) -> str:
     return average
 
 
+def resolve_average(average: object, average_method: object) -> str:
+    """The checked mean: ``average``, or scikit-learn's spelling ``average_method`` for it.
+
+    Both given and different raise ``ValueError``; ``average_method`` alone replaces the default.
+    """
+    if average_method is None:
+        return check_average(average)
+    if not isinstance(average_method, str):
+        raise TypeError(
+            f"average_method (scikit-learn's name for average) must be a string, "
+            f"got {type(average_method).__name__}"
+        )
+    if average_method not in AVERAGES:
+        raise ValueError(
+            f"average_method (scikit-learn's name for average) must be one of {list(AVERAGES)}, "
+            f"got {average_method!r}"
+        )
+    if average != "arithmetic" and average != average_method:
+        raise ValueError(
+            f"average={average!r} and average_method={average_method!r} disagree: they are two "
+            "names of the same option, pass one"
+        )
+    return average_method
+
+
 def normalized_mutual_information(
-    x: npt.ArrayLike, y: npt.ArrayLike, /, *, average: str = "arithmetic"
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    /,
+    *,
+    average: str = "arithmetic",
+    average_method: str | None = None,
 ) -> float:
     """Normalised mutual information of two labelings, ``I(X; Y) / mean(H(X), H(Y))``.
 
@@ -37,6 +67,9 @@ def normalized_mutual_information(
         share a label.
     average : {"arithmetic", "geometric", "min", "max"}
         The mean of ``H(X)`` and ``H(Y)`` that normalises the mutual information.
+    average_method : {"arithmetic", "geometric", "min", "max"}, optional
+        scikit-learn's name for ``average``, accepted so that its calls work unchanged. Give one
+        of the two; both given with different values raise ``ValueError``.
 
     Returns
     -------
@@ -54,7 +87,8 @@ def normalized_mutual_information(
     Special cases, as in scikit-learn: 1.0 when both labelings are a single cluster (this includes
     a single sample); 0.0 whenever the mutual information is 0 (e.g. one labeling is a single
     cluster and the other is not). Labelings equal up to renaming give exactly 1.0 (scikit-learn:
-    1 up to rounding).
+    1 up to rounding), and so does ``average="min"`` when one labeling determines the other
+    (``I(X; Y)`` is then the smaller entropy; scikit-learn: 1 up to rounding).
 
     References
     ----------
@@ -75,11 +109,17 @@ def normalized_mutual_information(
     """
     vx, vy = as_variable(x, "x"), as_variable(y, "y")
     check_same_length(vx, vy)
-    return _native.normalized_mutual_information(vx.columns, vy.columns, check_average(average))
+    chosen = resolve_average(average, average_method)
+    return _native.normalized_mutual_information(vx.columns, vy.columns, chosen)
 
 
 def adjusted_mutual_information(
-    x: npt.ArrayLike, y: npt.ArrayLike, /, *, average: str = "arithmetic"
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    /,
+    *,
+    average: str = "arithmetic",
+    average_method: str | None = None,
 ) -> float:
     """Adjusted mutual information of two labelings, corrected for chance.
 
@@ -95,6 +135,8 @@ def adjusted_mutual_information(
         :func:`normalized_mutual_information`).
     average : {"arithmetic", "geometric", "min", "max"}
         The mean of ``H(X)`` and ``H(Y)`` in the denominator.
+    average_method : {"arithmetic", "geometric", "min", "max"}, optional
+        scikit-learn's name for ``average`` (see :func:`normalized_mutual_information`).
 
     Returns
     -------
@@ -123,7 +165,9 @@ def adjusted_mutual_information(
     single sample); 0.0 when exactly one of them is; ``I - E[I]`` and ``mean - E[I]`` are kept at
     least ``2.2e-16`` in magnitude (with their sign), so ``0 / 0`` never occurs. Labelings equal up
     to renaming give exactly 1.0 (this includes two all-distinct labelings, where the formula is
-    ``0 / 0`` and scikit-learn's guard returns 1).
+    ``0 / 0`` and scikit-learn's guard returns 1). One all-distinct labeling (every sample a
+    cluster of its own) against any other gives exactly 0.0: then ``I = E[I]`` in theory
+    (scikit-learn and the formula return rounding noise of order ``1e-15``).
 
     References
     ----------
@@ -138,12 +182,15 @@ def adjusted_mutual_information(
     1.0
     >>> fastinfo.adjusted_mutual_information([0, 0, 0, 0], [0, 1, 2, 3])
     0.0
+    >>> fastinfo.adjusted_mutual_information([0, 0, 1, 2], [0, 1, 2, 3], average_method="max")
+    0.0
     >>> round(fastinfo.adjusted_mutual_information([0, 0, 1, 1], [0, 1, 0, 1]), 6)
     -0.5
     """
     vx, vy = as_variable(x, "x"), as_variable(y, "y")
     check_same_length(vx, vy)
-    return _native.adjusted_mutual_information(vx.columns, vy.columns, check_average(average))
+    chosen = resolve_average(average, average_method)
+    return _native.adjusted_mutual_information(vx.columns, vy.columns, chosen)
 
 
 def variation_of_information(

@@ -519,14 +519,62 @@ def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Ba
     return h / scale
 
 
-def binner(bins: object) -> Callable[[Any, str], Any]:
-    """For the samples functions' ``bins=``: a function ``(x, name) -> labels``.
+class Binner:
+    """The samples functions' ``bins=``: call it on every data argument, then :meth:`check`.
 
-    ``bins`` is checked once, here; see :func:`binned` for what is binned.
+    ``Binner(bins, discretize_named)(x, name)`` returns ``x`` with floating-point samples replaced
+    by their bin labels (see :func:`binned`); ``bins`` is checked once, here. :meth:`check`
+    raises when ``bins`` was given but no argument was floating point: ``bins=`` would have been
+    ignored. Shared with the reference twin, which passes its own ``discretize_named``.
     """
-    checked = None if bins is None else check_bins(bins)
 
-    def labels(x: Any, name: str) -> Any:
-        return binned(x, name, checked, _discretize_named)
+    def __init__(
+        self,
+        bins: object,
+        discretize_named: Callable[[Any, str, CheckedBins, str], tuple[Any, Any]],
+    ) -> None:
+        self.given = bins
+        self.bins = None if bins is None else check_bins(bins)
+        self._discretize_named = discretize_named
+        self._unbinned: list[tuple[str, Any]] = []
+        self.used = False
 
-    return labels
+    def _discretize(self, x: Any, name: str, bins: CheckedBins, strategy: str) -> tuple[Any, Any]:
+        self.used = True
+        return self._discretize_named(x, name, bins, strategy)
+
+    def __call__(self, x: Any, name: str) -> Any:
+        if self.bins is None:
+            return x
+        used = self.used
+        self.used = False
+        labels = binned(x, name, self.bins, self._discretize)
+        if not self.used:
+            self._unbinned.append((name, x))
+        self.used |= used
+        return labels
+
+    def check(self) -> None:
+        """Raise ``ValueError`` if ``bins`` was given and nothing was binned."""
+        if self.bins is None or self.used:
+            return
+        kinds = []
+        for name, x in self._unbinned:
+            dtype = getattr(x, "dtype", None)
+            if dtype is None:
+                dtype = np.asarray(x).dtype
+            kinds.append(f"{name} ({dtype})")
+        if len(kinds) > 4:
+            kinds[3:] = [f"... {len(kinds) - 3} more"]
+        given = self.given if isinstance(self.given, (int, str)) else "<edges>"
+        raise ValueError(
+            f"bins={given!r} was given, but no argument holds floating-point samples "
+            f"({', '.join(kinds)}): bins= only bins float samples, and labels (integers, bools, "
+            "strings, categoricals) are counted as they are, so it would be ignored. Drop bins=, "
+            "or pass the values as floats (e.g. x.astype(float)) to bin them"
+        )
+
+
+def binner(bins: object) -> Binner:
+    """For the samples functions' ``bins=``: a :class:`Binner` using the fast discretisation."""
+    return Binner(bins, _discretize_named)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _native
 from ._agreement import AVERAGES
+from ._binning import BinsLike, binner
 from ._inputs import (
     Base,
     IntArray,
@@ -22,15 +23,26 @@ from ._inputs import (
     native,
 )
 
+#: What ``bins=`` does to one column (or to a whole float matrix): ``(x, name) -> labels``.
+Labeller = Callable[[Any, str], Any]
 
-def _frame(X: Any) -> tuple[list[IntArray], list[Any]] | None:
-    """The columns (as label arrays) and names of a pandas or polars DataFrame, else None."""
+
+def _unchanged(x: Any, name: str) -> Any:
+    return x
+
+
+def _frame(X: Any, labels: Labeller = _unchanged) -> tuple[list[IntArray], list[Any]] | None:
+    """The columns (as label arrays) and names of a pandas or polars DataFrame, else None.
+
+    ``labels`` bins float columns when ``bins=`` is given (see :func:`fastinfo._binning.binned`).
+    """
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(X, pandas.DataFrame):
         names = list(X.columns)
-        columns = [
-            as_variable(X.iloc[:, k], f"X[{name!r}]").columns[0] for k, name in enumerate(names)
-        ]
+        columns = []
+        for k, name in enumerate(names):
+            label = f"X[{name!r}]"
+            columns.append(as_variable(labels(X.iloc[:, k], label), label).columns[0])
         return _checked(columns), names
     polars = sys.modules.get("polars")
     if polars is not None and isinstance(X, polars.DataFrame):
@@ -44,7 +56,8 @@ def _frame(X: Any) -> tuple[list[IntArray], list[Any]] | None:
                     f"X[{name!r}] contains a missing value at index {index}; "
                     "drop or fill missing values before estimating"
                 )
-            columns.append(as_variable(series.to_numpy(), f"X[{name!r}]").columns[0])
+            label = f"X[{name!r}]"
+            columns.append(as_variable(labels(series.to_numpy(), label), label).columns[0])
         return _checked(columns), names
     return None
 
@@ -57,16 +70,17 @@ def _checked(columns: list[IntArray]) -> list[IntArray]:
     return columns
 
 
-def as_columns(X: Any) -> tuple[list[IntArray], list[Any] | None]:
+def as_columns(X: Any, labels: Labeller = _unchanged) -> tuple[list[IntArray], list[Any] | None]:
     """``X`` as a list of 1-D contiguous integer columns, and its column names (DataFrames).
 
     Shared with :mod:`fastinfo.reference`. Integer and bool columns are views where possible;
-    strings, objects and categoricals are factorised (see :func:`fastinfo.entropy`).
+    strings, objects and categoricals are factorised (see :func:`fastinfo.entropy`); float
+    columns are binned by ``labels`` (``bins=``).
     """
-    frame = _frame(X)
+    frame = _frame(X, labels)
     if frame is not None:
         return frame
-    array = _matrix(X)
+    array = _binned_matrix(_matrix(X), labels)
     if array.dtype.kind in "iu":
         return [native(array[:, j]) for j in range(array.shape[1])], None
     return [as_variable(array[:, j], f"X[:, {j}]").columns[0] for j in range(array.shape[1])], None
@@ -91,13 +105,19 @@ def _matrix(X: Any) -> npt.NDArray[Any]:
     return array
 
 
-def _table(X: Any) -> tuple[Any, list[Any] | None, int, int]:
+def _binned_matrix(array: npt.NDArray[Any], labels: Labeller) -> npt.NDArray[Any]:
+    """A float matrix binned column by column (Fortran-ordered labels) by ``bins=``, else as is."""
+    binned: npt.NDArray[Any] = np.asarray(labels(array, "X"))  # unchanged unless float
+    return binned
+
+
+def _table(X: Any, labels: Labeller = _unchanged) -> tuple[Any, list[Any] | None, int, int]:
     """What ``_native`` reads: a C-contiguous integer matrix or a list of columns; names; n; d."""
-    frame = _frame(X)
+    frame = _frame(X, labels)
     if frame is not None:
         columns, names = frame
         return columns, names, int(columns[0].shape[0]), len(columns)
-    array = _matrix(X)
+    array = _binned_matrix(_matrix(X), labels)
     n, d = (int(s) for s in array.shape)
     if array.dtype.kind in "iu":
         if is_native(array):
@@ -138,6 +158,7 @@ def mutual_information_matrix(
     base: Base = None,
     estimator: str = "plugin",
     normalized: str | None = None,
+    bins: BinsLike | None = None,
 ) -> Any:
     """All-pairs mutual information of the columns of ``X``, with their entropies on the diagonal.
 
@@ -146,7 +167,8 @@ def mutual_information_matrix(
     X : array_like of shape (n_samples, n_features), or a pandas / polars DataFrame
         Discrete labels, one column per variable: any integer or bool dtype (a C- or
         Fortran-ordered array is read without a copy), or strings / objects / categoricals
-        (factorised column by column). Float columns raise ``TypeError``: discretise them first.
+        (factorised column by column). Float columns raise ``TypeError`` unless ``bins`` is
+        given.
     base : float, optional
         Logarithm base; ``None`` (default) gives nats. Ignored when ``normalized`` is given.
     estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
@@ -155,6 +177,14 @@ def mutual_information_matrix(
         Return the normalised mutual information ``I(X_i; X_j) / avg(H(X_i), H(X_j))`` with
         this average, as ``sklearn.metrics.normalized_mutual_info_score(average_method=...)``:
         two constant columns score 1, a pair with ``I = 0`` scores 0, and the diagonal is 1.
+    bins : int, str or array_like, optional
+        Discretise floating-point columns into histogram bins first, each
+        column on its own, exactly as ``bins=`` of :func:`fastinfo.mutual_information` does: a
+        number of equal-width bins, a rule (``"fd"``, ``"scott"``, ``"sturges"``, ``"sqrt"``,
+        ``"rice"``, ``"auto"``) or explicit edges (see :func:`fastinfo.discretize`). Integer,
+        bool, string and categorical columns are used as labels, unchanged; if nothing is
+        floating point, ``bins`` raises ``ValueError`` (it would be ignored). ``None``
+        (default): float columns raise ``TypeError``.
 
     Returns
     -------
@@ -197,7 +227,9 @@ def mutual_information_matrix(
            [1., 1., 0.],
            [0., 0., 1.]])
     """
-    table, names, _, d = _table(X)
+    labels = binner(bins)
+    table, names, _, d = _table(X, labels)
+    labels.check()
     scale = log_base(base)
     e = check_estimator(estimator)
     average = _check_normalized(normalized)
@@ -219,20 +251,30 @@ def mutual_information_with(
     *,
     base: Base = None,
     estimator: str = "plugin",
+    bins: BinsLike | None = None,
 ) -> Any:
     """Mutual information of every column of ``X`` with the target ``y``.
 
     Parameters
     ----------
     X : array_like of shape (n_samples, n_features), or a pandas / polars DataFrame
-        Discrete features (see :func:`mutual_information_matrix`).
+        Discrete features (see :func:`mutual_information_matrix`), or continuous ones with
+        ``bins``.
     y : array_like of shape (n_samples,)
-        Discrete target labels (any integer, bool, string or object labels; floats raise
-        ``TypeError``).
+        Target labels (any integer, bool, string or object labels; floats raise ``TypeError``
+        unless ``bins`` is given).
     base : float, optional
         Logarithm base; ``None`` (default) gives nats.
     estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
         See :func:`fastinfo.entropy`.
+    bins : int, str or array_like, optional
+        Discretise floating-point columns (and a float ``y``) into histogram bins first, each
+        column on its own, exactly as ``bins=`` of :func:`fastinfo.mutual_information` does: a
+        number of equal-width bins, a rule (``"fd"``, ``"scott"``, ``"sturges"``, ``"sqrt"``,
+        ``"rice"``, ``"auto"``) or explicit edges (see :func:`fastinfo.discretize`). Integer,
+        bool, string and categorical columns are used as labels, unchanged; if nothing is
+        floating point, ``bins`` raises ``ValueError`` (it would be ignored). ``None``
+        (default): float columns raise ``TypeError``.
 
     Returns
     -------
@@ -254,8 +296,10 @@ def mutual_information_with(
 
     The signature fits scikit-learn's univariate selectors, which call ``score_func(X, y)`` and
     accept an array of scores:
-    ``SelectKBest(score_func=fastinfo.mutual_information_with, k=10)``. Keep the features as
-    integers (scikit-learn keeps an integer ``X`` as it is).
+    ``SelectKBest(score_func=fastinfo.mutual_information_with, k=10)``. Keep discrete features
+    as integers (scikit-learn keeps an integer ``X`` as it is); for continuous features give
+    ``bins`` with ``functools.partial``:
+    ``SelectKBest(functools.partial(fastinfo.mutual_information_with, bins="fd"), k=10)``.
 
     Examples
     --------
@@ -270,9 +314,18 @@ def mutual_information_with(
            [0],
            [1],
            [1]])
+    >>> import functools
+    >>> rng = np.random.default_rng(0)
+    >>> features = rng.normal(size=(1000, 3))
+    >>> classes = (features[:, 2] > 0).astype(int)  # only the last feature matters
+    >>> score = functools.partial(fastinfo.mutual_information_with, bins=8)
+    >>> SelectKBest(score, k=1).fit(features, classes).get_support()
+    array([False, False,  True])
     """
-    table, names, n, _ = _table(X)
-    target = as_variable(y, "y")
+    labels = binner(bins)
+    table, names, n, _ = _table(X, labels)
+    target = as_variable(labels(y, "y"), "y")
+    labels.check()
     if target.two_dimensional:
         raise ValueError(
             f"y must be 1-D (n_samples,), got shape {np.shape(y)}; score each target separately"

@@ -129,14 +129,16 @@ def class_labels(
     return flat
 
 
-def binary_labels(labels: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
-    """``labels`` (shape ``shape``, values in [0, 1]) as a flat float64 array."""
-    array = np.asarray(_without_missing(labels, "labels"))
+def binary_labels(
+    labels: npt.ArrayLike, shape: tuple[int, ...], scores: str = "logits"
+) -> npt.NDArray[np.float64]:
+    """``targets`` (shape ``shape`` of the argument named ``scores``, values in [0, 1]), flat."""
+    array = np.asarray(_without_missing(labels, "targets"))
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"labels must hold real numbers in [0, 1], got dtype {array.dtype}")
+        raise TypeError(f"targets must hold real numbers in [0, 1], got dtype {array.dtype}")
     if array.shape != shape:
         raise ValueError(
-            f"labels has shape {array.shape} but logits_or_probs has shape {shape}: "
+            f"targets has shape {array.shape} but {scores} has shape {shape}: "
             "they must have the same shape"
         )
     flat = native(array, np.float64).reshape(-1)
@@ -145,7 +147,7 @@ def binary_labels(labels: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[
         if not (low >= 0.0 and high <= 1.0):  # NaN fails too
             index = int(np.argmax(~((flat >= 0) & (flat <= 1))))
             raise ValueError(
-                f"labels{_position(index, shape)} = {flat[index]}; labels must lie in [0, 1]"
+                f"targets{_position(index, shape)} = {flat[index]}; targets must lie in [0, 1]"
             )
     return flat
 
@@ -359,30 +361,43 @@ def cross_entropy_loss(
     return finish(value, batch, scale)
 
 
+def _binary(
+    scores: npt.ArrayLike, targets: npt.ArrayLike, name: str, base: Base, reduction: str
+) -> Result:
+    scale = log_base(base)
+    reduction = check_reduction(reduction)
+    values = as_scores(scores, name)
+    shape = tuple(values.shape)
+    flat_targets = binary_labels(targets, shape, name)
+    if reduction == "none":
+        check_output_memory(flat_targets.size)
+    from_logits = name == "logits"
+    value = _native.binary_cross_entropy(values.reshape(-1), flat_targets, from_logits, reduction)
+    return finish(value, shape, scale)
+
+
 def binary_cross_entropy(
-    logits_or_probs: npt.ArrayLike,
-    labels: npt.ArrayLike,
+    probabilities: npt.ArrayLike,
+    targets: npt.ArrayLike,
     /,
     *,
-    from_logits: bool = True,
     base: Base = None,
     reduction: str = "mean",
 ) -> Result:
-    """Binary cross-entropy, elementwise (PyTorch's ``BCEWithLogitsLoss`` / ``BCELoss``).
+    """Binary cross-entropy of probabilities, elementwise (PyTorch's ``binary_cross_entropy``).
 
-    ``loss = -[y log q + (1 - y) log(1 - q)]`` with ``q = sigmoid(z)`` for a logit ``z``, or ``q``
-    given directly with ``from_logits=False``.
+    ``loss = -[y log p + (1 - y) log(1 - p)]`` for a predicted probability ``p`` and a target
+    ``y``: ``torch.nn.functional.binary_cross_entropy`` / ``torch.nn.BCELoss`` (which also take
+    probabilities). For logits use :func:`binary_cross_entropy_with_logits`.
 
     Parameters
     ----------
-    logits_or_probs : array_like
-        Logits (any real value, ``+-inf`` included), or with ``from_logits=False``
-        probabilities in ``[0, 1]``. float32 is read without a copy.
-    labels : array_like
-        Targets in ``[0, 1]``, the same shape: 0/1 (bool or int), or soft labels (any value in
+    probabilities : array_like
+        Predicted probabilities of the positive class, each in ``[0, 1]`` (e.g. the output of a
+        sigmoid). float32 is read without a copy.
+    targets : array_like
+        Targets in ``[0, 1]``, the same shape: 0/1 (bool or int), or soft targets (any value in
         between, e.g. smoothed or averaged annotations).
-    from_logits : bool, default True
-        Whether ``logits_or_probs`` holds logits.
     base : float, optional
         Logarithm base of the result; ``None`` (default) gives nats.
     reduction : {"mean", "sum", "none"}, default "mean"
@@ -395,51 +410,108 @@ def binary_cross_entropy(
     Raises
     ------
     ValueError
-        A label outside ``[0, 1]`` or NaN; a NaN logit; a probability outside ``[0, 1]``.
+        A probability outside ``[0, 1]`` or NaN (logits belong to
+        :func:`binary_cross_entropy_with_logits`); a target outside ``[0, 1]`` or NaN.
+
+    See Also
+    --------
+    binary_cross_entropy_with_logits : the same loss from logits, stable for any logit.
+    cross_entropy_loss : multi-class.
 
     Notes
     -----
-    From logits, the stable form ``max(z, 0) - z y + log(1 + exp(-|z|))`` is used: it never
-    overflows and keeps full precision when ``q`` is within rounding of 0 or 1 (where computing
-    ``sigmoid`` first would round to exactly 0 or 1). At ``z = +inf`` the loss is 0 for ``y = 1``
-    and ``+inf`` otherwise; at ``z = -inf``, 0 for ``y = 0`` and ``+inf`` otherwise.
-
-    From probabilities, ``0 log 0 = 0``: the loss is ``+inf`` exactly where the label puts weight
-    on an outcome of probability 0. PyTorch's ``BCELoss`` instead clamps each log at -100 (so it
-    reports ``100 * y`` there); fastinfo does not clamp, as in :mod:`fastinfo.pmf`. Elsewhere the
-    two agree. The mean is a compensated sum in fixed chunks: the same bits for any thread count.
+    ``0 log 0 = 0``: the loss is ``+inf`` exactly where the target puts weight on an outcome of
+    probability 0. PyTorch clamps each log at -100 instead, so it reports ``100 * y`` there
+    (and ``-y log p`` is capped at 100 for ``p < exp(-100)``); fastinfo does not clamp, as in
+    :mod:`fastinfo.pmf`. Everywhere else (every ``p`` in ``[exp(-100), 1 - exp(-100)]``, all
+    that float32 outputs of a sigmoid reach apart from 0 and 1) the two agree to rounding;
+    ``log(1 - p)`` is computed as ``log1p(-p)``. The mean is a compensated sum in fixed chunks:
+    the same bits for any thread count.
 
     References
     ----------
-    .. [1] PyTorch, ``torch.nn.BCEWithLogitsLoss`` and ``torch.nn.BCELoss``,
+    .. [1] PyTorch, ``torch.nn.BCELoss``,
+       https://docs.pytorch.org/docs/stable/generated/torch.nn.BCELoss.html
+
+    Examples
+    --------
+    >>> import fastinfo
+    >>> fastinfo.binary_cross_entropy([0.5, 0.5], [0, 1], base=2)  # a coin flip: 1 bit each
+    1.0
+    >>> round(fastinfo.binary_cross_entropy([0.9], [1]), 6)  # -log 0.9, as torch gives
+    0.105361
+    >>> probabilities, soft_targets = [0.5, 0.9], [1.0, 0.5]
+    >>> fastinfo.binary_cross_entropy(probabilities, soft_targets, reduction="none").round(6)
+    array([0.693147, 1.203973])
+    >>> fastinfo.binary_cross_entropy([0.0], [1.0])  # PyTorch clamps this to 100
+    inf
+    """
+    return _binary(probabilities, targets, "probabilities", base, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    logits: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    reduction: str = "mean",
+) -> Result:
+    """Binary cross-entropy of logits, elementwise (PyTorch's ``binary_cross_entropy_with_logits``).
+
+    ``loss = -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]`` for a logit ``z`` and a target
+    ``y``: ``torch.nn.functional.binary_cross_entropy_with_logits`` / ``torch.nn.BCEWithLogitsLoss``
+    (without their ``weight`` and ``pos_weight``).
+
+    Parameters
+    ----------
+    logits : array_like
+        Logits (any real value, ``+-inf`` included). float32 is read without a copy.
+    targets : array_like
+        Targets in ``[0, 1]``, the same shape: 0/1 (bool or int), or soft targets.
+    base : float, optional
+        Logarithm base of the result; ``None`` (default) gives nats.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean over all elements, sum, or one value per element (an array of the input's shape).
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    ValueError
+        A NaN logit; a target outside ``[0, 1]`` or NaN.
+
+    See Also
+    --------
+    binary_cross_entropy : the same loss from probabilities.
+
+    Notes
+    -----
+    The stable form ``max(z, 0) - z y + log(1 + exp(-|z|))`` is used, as PyTorch does: it never
+    overflows and keeps full precision when ``sigmoid(z)`` is within rounding of 0 or 1 (where
+    computing the sigmoid first would round to exactly 0 or 1). Nothing is clamped. At
+    ``z = +inf`` the loss is 0 for ``y = 1`` and ``+inf`` otherwise; at ``z = -inf``, 0 for
+    ``y = 0`` and ``+inf`` otherwise. The mean is a compensated sum in fixed chunks: the same bits
+    for any thread count.
+
+    References
+    ----------
+    .. [1] PyTorch, ``torch.nn.BCEWithLogitsLoss``,
        https://docs.pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html
 
     Examples
     --------
     >>> import fastinfo
-    >>> fastinfo.binary_cross_entropy([0.0, 0.0], [0, 1], base=2)  # a coin flip: 1 bit each
+    >>> fastinfo.binary_cross_entropy_with_logits([0.0, 0.0], [0, 1], base=2)  # 1 bit each
     1.0
-    >>> fastinfo.binary_cross_entropy([800.0], [0.0])  # no overflow: the loss is the logit
+    >>> fastinfo.binary_cross_entropy_with_logits([800.0], [0.0])  # no overflow: the logit
     800.0
-    >>> probabilities, soft_labels = [0.5, 0.9], [1.0, 0.5]
-    >>> losses = fastinfo.binary_cross_entropy(
-    ...     probabilities, soft_labels, from_logits=False, reduction="none"
-    ... )
-    >>> losses.round(6).tolist()
-    [0.693147, 1.203973]
-    >>> fastinfo.binary_cross_entropy([0.0], [1.0], from_logits=False)
-    inf
+    >>> round(fastinfo.binary_cross_entropy_with_logits([0.9], [1]), 6)  # not -log 0.9
+    0.341154
     """
-    scale = log_base(base)
-    from_logits = check_bool(from_logits, "from_logits")
-    reduction = check_reduction(reduction)
-    scores = as_scores(logits_or_probs, "logits_or_probs")
-    shape = tuple(scores.shape)
-    flat_labels = binary_labels(labels, shape)
-    if reduction == "none":
-        check_output_memory(flat_labels.size)
-    value = _native.binary_cross_entropy(scores.reshape(-1), flat_labels, from_logits, reduction)
-    return finish(value, shape, scale)
+    return _binary(logits, targets, "logits", base, reduction)
 
 
 def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:

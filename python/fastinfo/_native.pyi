@@ -162,8 +162,8 @@ def cross_entropy_loss(
     reduction: str,
 ) -> float | npt.NDArray[np.float64]: ...
 def binary_cross_entropy(
-    logits_or_probs: _Scores,
-    labels: npt.NDArray[np.float64],
+    values: _Scores,
+    targets: npt.NDArray[np.float64],
     from_logits: bool,
     reduction: str,
 ) -> float | npt.NDArray[np.float64]: ...

@@ -111,7 +111,9 @@ def entropy(
     base : float, optional
         Logarithm base; ``None`` (default) gives nats.
     axis : int, default -1
-        The axis of outcomes.
+        The axis of outcomes. The default is numpy's last axis (each row of a 2-D array is a
+        distribution); ``scipy.stats.entropy`` defaults to ``axis=0`` (each column), so for
+        2-D input the two defaults differ: pass the same ``axis`` to both to compare.
     normalize : bool, default True
         Divide each row by its sum (as ``scipy.stats.entropy`` does). With ``False`` rows must
         sum to 1 within 1e-6.
@@ -124,6 +126,12 @@ def entropy(
     See Also
     --------
     fastinfo.entropy : entropy estimated from samples.
+
+    Notes
+    -----
+    ``fastinfo.pmf.entropy(p, axis=a)`` equals ``scipy.stats.entropy(p, axis=a)`` up to
+    rounding, for every ``a``; mind the defaults (here ``-1``, scipy ``0``): for a 2-D ``p``,
+    ``fastinfo.pmf.entropy(p)`` is ``scipy.stats.entropy(p, axis=1)``.
 
     Examples
     --------
@@ -186,9 +194,11 @@ def kl_divergence(
 ) -> Result:
     """Kullback-Leibler divergence ``KL(p || q) = sum p log(p / q)``.
 
-    The same value as ``scipy.stats.entropy(p, q)``: ``+inf`` exactly where some outcome has
-    ``q = 0 < p``, exactly 0 for identical rows, and finite for subnormal ``q`` (where scipy's
-    ``p / q`` overflows to inf).
+    The same value, up to rounding, as ``scipy.stats.entropy(p, q, axis=axis)`` (with the same
+    ``axis``: scipy's default is ``axis=0``, fastinfo's ``-1``, so for 2-D input
+    ``kl_divergence(p, q)`` is ``scipy.stats.entropy(p, q, axis=1)``): ``+inf`` exactly where some
+    outcome has ``q = 0 < p``, exactly 0 for identical rows, and finite for subnormal ``q``
+    (where scipy's ``p / q`` overflows to inf).
 
     Parameters
     ----------
@@ -197,7 +207,9 @@ def kl_divergence(
     base : float, optional
         Logarithm base; ``None`` (default) gives nats.
     axis : int, default -1
-        The axis of outcomes.
+        The axis of outcomes. The default is numpy's last axis (each row of a 2-D array is a
+        distribution); ``scipy.stats.entropy`` defaults to ``axis=0`` (each column), so for
+        2-D input the two defaults differ: pass the same ``axis`` to both to compare.
     normalize : bool, default True
         See :func:`entropy`.
 
@@ -228,7 +240,8 @@ def js_divergence(
     """Jensen-Shannon divergence ``(KL(p || m) + KL(q || m)) / 2`` with ``m = (p + q) / 2``.
 
     Symmetric, finite, within ``[0, ln 2]`` (``[0, 1]`` in bits). This is the *divergence*:
-    ``scipy.spatial.distance.jensenshannon`` returns its square root, the JS distance.
+    ``scipy.spatial.distance.jensenshannon(p, q, axis=axis)`` returns its square root, the JS
+    distance (scipy's default is ``axis=0``, fastinfo's ``-1``: pass the same ``axis`` to both).
 
     Parameters
     ----------
@@ -237,7 +250,9 @@ def js_divergence(
     base : float, optional
         Logarithm base; ``None`` (default) gives nats.
     axis : int, default -1
-        The axis of outcomes.
+        The axis of outcomes. The default is numpy's last axis (each row of a 2-D array is a
+        distribution); ``scipy.stats.entropy`` defaults to ``axis=0`` (each column), so for
+        2-D input the two defaults differ: pass the same ``axis`` to both to compare.
     normalize : bool, default True
         See :func:`entropy`.
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import operator
+import warnings
+from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -12,6 +14,7 @@ from . import _native
 from ._binning import BinsLike, binner
 from ._inputs import (
     Base,
+    Variable,
     as_variable,
     check_bool,
     check_estimator,
@@ -23,6 +26,43 @@ from ._inputs import (
 #: Upper bound accepted by :func:`set_num_threads` (each thread reserves a stack).
 MAX_THREADS = 1024
 
+#: More columns than this in one argument draw a warning unless ``joint=True``.
+MAX_SILENT_COLUMNS = 3
+
+
+def warn_joint(variables: Sequence[Variable], joint: object, other: str | None = None) -> None:
+    """Warn when a 2-D argument of many columns is used as one joint variable (``joint`` off).
+
+    Users passing a DataFrame of features usually mean "each column"; for informations with a
+    target that is :func:`fastinfo.mutual_information_with`. ``other`` names the argument the
+    columns would be scored against. Shared with the reference twin.
+    """
+    if check_bool(joint, "joint"):
+        return
+    for variable in variables:
+        d = len(variable.columns)
+        if not (variable.two_dimensional and d > MAX_SILENT_COLUMNS):
+            continue
+        name = variable.name
+        if other is None:
+            advice = (
+                f"For each column on its own, pass the columns one at a time; "
+                f"fastinfo.mutual_information_with({name}, y) scores each column against a "
+                "target y"
+            )
+        else:
+            advice = (
+                f"To score each column against {other}, use "
+                f"fastinfo.mutual_information_with({name}, {other})"
+            )
+        warnings.warn(
+            f"{name} has {d} columns and is used as ONE joint variable whose outcomes are its "
+            f"rows (with many columns nearly every row is distinct). {advice}. Pass joint=True "
+            "if one joint variable is meant; that silences this warning",
+            UserWarning,
+            stacklevel=3,
+        )
+
 
 def entropy(
     x: npt.ArrayLike,
@@ -31,6 +71,7 @@ def entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Entropy H(X) of discrete samples.
 
@@ -54,6 +95,12 @@ def entropy(
         :func:`fastinfo.discretize`). Integer, bool and string labels are used unchanged.
         ``None`` (default): float samples raise ``TypeError``, never binned silently.
 
+    joint : bool, default False
+        A 2-D argument is always one joint (vector-valued) variable. With more than three
+        columns (e.g. a DataFrame of features) that is rarely what is meant, so fastinfo warns
+        (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
+        column); ``joint=True`` says that one joint variable is meant and silences the warning.
+
     Returns
     -------
     float
@@ -65,7 +112,8 @@ def entropy(
 
     Notes
     -----
-    The plug-in estimate matches ``scipy.stats.entropy(np.unique(x, return_counts=True)[1])``.
+    The plug-in estimate equals ``scipy.stats.entropy(np.unique(x, return_counts=True)[1])`` up
+    to rounding (1-D counts: no axis question).
 
     Estimators (all in nats; each maps the histogram of counts to an estimate):
 
@@ -120,6 +168,8 @@ def entropy(
     """
     labels = binner(bins)
     variable = as_variable(labels(x, "x"), "x")
+    labels.check()
+    warn_joint([variable], joint)
     scale = log_base(base)
     return _native.entropy(variable.columns, check_estimator(estimator)) / scale
 
@@ -160,6 +210,7 @@ def joint_entropy(
         as_variable(labels(v, f"variables[{i}]"), f"variables[{i}]")
         for i, v in enumerate(variables)
     ]
+    labels.check()
     check_same_length(*coerced)
     scale = log_base(base)
     columns = [v.columns for v in coerced]
@@ -174,6 +225,7 @@ def conditional_entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Conditional entropy H(X | given) = H(X, given) - H(given).
 
@@ -192,6 +244,12 @@ def conditional_entropy(
     bins : int, str or array_like, optional
         Bin floating-point samples first; see :func:`entropy`.
 
+    joint : bool, default False
+        A 2-D argument is always one joint (vector-valued) variable. With more than three
+        columns (e.g. a DataFrame of features) that is rarely what is meant, so fastinfo warns
+        (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
+        column); ``joint=True`` says that one joint variable is meant and silences the warning.
+
     Returns
     -------
     float
@@ -206,6 +264,8 @@ def conditional_entropy(
     """
     labels = binner(bins)
     vx, vg = as_variable(labels(x, "x"), "x"), as_variable(labels(given, "given"), "given")
+    labels.check()
+    warn_joint([vx, vg], joint)
     check_same_length(vx, vg)
     scale = log_base(base)
     return _native.conditional_entropy(vx.columns, vg.columns, check_estimator(estimator)) / scale
@@ -219,6 +279,7 @@ def mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Mutual information I(X; Y) of paired samples.
 
@@ -241,6 +302,12 @@ def mutual_information(
         :func:`entropy`. The binned estimate of I(X; Y) for continuous X, Y is, like the true
         value, unchanged by rescaling either variable; it is biased by the bin count.
 
+    joint : bool, default False
+        A 2-D argument is always one joint (vector-valued) variable. With more than three
+        columns (e.g. a DataFrame of features) that is rarely what is meant, so fastinfo warns
+        (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
+        column); ``joint=True`` says that one joint variable is meant and silences the warning.
+
     Returns
     -------
     float
@@ -261,6 +328,9 @@ def mutual_information(
     """
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
+    labels.check()
+    warn_joint([vx], joint, "y")
+    warn_joint([vy], joint, "x")
     check_same_length(vx, vy)
     scale = log_base(base)
     return _native.mutual_information(vx.columns, vy.columns, check_estimator(estimator)) / scale
@@ -275,6 +345,7 @@ def conditional_mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Conditional mutual information I(X; Y | given).
 
@@ -293,6 +364,12 @@ def conditional_mutual_information(
     bins : int, str or array_like, optional
         Bin floating-point samples first; see :func:`entropy`.
 
+    joint : bool, default False
+        A 2-D argument is always one joint (vector-valued) variable. With more than three
+        columns (e.g. a DataFrame of features) that is rarely what is meant, so fastinfo warns
+        (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
+        column); ``joint=True`` says that one joint variable is meant and silences the warning.
+
     Returns
     -------
     float
@@ -309,6 +386,10 @@ def conditional_mutual_information(
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     vz = as_variable(labels(given, "given"), "given")
+    labels.check()
+    warn_joint([vx], joint, "y")
+    warn_joint([vy], joint, "x")
+    warn_joint([vz], joint)
     check_same_length(vx, vy, vz)
     scale = log_base(base)
     e = check_estimator(estimator)
@@ -411,8 +492,25 @@ def contingency(
     return vx.decode(x_values), vy.decode(y_values), table
 
 
+def _available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS has one)."""
+    import os
+
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(len(affinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 def set_num_threads(n: int, /) -> None:
     """Set the number of threads fastinfo uses (default: ``FASTINFO_NUM_THREADS`` or all cores).
+
+    Parameters
+    ----------
+    n : int
+        A number of threads from 1 to 1024; or, as joblib's ``n_jobs``, a negative number
+        counted from the cores available to the process: ``-1`` all of them, ``-2`` all but
+        one, ``n`` gives ``cores + 1 + n`` threads (at least 1). 0 raises ``ValueError``.
 
     Examples
     --------
@@ -420,15 +518,23 @@ def set_num_threads(n: int, /) -> None:
     >>> fastinfo.set_num_threads(2)
     >>> fastinfo.get_num_threads()
     2
+    >>> fastinfo.set_num_threads(-1)  # all cores, as joblib's n_jobs=-1
+    >>> fastinfo.get_num_threads() >= 1
+    True
     """
-    if isinstance(n, bool):
-        raise TypeError("n must be a positive integer, got a bool")
+    expected = f"an integer from 1 to {MAX_THREADS}, or negative to count from all cores (-1)"
+    if isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"n must be {expected}, got a bool")
     try:
         count = operator.index(n)
     except TypeError:
-        raise TypeError(f"n must be a positive integer, got {n!r}") from None
-    if not 1 <= count <= MAX_THREADS:
-        raise ValueError(f"n must be a positive integer at most {MAX_THREADS}, got {count}")
+        raise TypeError(f"n must be {expected}, got {n!r}") from None
+    if count == 0:
+        raise ValueError(f"n must be {expected}, got 0")
+    if count < 0:
+        count = max(_available_cores() + 1 + count, 1)
+    if count > MAX_THREADS:
+        raise ValueError(f"n must be {expected}, got {count}")
     _native.set_num_threads(count)
 
 

@@ -90,6 +90,29 @@ def check_seed(seed: object) -> int:
     return value
 
 
+def resolve_seed(seed: object, random_state: object) -> int:
+    """The checked seed from ``seed`` or its scikit-learn/scipy spelling ``random_state``.
+
+    Both mean the same; both given with different values raise ``ValueError``.
+    """
+    if random_state is None:
+        return check_seed(seed)
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, numbers.Integral):
+        raise TypeError(
+            "random_state must be a non-negative integer or None (it is another name for seed; "
+            f"a Generator or RandomState is not accepted), got {random_state!r}"
+        )
+    value = operator.index(random_state)
+    if not 0 <= value < 2**64:
+        raise ValueError(f"random_state (another name for seed) must be in [0, 2**64), got {value}")
+    if seed is not None and check_seed(seed) != value:
+        raise ValueError(
+            f"seed={seed!r} and random_state={random_state!r} disagree: they are two names of "
+            "the same option, pass one"
+        )
+    return value
+
+
 def check_permutations(n_permutations: object) -> int:
     """``n_permutations`` as a positive int whose null distribution fits the memory budget."""
     if isinstance(n_permutations, (bool, np.bool_)) or not isinstance(
@@ -113,6 +136,7 @@ def permutation_test(
     given: npt.ArrayLike | None = None,
     n_permutations: int = 1000,
     seed: int | None = None,
+    random_state: int | None = None,
     estimator: str = "plugin",
 ) -> PermutationTestResult:
     """Permutation test of independence (or conditional independence) by mutual information.
@@ -133,6 +157,9 @@ def permutation_test(
     seed : int, optional
         Seed in ``[0, 2**64)`` of the random streams; the same seed gives the same result on any
         machine and for any number of threads. ``None`` draws a fresh seed.
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
     estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
         Estimator of the statistic (default ``"plugin"``; see :func:`fastinfo.mutual_information`).
         The plug-in and Miller-Madow estimators draw random tables (fast, see Notes); any other
@@ -206,7 +233,7 @@ def permutation_test(
         given_columns = vz.columns
     check_same_length(*variables)
     count = check_permutations(n_permutations)
-    seed_value = check_seed(seed)
+    seed_value = resolve_seed(seed, random_state)
     e = check_estimator(estimator)
     if e not in FIXED_MARGIN_ESTIMATORS:
         # Other estimators resample the data: three codes per sample plus a copy per thread.

@@ -1,9 +1,11 @@
 """Functions of distributions: entropy, cross-entropy, divergences, pairwise matrices.
 
-Inputs are non-negative weights along ``axis`` (default the last); every other axis is a batch
-dimension, broadcast between ``p`` and ``q`` like numpy. Weights are normalised to sum to one, as
-``scipy.stats.entropy`` does, unless ``normalize=False``: then each row must already sum to 1
-within 1e-6 and is used as given.
+Inputs are non-negative weights along ``axis`` (default the last, as numpy reductions: each row
+of a 2-D array is a distribution); every other axis is a batch dimension, broadcast between ``p``
+and ``q`` like numpy. ``scipy.stats.entropy`` reduces along ``axis=0`` by default (each column), so
+for 2-D input ``fastinfo.pmf.entropy(P)`` equals ``scipy.stats.entropy(P, axis=1)``; with the same
+``axis`` the two agree. Weights are normalised to sum to one, as ``scipy.stats.entropy`` does,
+unless ``normalize=False``: then each row must already sum to 1 within 1e-6 and is used as given.
 
 Conventions: ``0 log 0 = 0``; KL divergence and cross-entropy are ``+inf`` exactly where some
 ``q = 0 < p``; identical rows give exactly 0; JS divergence lies in ``[0, ln 2]``. Negative, NaN or

@@ -350,20 +350,26 @@ pub fn cross_entropy_loss_with<T: Float>(
                     "row {r} has the logit {value} at class {index}; logits must be finite or -inf"
                 ),
                 RowProblem::Value { index, value } => format!(
-                    "row {r} has the value {value} at class {index}; with from_logits=False \
-                     every entry must be a probability in [0, 1]"
+                    "row {r} has the value {value} at class {index}; every entry must be a \
+                     probability in [0, 1] (pass from_logits=True for logits)"
                 ),
                 RowProblem::NoFiniteLogit => format!(
                     "row {r} has no finite logit (all are -inf), so it defines no distribution"
                 ),
                 RowProblem::Sum(sum) => format!(
-                    "row {r} sums to {sum}, not 1 (tolerance {:e}); with from_logits=False \
-                     rows must be probability distributions",
+                    "row {r} sums to {sum}, not 1 (tolerance {:e}); every row must be a \
+                     probability distribution (pass from_logits=True for logits)",
                     sum_tolerance(k, T::EPSILON)
                 ),
             };
+            // With from_logits=False the first argument holds probabilities: say so.
+            let argument = if options.from_logits {
+                "logits"
+            } else {
+                "probabilities (from_logits=False)"
+            };
             Error::InvalidArgument {
-                argument: "logits".into(),
+                argument: argument.into(),
                 message,
             }
         })
@@ -397,7 +403,7 @@ pub fn binary_cross_entropy_of_probability(p: f64, y: f64) -> f64 {
 }
 
 /// Binary cross-entropy, elementwise, of `values` (logits, or probabilities when `from_logits` is
-/// false) against `labels` in `[0, 1]`, in nats, reduced by `reduction` (`Mean` over all elements).
+/// false) against `labels` (the targets) in `[0, 1]`, in nats, reduced by `reduction` (`Mean` over all elements).
 ///
 /// # Errors
 /// `LengthMismatch` when the lengths differ; `InvalidArgument` for a `NaN` value, a probability
@@ -411,7 +417,7 @@ pub fn binary_cross_entropy<T: Float>(
 ) -> Result<Loss> {
     if values.len() != labels.len() {
         return Err(Error::LengthMismatch {
-            argument: "labels".into(),
+            argument: "targets".into(),
             expected: values.len(),
             found: labels.len(),
         });
@@ -420,14 +426,14 @@ pub fn binary_cross_entropy<T: Float>(
         let (v, y) = (values[i].to_f64(), labels[i]);
         if !(0.0..=1.0).contains(&y) {
             return Err(Error::InvalidArgument {
-                argument: "labels".into(),
-                message: format!("element {i} is {y}; labels must lie in [0, 1]"),
+                argument: "targets".into(),
+                message: format!("element {i} is {y}; targets must lie in [0, 1]"),
             });
         }
         if from_logits {
             if v.is_nan() {
                 return Err(Error::InvalidArgument {
-                    argument: "logits_or_probs".into(),
+                    argument: "logits".into(),
                     message: format!("element {i} is NaN"),
                 });
             }
@@ -435,10 +441,10 @@ pub fn binary_cross_entropy<T: Float>(
         } else {
             if !(0.0..=1.0).contains(&v) {
                 return Err(Error::InvalidArgument {
-                    argument: "logits_or_probs".into(),
+                    argument: "probabilities".into(),
                     message: format!(
-                        "element {i} is {v}; with from_logits=False every value must be a \
-                         probability in [0, 1]"
+                        "element {i} is {v}; every value must be a probability in [0, 1] \
+                         (logits go to binary_cross_entropy_with_logits)"
                     ),
                 });
             }

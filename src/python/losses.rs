@@ -108,30 +108,36 @@ fn cross_entropy_loss<'py>(
     Ok(into_python(py, loss))
 }
 
-/// Binary cross-entropy of `logits_or_probs` (n) against `labels` (n) in [0, 1], in nats: a float
+/// Binary cross-entropy of `values` (n: logits, or probabilities when `from_logits` is false)
+/// against `targets` (n) in [0, 1], in nats: a float
 /// for `reduction` "mean" or "sum", a float64 array of n values for "none".
 #[pyfunction]
 fn binary_cross_entropy<'py>(
     py: Python<'py>,
-    logits_or_probs: Floats<'py, Ix1>,
-    labels: PyReadonlyArray1<'py, f64>,
+    values: Floats<'py, Ix1>,
+    targets: PyReadonlyArray1<'py, f64>,
     from_logits: bool,
     reduction: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let labels = slice(&labels, "labels")?;
-    let loss = match &logits_or_probs {
+    let targets = slice(&targets, "targets")?;
+    let name = if from_logits {
+        "logits"
+    } else {
+        "probabilities"
+    };
+    let loss = match &values {
         Floats::F32(a) => {
-            let values = slice(a, "logits_or_probs")?;
+            let values = slice(a, name)?;
             run(py, |interrupt| {
                 let reduction = reduction.parse()?;
-                losses::binary_cross_entropy(values, labels, from_logits, reduction, interrupt)
+                losses::binary_cross_entropy(values, targets, from_logits, reduction, interrupt)
             })?
         }
         Floats::F64(a) => {
-            let values = slice(a, "logits_or_probs")?;
+            let values = slice(a, name)?;
             run(py, |interrupt| {
                 let reduction = reduction.parse()?;
-                losses::binary_cross_entropy(values, labels, from_logits, reduction, interrupt)
+                losses::binary_cross_entropy(values, targets, from_logits, reduction, interrupt)
             })?
         }
     };

@@ -22,7 +22,11 @@
 //!   scikit-learn does, so rounding never divides 0 by 0;
 //! - labelings identical up to a renaming of the labels (one non-empty cell per row and per
 //!   column, which includes two all-distinct labelings): NMI = AMI = 1 exactly (scikit-learn
-//!   returns 1 up to rounding, and for two all-distinct labelings its `0 / 0` guard returns 1).
+//!   returns 1 up to rounding, and for two all-distinct labelings its `0 / 0` guard returns 1);
+//! - one labeling all-distinct (one sample per cluster) and the other not: AMI = 0 exactly
+//!   (`I = E[I] = H` of the other labeling, for every permutation);
+//! - one labeling a refinement of the other (one non-empty cell per row, or per column):
+//!   `I = H` of the coarser one, so NMI with the `min` average is 1 exactly.
 //!
 //! # References
 //! - N. X. Vinh, J. Epps, J. Bailey, "Information theoretic measures for clusterings comparison:
@@ -127,6 +131,20 @@ impl Pair {
         let cells = self.table.occupied();
         cells == self.row_sums.len() && cells == self.column_sums.len()
     }
+
+    /// One non-empty cell per row or per column: one labeling determines the other, and
+    /// neither is a single cluster (then `I = 0 = min(H(X), H(Y))`, and NMI is 0 by convention).
+    fn nested(&self) -> bool {
+        let (rows, columns) = (self.row_sums.len(), self.column_sums.len());
+        let cells = self.table.occupied();
+        rows > 1 && columns > 1 && (cells == rows || cells == columns)
+    }
+
+    /// One labeling puts every sample in a cluster of its own.
+    fn one_all_distinct(&self) -> bool {
+        let n: u64 = self.row_sums.iter().sum();
+        self.row_sums.len() as u64 == n || self.column_sums.len() as u64 == n
+    }
 }
 
 /// Normalised mutual information `I(X; Y) / mean(H(X), H(Y))`, in `[0, 1]` (see the module
@@ -137,7 +155,7 @@ pub fn normalized_mutual_information(
     average: Average,
 ) -> Result<f64> {
     let pair = Pair::new(x, y)?;
-    if pair.identical() {
+    if pair.identical() || (average == Average::Min && pair.nested()) {
         return Ok(1.0);
     }
     let mi = pair.mutual_information();
@@ -166,6 +184,10 @@ pub fn adjusted_mutual_information(
     }
     if pair.identical() {
         return Ok(1.0);
+    }
+    if pair.one_all_distinct() {
+        // I = E[I] = H(the other labeling) in theory; computed, they differ by rounding.
+        return Ok(0.0);
     }
     let mi = pair.mutual_information();
     let emi = expected_mutual_information(&pair.row_sums, &pair.column_sums)?;

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from .._agreement import check_average
+from .._agreement import resolve_average
 from .._inputs import Variable, as_variable, check_same_length, log_base
 from ._samples import _cell_codes, conditional_entropy, mutual_information
 
@@ -71,28 +71,40 @@ def expected_mutual_information(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
 
 
 def normalized_mutual_information(
-    x: npt.ArrayLike, y: npt.ArrayLike, /, *, average: str = "arithmetic"
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    /,
+    *,
+    average: str = "arithmetic",
+    average_method: str | None = None,
 ) -> float:
     """Normalised MI (see :func:`fastinfo.normalized_mutual_information`)."""
     vx, vy = as_variable(x, "x"), as_variable(y, "y")
     check_same_length(vx, vy)
-    average = check_average(average)
+    average = resolve_average(average, average_method)
     a, b, cells = _margins(vx, vy)
     if cells == a.size == b.size:
         return 1.0
-    mi = mutual_information(x, y)
+    if average == "min" and a.size > 1 and b.size > 1 and cells in (a.size, b.size):
+        return 1.0  # one labeling determines the other: I = min(H(X), H(Y))
+    mi = mutual_information(x, y, joint=True)
     if mi == 0.0:
         return 0.0
     return mi / _mean(_entropy(a), _entropy(b), average)
 
 
 def adjusted_mutual_information(
-    x: npt.ArrayLike, y: npt.ArrayLike, /, *, average: str = "arithmetic"
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    /,
+    *,
+    average: str = "arithmetic",
+    average_method: str | None = None,
 ) -> float:
     """Adjusted MI (see :func:`fastinfo.adjusted_mutual_information`)."""
     vx, vy = as_variable(x, "x"), as_variable(y, "y")
     check_same_length(vx, vy)
-    average = check_average(average)
+    average = resolve_average(average, average_method)
     a, b, cells = _margins(vx, vy)
     if a.size == b.size == 1:
         return 1.0
@@ -100,7 +112,10 @@ def adjusted_mutual_information(
         return 0.0
     if cells == a.size == b.size:
         return 1.0
-    mi = mutual_information(x, y)
+    n = int(a.sum())
+    if n in (a.size, b.size):
+        return 0.0  # one labeling all-distinct: I = E[I] = H(the other) exactly
+    mi = mutual_information(x, y, joint=True)
     emi = expected_mutual_information(a, b)
     eps = float(np.finfo(np.float64).eps)
     denominator = _mean(_entropy(a), _entropy(b), average) - emi
@@ -117,4 +132,5 @@ def variation_of_information(
     vx, vy = as_variable(x, "x"), as_variable(y, "y")
     check_same_length(vx, vy)
     scale = log_base(base)
-    return (conditional_entropy(x, y) + conditional_entropy(y, x)) / scale
+    both = conditional_entropy(x, y, joint=True) + conditional_entropy(y, x, joint=True)
+    return both / scale

@@ -10,18 +10,18 @@ shared with the fast path.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .._binning import (
+    Binner,
     BinsLike,
     CheckedBins,
     Continuous,
     Edges,
     as_continuous,
-    binned,
     check_bins,
     check_span,
     check_strategy,
@@ -136,11 +136,6 @@ def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Ba
     return float(-np.sum(p * (np.log(p) - log_volume))) / scale
 
 
-def binner(bins: object) -> Callable[[Any, str], Any]:
+def binner(bins: object) -> Binner:
     """The reference twin of :func:`fastinfo._binning.binner`."""
-    checked = None if bins is None else check_bins(bins)
-
-    def labels(x: Any, name: str) -> Any:
-        return binned(x, name, checked, _discretize_named)
-
-    return labels
+    return Binner(bins, _discretize_named)

@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._binning import BinsLike
 from .._dataset import _check_normalized, _labelled, as_columns
 from .._inputs import Base, as_variable, check_estimator, check_memory, log_base
+from ._binning import binner
 
 
 def _average(average: str, a: float, b: float) -> float:
@@ -29,11 +31,14 @@ def mutual_information_matrix(
     base: Base = None,
     estimator: str = "plugin",
     normalized: str | None = None,
+    bins: BinsLike | None = None,
 ) -> Any:
     """All-pairs mutual information (see :func:`fastinfo.mutual_information_matrix`)."""
     from . import entropy, mutual_information
 
-    columns, names = as_columns(X)
+    labels = binner(bins)
+    columns, names = as_columns(X, labels)
+    labels.check()
     scale = log_base(base)
     e = check_estimator(estimator)
     average = _check_normalized(normalized)
@@ -66,12 +71,15 @@ def mutual_information_with(
     *,
     base: Base = None,
     estimator: str = "plugin",
+    bins: BinsLike | None = None,
 ) -> Any:
     """Information of every column with a target (see :func:`fastinfo.mutual_information_with`)."""
     from . import mutual_information
 
-    columns, names = as_columns(X)
-    target = as_variable(y, "y")
+    labels = binner(bins)
+    columns, names = as_columns(X, labels)
+    target = as_variable(labels(y, "y"), "y")
+    labels.check()
     if target.two_dimensional:
         raise ValueError(f"y must be 1-D (n_samples,), got shape {np.shape(y)}")
     if target.n != columns[0].shape[0]:

@@ -18,11 +18,12 @@ where ``N'`` counts the rows not ignored (PyTorch: ``cross_entropy_loss_label_sm
 deliberate difference: a term whose weight is exactly 0 counts 0 even when its factor is
 infinite (PyTorch gives ``0 * inf = nan`` for ``eps = 1`` and a ``-inf`` logit).
 
-``binary_cross_entropy`` follows ``torch.nn.BCEWithLogitsLoss`` / ``torch.nn.BCELoss`` [2]_::
+``binary_cross_entropy_with_logits`` follows ``torch.nn.BCEWithLogitsLoss`` and
+``binary_cross_entropy`` ``torch.nn.BCELoss`` [2]_::
 
-    l_n = -[y_n log sigmoid(x_n) + (1 - y_n) log(1 - sigmoid(x_n))]
+    l_n = -[y_n log sigmoid(x_n) + (1 - y_n) log(1 - sigmoid(x_n))]      (from logits)
         = y_n softplus(-x_n) + (1 - y_n) softplus(x_n),   softplus(t) = max(t, 0) + log1p(exp(-|t|))
-    l_n = -[y_n log p_n + (1 - y_n) log(1 - p_n)]              (from probabilities)
+    l_n = -[y_n log p_n + (1 - y_n) log(1 - p_n)]                        (from probabilities)
 
 with ``0 log 0 = 0`` and no clamping of the log at -100 (PyTorch's ``BCELoss`` clamps).
 
@@ -101,8 +102,9 @@ def _log_probabilities(p: Matrix, rows: npt.NDArray[np.bool_]) -> Matrix:
     if bad.any():
         row, index = (int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
-            f"logits: row {row} has the value {p[row, index]} at class {index}; with "
-            "from_logits=False every entry must be a probability in [0, 1]"
+            f"probabilities (from_logits=False): row {row} has the value {p[row, index]} at "
+            f"class {index}; every entry must be a probability in [0, 1] (pass from_logits=True "
+            "for logits)"
         )
     return p
 
@@ -149,8 +151,8 @@ def cross_entropy_loss(
         if off.any():
             row = int(np.argmax(off))
             raise ValueError(
-                f"logits: row {row} sums to {sums[row]}, not 1; with from_logits=False rows must "
-                "be probability distributions"
+                f"probabilities (from_logits=False): row {row} sums to {sums[row]}, not 1; every "
+                "row must be a probability distribution (pass from_logits=True for logits)"
             )
         with np.errstate(divide="ignore"):
             log_p = np.where(used[:, None], np.log(p), 0.0)
@@ -170,43 +172,35 @@ def cross_entropy_loss(
     return (total / count if count else math.nan) / scale
 
 
-def binary_cross_entropy(
-    logits_or_probs: npt.ArrayLike,
-    labels: npt.ArrayLike,
-    /,
-    *,
-    from_logits: bool = True,
-    base: Base = None,
-    reduction: str = "mean",
+def _softplus(t: Matrix) -> Matrix:
+    result: Matrix = np.maximum(t, 0) + np.log1p(np.exp(-np.abs(t)))
+    return result
+
+
+def _binary_losses(
+    scores: npt.ArrayLike, targets: npt.ArrayLike, name: str, base: Base, reduction: str
 ) -> Result:
-    """Binary cross-entropy (see :func:`fastinfo.binary_cross_entropy`)."""
     scale = log_base(base)
-    from_logits = check_bool(from_logits, "from_logits")
     reduction = check_reduction(reduction)
-    scores = as_scores(logits_or_probs, "logits_or_probs")
-    shape = tuple(scores.shape)
-    y = binary_labels(labels, shape)
+    values = as_scores(scores, name)
+    shape = tuple(values.shape)
+    y = binary_labels(targets, shape, name)
     if reduction == "none":
         check_output_memory(y.size)
-    x = scores.reshape(-1).astype(np.float64)
-    if from_logits:
+    x = values.reshape(-1).astype(np.float64)
+    if name == "logits":
         if np.isnan(x).any():
-            raise ValueError(f"logits_or_probs: element {int(np.argmax(np.isnan(x)))} is NaN")
+            raise ValueError(f"logits: element {int(np.argmax(np.isnan(x)))} is NaN")
         with np.errstate(over="ignore", invalid="ignore"):
-
-            def softplus(t: Matrix) -> Matrix:
-                result: Matrix = np.maximum(t, 0) + np.log1p(np.exp(-np.abs(t)))
-                return result
-
-            positive = np.where(y == 0, 0.0, y * softplus(-x))
-            negative = np.where(y == 1, 0.0, (1 - y) * softplus(x))
+            positive = np.where(y == 0, 0.0, y * _softplus(-x))
+            negative = np.where(y == 1, 0.0, (1 - y) * _softplus(x))
     else:
         bad = ~((x >= 0) & (x <= 1))
         if bad.any():
             index = int(np.argmax(bad))
             raise ValueError(
-                f"logits_or_probs: element {index} is {x[index]}; with from_logits=False every "
-                "value must be a probability in [0, 1]"
+                f"probabilities: element {index} is {x[index]}; every value must be a "
+                "probability in [0, 1] (logits go to binary_cross_entropy_with_logits)"
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             positive = np.where(y == 0, 0.0, -y * np.log(x))
@@ -218,6 +212,30 @@ def binary_cross_entropy(
     if reduction == "sum":
         return total / scale
     return (total / losses.size if losses.size else math.nan) / scale
+
+
+def binary_cross_entropy(
+    probabilities: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    reduction: str = "mean",
+) -> Result:
+    """Binary cross-entropy of probabilities (see :func:`fastinfo.binary_cross_entropy`)."""
+    return _binary_losses(probabilities, targets, "probabilities", base, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    logits: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    /,
+    *,
+    base: Base = None,
+    reduction: str = "mean",
+) -> Result:
+    """Binary cross-entropy of logits (see :func:`fastinfo.binary_cross_entropy_with_logits`)."""
+    return _binary_losses(logits, targets, "logits", base, reduction)
 
 
 def _finish(values: Matrix, shape: tuple[int, ...], scale: float) -> Result:

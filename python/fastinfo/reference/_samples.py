@@ -18,6 +18,7 @@ from .._inputs import (
     check_same_length,
     log_base,
 )
+from .._samples import warn_joint
 from ._binning import binner
 
 Codes = npt.NDArray[np.int64]
@@ -201,9 +202,13 @@ def entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Entropy H(X) of discrete samples (see :func:`fastinfo.entropy`)."""
-    variable = as_variable(binner(bins)(x, "x"), "x")
+    labels = binner(bins)
+    variable = as_variable(labels(x, "x"), "x")
+    labels.check()
+    warn_joint([variable], joint)
     scale = log_base(base)
     return _conditional_entropy(variable, [], check_estimator(estimator)) / scale
 
@@ -222,6 +227,7 @@ def joint_entropy(
         as_variable(labels(v, f"variables[{i}]"), f"variables[{i}]")
         for i, v in enumerate(variables)
     ]
+    labels.check()
     check_same_length(*coerced)
     scale = log_base(base)
     estimator = check_estimator(estimator)
@@ -242,10 +248,13 @@ def conditional_entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Conditional entropy H(X | given) (see :func:`fastinfo.conditional_entropy`)."""
     labels = binner(bins)
     vx, vg = as_variable(labels(x, "x"), "x"), as_variable(labels(given, "given"), "given")
+    labels.check()
+    warn_joint([vx, vg], joint)
     check_same_length(vx, vg)
     scale = log_base(base)
     return _conditional_entropy(vx, [vg], check_estimator(estimator)) / scale
@@ -278,10 +287,14 @@ def mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
+    labels.check()
+    warn_joint([vx], joint, "y")
+    warn_joint([vy], joint, "x")
     check_same_length(vx, vy)
     scale = log_base(base)
     return _information(vx, vy, [], check_estimator(estimator)) / scale
@@ -296,11 +309,16 @@ def conditional_mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    joint: bool = False,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     vz = as_variable(labels(given, "given"), "given")
+    labels.check()
+    warn_joint([vx], joint, "y")
+    warn_joint([vy], joint, "x")
+    warn_joint([vz], joint)
     check_same_length(vx, vy, vz)
     scale = log_base(base)
     return _information(vx, vy, [vz], check_estimator(estimator)) / scale

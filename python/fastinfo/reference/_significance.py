@@ -21,7 +21,7 @@ from .._significance import (
     GTestResult,
     PermutationTestResult,
     check_permutations,
-    check_seed,
+    resolve_seed,
 )
 from ._samples import _cell_codes, conditional_mutual_information, contingency, mutual_information
 
@@ -41,6 +41,7 @@ def permutation_test(
     given: npt.ArrayLike | None = None,
     n_permutations: int = 1000,
     seed: int | None = None,
+    random_state: int | None = None,
     estimator: str = "plugin",
 ) -> PermutationTestResult:
     """Permutation test of (conditional) independence (see :func:`fastinfo.permutation_test`)."""
@@ -50,7 +51,7 @@ def permutation_test(
         variables.append(as_variable(given, "given"))
     check_same_length(*variables)
     count = check_permutations(n_permutations)
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(resolve_seed(seed, random_state))
     e = check_estimator(estimator)
     xa, ya = _as_array(vx), _as_array(vy)
     if given is None:
@@ -63,8 +64,8 @@ def permutation_test(
 
     def statistic(y_values: npt.NDArray[Any]) -> float:
         if za is None:
-            return mutual_information(xa, y_values, estimator=e)
-        return conditional_mutual_information(xa, y_values, za, estimator=e)
+            return mutual_information(xa, y_values, estimator=e, joint=True)
+        return conditional_mutual_information(xa, y_values, za, estimator=e, joint=True)
 
     observed = statistic(ya)
     null = np.empty(count)

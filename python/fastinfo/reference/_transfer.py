@@ -57,10 +57,10 @@ def _value(a: list[IntArray], b: list[IntArray], c: list[IntArray], kind: str, e
 
     stack = np.column_stack
     if kind == "entropy":
-        return conditional_entropy(stack(a), stack(c), estimator=e)
+        return conditional_entropy(stack(a), stack(c), estimator=e, joint=True)
     if kind == "mutual":
-        return mutual_information(stack(a), stack(b), estimator=e)
-    return conditional_mutual_information(stack(a), stack(b), stack(c), estimator=e)
+        return mutual_information(stack(a), stack(b), estimator=e, joint=True)
+    return conditional_mutual_information(stack(a), stack(b), stack(c), estimator=e, joint=True)
 
 
 def _too_short(steps: int, warmup: int, name: str) -> None:

@@ -294,7 +294,8 @@ fn probabilities_are_checked_and_match_logits() {
     for bad in [[0.5, 0.6], [1.5, -0.5], [f64::NAN, 1.0]] {
         assert!(matches!(
             cross_entropy_loss(&bad, 2, &[0], &from_p, &never()),
-            Err(Error::InvalidArgument { argument, .. }) if argument == "logits"
+            Err(Error::InvalidArgument { argument, .. })
+                if argument == "probabilities (from_logits=False)"
         ));
     }
     // float32 rows sum to 1 only within float32 rounding: the tolerance grows with k.
@@ -357,17 +358,17 @@ fn binary_limits_and_stability() {
     );
     assert!(matches!(
         err,
-        Err(Error::InvalidArgument { argument, .. }) if argument == "logits_or_probs"
+        Err(Error::InvalidArgument { argument, .. }) if argument == "logits"
     ));
     let err = binary_cross_entropy(&[0.0, 2.0], &[0.0, 1.0], false, Reduction::Mean, &never());
     assert!(matches!(
         err,
-        Err(Error::InvalidArgument { argument, .. }) if argument == "logits_or_probs"
+        Err(Error::InvalidArgument { argument, .. }) if argument == "probabilities"
     ));
     let err = binary_cross_entropy(&[0.0], &[1.5], true, Reduction::Mean, &never());
     assert!(matches!(
         err,
-        Err(Error::InvalidArgument { argument, .. }) if argument == "labels"
+        Err(Error::InvalidArgument { argument, .. }) if argument == "targets"
     ));
     let err = binary_cross_entropy(&[0.0], &[], true, Reduction::Mean, &never());
     assert!(matches!(err, Err(Error::LengthMismatch { .. })));

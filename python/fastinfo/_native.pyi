@@ -15,6 +15,7 @@ __all__ = [
     "__version__",
     "active_information_storage",
     "adjusted_mutual_information",
+    "arrow_codes",
     "check_memory",
     "conditional_entropy",
     "conditional_mutual_information",
@@ -24,6 +25,7 @@ __all__ = [
     "entropy",
     "entropy_rate",
     "expected_mutual_information",
+    "fixed_codes",
     "g_test",
     "get_num_threads",
     "interaction_information",
@@ -34,6 +36,7 @@ __all__ = [
     "mutual_information_with",
     "normalized_mutual_information",
     "o_information",
+    "object_codes",
     "permutation_test",
     "pmf_cross_entropy",
     "pmf_entropy",
@@ -204,3 +207,15 @@ def pmf_tsallis_entropy(p: _Rows, q: float, normalize: bool) -> _Rows: ...
 __all__ += ["build_info"]
 
 def build_info() -> dict[str, Any]: ...
+
+# String labels (src/python/strings.rs): codes numbered in sorted order.
+def object_codes(
+    values: list[Any] | tuple[Any, ...] | npt.NDArray[np.object_], name: str
+) -> tuple[npt.NDArray[np.uint32] | None, npt.NDArray[np.object_] | None, dict[str, int]]: ...
+def arrow_codes(
+    chunks: list[tuple[npt.NDArray[np.int32] | npt.NDArray[np.int64], npt.NDArray[np.uint8]]],
+    name: str,
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def fixed_codes(
+    data: npt.NDArray[np.uint8], width: int, wide: bool, name: str
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...

@@ -298,6 +298,7 @@ mod pmf;
 mod renyi;
 mod samples;
 mod significance;
+mod strings;
 mod transfer;
 
 #[pymodule]
@@ -370,6 +371,7 @@ mod _native {
         super::multivariate::register(m)?;
         super::transfer::register(m)?;
         super::renyi::register(m)?;
+        super::strings::register(m)?;
         super::config::register(m)?;
         Ok(())
     }

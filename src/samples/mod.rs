@@ -19,4 +19,5 @@ pub mod label;
 pub mod multivariate;
 pub mod renyi;
 pub mod significance;
+pub mod strings;
 pub mod transfer;

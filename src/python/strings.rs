@@ -78,11 +78,11 @@ fn kind(value: &Bound<'_, PyAny>) -> &'static str {
     }
 }
 
+/// The codes (uint32) and the first position of each code (uint64).
+type Codes<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>);
+
 /// Arrays of the codes and first positions.
-fn arrays<'py>(
-    py: Python<'py>,
-    f: Factorised,
-) -> (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>) {
+fn arrays(py: Python<'_>, f: Factorised) -> Codes<'_> {
     (f.codes.into_pyarray(py), f.firsts.into_pyarray(py))
 }
 
@@ -103,16 +103,18 @@ fn object_codes<'py>(
     Option<Bound<'py, PyArray1<Py<PyAny>>>>,
     Bound<'py, PyDict>,
 )> {
+    // A list or tuple is held through strong references; an object array's slots are read
+    // (with the GIL held) each time, so that a slot rewritten while the GIL is released cannot
+    // leave a dangling reference here.
     let items: Vec<Bound<'py, PyAny>>;
     let array: PyReadonlyArray1<'py, Py<PyAny>>;
-    let slice: &[Py<PyAny>];
-    let mut bound_items: Vec<Borrowed<'_, 'py, PyAny>> = Vec::new();
+    let slots: &[Py<PyAny>];
     if let Ok(list) = values.cast::<PyList>() {
         items = list.iter().collect();
-        bound_items.extend(items.iter().map(Bound::as_borrowed));
+        slots = &[];
     } else if let Ok(tuple) = values.cast::<PyTuple>() {
         items = tuple.iter().collect();
-        bound_items.extend(items.iter().map(Bound::as_borrowed));
+        slots = &[];
     } else {
         let untyped = values.cast::<PyUntypedArray>()?;
         if untyped.ndim() != 1 || untyped.dtype().kind() != b'O' {
@@ -121,18 +123,37 @@ fn object_codes<'py>(
             )));
         }
         array = values.extract()?;
-        slice = array.as_slice().map_err(|_| {
+        slots = array.as_slice().map_err(|_| {
             PyTypeError::new_err(format!("{name}: the object array must be contiguous"))
         })?;
-        bound_items.extend(slice.iter().map(|o| o.bind_borrowed(py)));
+        items = Vec::new();
     }
-    let n = bound_items.len();
+    let n = items.len().max(slots.len());
+    let element = |i: usize| -> Borrowed<'_, 'py, PyAny> {
+        if items.is_empty() {
+            slots[i].bind_borrowed(py)
+        } else {
+            items[i].as_borrowed()
+        }
+    };
+    // The offsets grow with the input: ask the budget first (the text is checked by factorise).
+    if n >= 1 << 16 {
+        let what = name.clone();
+        run(py, move |_| {
+            crate::runtime::memory::check(
+                || format!("the UTF-8 offsets of the strings of {what}"),
+                (n as u128 + 1) * 8,
+                "",
+            )
+        })?;
+    }
     let mut kinds: Vec<(&'static str, usize)> = Vec::new();
     let mut all_text = true;
     let mut offsets: Vec<i64> = Vec::with_capacity(n + 1);
     offsets.push(0);
     let mut data: Vec<u8> = Vec::new();
-    for (i, value) in bound_items.iter().enumerate() {
+    for i in 0..n {
+        let value = element(i);
         let k = if let Ok(s) = value.cast::<PyString>() {
             if all_text {
                 match utf8(&s) {
@@ -146,7 +167,7 @@ fn object_codes<'py>(
             "str"
         } else {
             all_text = false;
-            kind(value)
+            kind(&value)
         };
         if !kinds.iter().any(|&(seen, _)| seen == k) {
             kinds.push((k, i));
@@ -167,7 +188,7 @@ fn object_codes<'py>(
     let uniques: Vec<Py<PyAny>> = f
         .firsts
         .iter()
-        .map(|&i| bound_items[i as usize].to_owned().unbind())
+        .map(|&i| element(i as usize).to_owned().unbind())
         .collect();
     let uniques = PyArray1::from_vec(py, uniques);
     let (codes, _) = arrays(py, f);
@@ -200,12 +221,11 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Offsets<'py> {
 /// Codes (uint32, in sorted order) and first positions (uint64) of strings held as Arrow
 /// chunks `(offsets, data)`, read in place.
 #[pyfunction]
-#[allow(clippy::type_complexity)]
 fn arrow_codes<'py>(
     py: Python<'py>,
     chunks: Vec<(Offsets<'py>, PyReadonlyArray1<'py, u8>)>,
     name: String,
-) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>)> {
+) -> PyResult<Codes<'py>> {
     let not_contiguous =
         |_| PyTypeError::new_err(format!("{name}: string buffers must be contiguous"));
     let mut slices = Vec::with_capacity(chunks.len());
@@ -231,7 +251,7 @@ fn fixed_codes<'py>(
     width: usize,
     wide: bool,
     name: String,
-) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>)> {
+) -> PyResult<Codes<'py>> {
     let bytes = data.as_slice().map_err(|_| {
         PyTypeError::new_err(format!("{name}: the string array must be contiguous"))
     })?;

@@ -84,9 +84,9 @@ impl Strings<'_> {
 
     /// Checks the offsets of every chunk (non-decreasing, within the data), so that reading the
     /// strings afterwards cannot go out of bounds.
-    fn validate(&self, argument: &Cow<'static, str>) -> Result<()> {
+    fn validate(&self, argument: &str) -> Result<()> {
         let bad = |message: String| Error::InvalidArgument {
-            argument: argument.clone(),
+            argument: Cow::Owned(argument.to_string()),
             message,
         };
         match self {

@@ -14,6 +14,7 @@
 
 use crate::runtime::memory;
 use crate::{Error, Result};
+use rayon::slice::ParallelSliceMut;
 use std::borrow::Cow;
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::HashMap;
@@ -153,6 +154,27 @@ impl Strings<'_> {
         Ok(())
     }
 
+    /// The first 8 bytes of a string as an integer that orders as the strings do (zero-padded;
+    /// for UCS-4, the first two code units), so that unequal prefixes decide a comparison.
+    fn prefix(&self, s: &[u8]) -> u64 {
+        match self {
+            Strings::Fixed { wide: true, .. } => {
+                let mut units = s
+                    .chunks_exact(4)
+                    .map(|u| u64::from(u32::from_ne_bytes([u[0], u[1], u[2], u[3]])));
+                let first = units.next().unwrap_or(0);
+                let second = units.next().unwrap_or(0);
+                (first << 32) | second
+            }
+            _ => {
+                let mut head = [0u8; 8];
+                let n = s.len().min(8);
+                head[..n].copy_from_slice(&s[..n]);
+                u64::from_be_bytes(head)
+            }
+        }
+    }
+
     /// How two strings of this layout sort (as `np.unique` sorts them).
     fn compare(&self, a: &[u8], b: &[u8]) -> CmpOrdering {
         match self {
@@ -214,17 +236,32 @@ pub fn factorise(
         Ok(())
     })?;
     drop(map);
-    // Sort the distinct strings only, then renumber.
-    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| strings.compare(keys[a as usize], keys[b as usize]));
+    // Sort the distinct strings only (by an 8-byte prefix that orders like the strings, the
+    // strings themselves breaking ties: most comparisons are one integer compare), then renumber.
+    // The distinct strings are all different, so the order is total and the parallel sort
+    // deterministic.
+    let mut order: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .map(|(code, key)| (strings.prefix(key), code as u32))
+        .collect();
+    let by_string = |a: &(u64, u32), b: &(u64, u32)| {
+        a.0.cmp(&b.0)
+            .then_with(|| strings.compare(keys[a.1 as usize], keys[b.1 as usize]))
+    };
+    if order.len() > 1 << 14 {
+        order.par_sort_unstable_by(by_string);
+    } else {
+        order.sort_unstable_by(by_string);
+    }
     let mut rank = vec![0u32; keys.len()];
-    for (position, &code) in order.iter().enumerate() {
+    for (position, &(_, code)) in order.iter().enumerate() {
         rank[code as usize] = position as u32;
     }
     for code in &mut codes {
         *code = rank[*code as usize];
     }
-    let firsts = order.iter().map(|&c| firsts[c as usize]).collect();
+    let firsts = order.iter().map(|&(_, c)| firsts[c as usize]).collect();
     Ok(Factorised { codes, firsts })
 }
 
@@ -264,6 +301,34 @@ mod tests {
         let strings = Strings::Offsets(vec![(OffsetSlice::I32(&offsets), &data)]);
         let got = factorise(&strings, "x", &AtomicBool::new(false)).unwrap();
         assert_eq!(got, naive(&words));
+    }
+
+    #[test]
+    fn many_strings_with_shared_prefixes_match_a_sort() {
+        // More distinct strings than the parallel-sort threshold, many sharing 8-byte prefixes.
+        let owned: Vec<String> = (0..40_000u32)
+            .map(|i| match i % 4 {
+                0 => format!("prefix__{}", (i * 7919) % 30_011),
+                1 => format!("{}", (i * 104_729) % 50_021),
+                2 => format!("é{}", i % 997),
+                _ => "prefix__".repeat((i % 3) as usize),
+            })
+            .collect();
+        let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let (offsets, data) = offsets_of(&words);
+        let strings = Strings::Offsets(vec![(OffsetSlice::I32(&offsets), &data)]);
+        let got = factorise(&strings, "x", &AtomicBool::new(false)).unwrap();
+        let mut distinct: Vec<&str> = words.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let want: Vec<u32> = words
+            .iter()
+            .map(|w| distinct.binary_search(w).unwrap() as u32)
+            .collect();
+        assert_eq!(got.codes, want);
+        for (code, &first) in got.firsts.iter().enumerate() {
+            assert_eq!(words[first as usize], distinct[code]);
+        }
     }
 
     #[test]

@@ -157,22 +157,18 @@ impl Strings<'_> {
     /// The first 8 bytes of a string as an integer that orders as the strings do (zero-padded;
     /// for UCS-4, the first two code units), so that unequal prefixes decide a comparison.
     fn prefix(&self, s: &[u8]) -> u64 {
-        match self {
-            Strings::Fixed { wide: true, .. } => {
-                let mut units = s
-                    .chunks_exact(4)
-                    .map(|u| u64::from(u32::from_ne_bytes([u[0], u[1], u[2], u[3]])));
-                let first = units.next().unwrap_or(0);
-                let second = units.next().unwrap_or(0);
-                (first << 32) | second
-            }
-            _ => {
-                let mut head = [0u8; 8];
-                let n = s.len().min(8);
-                head[..n].copy_from_slice(&s[..n]);
-                u64::from_be_bytes(head)
-            }
+        if let Strings::Fixed { wide: true, .. } = self {
+            let mut units = s
+                .chunks_exact(4)
+                .map(|u| u64::from(u32::from_ne_bytes([u[0], u[1], u[2], u[3]])));
+            let first = units.next().unwrap_or(0);
+            let second = units.next().unwrap_or(0);
+            return (first << 32) | second;
         }
+        let mut head = [0u8; 8];
+        let n = s.len().min(8);
+        head[..n].copy_from_slice(&s[..n]);
+        u64::from_be_bytes(head)
     }
 
     /// How two strings of this layout sort (as `np.unique` sorts them).

@@ -279,8 +279,10 @@ def binned(
     if getattr(dtype, "name", None) == "category":
         return x
     if dtype is not None and not isinstance(dtype, np.dtype):
-        if getattr(dtype, "kind", None) != "f":
-            return x  # a pandas extension array of labels
+        is_float = getattr(dtype, "is_float", None)  # polars dtypes
+        floating = is_float() if callable(is_float) else getattr(dtype, "kind", None) == "f"
+        if not floating:
+            return x  # a pandas extension array or polars Series of labels
         x = _without_missing(x, name)
     array = np.asarray(x)
     if array.dtype.kind != "f":

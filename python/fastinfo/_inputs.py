@@ -87,9 +87,16 @@ def _is_missing(value: object) -> bool:
 def _factorize_objects(
     column: npt.NDArray[Any], name: str
 ) -> tuple[IntArray, Callable[[IntArray], npt.NDArray[Any]]]:
-    """Codes for arbitrary hashable Python objects, in order of first appearance (O(n))."""
+    """Codes for arbitrary hashable Python objects, in sorted order where possible.
+
+    Numbered as ``np.unique`` sorts the objects when they can be ordered, else in order of first
+    appearance.
+
+    The general route for object arrays that are not all ``str`` (those take
+    :func:`_native.object_codes`); a Python loop, O(n).
+    """
     table: dict[object, int] = {}
-    codes = np.empty(column.shape[0], dtype=np.int64)
+    codes: IntArray = np.empty(column.shape[0], dtype=np.int64)
     for i, value in enumerate(column.tolist()):
         if _is_missing(value):
             raise ValueError(
@@ -102,11 +109,128 @@ def _factorize_objects(
             raise TypeError(f"{name} contains an unhashable label {value!r} at index {i}") from None
     uniques = np.empty(len(table), dtype=object)
     uniques[:] = list(table)
+    codes, ordered = _sorted_codes(codes, uniques)
+
+    def decode(values: IntArray) -> npt.NDArray[Any]:
+        return ordered[values]
+
+    return codes, decode
+
+
+def _sorted_codes(codes: IntArray, uniques: npt.NDArray[Any]) -> tuple[IntArray, npt.NDArray[Any]]:
+    """``codes`` renumbered so that ``uniques`` are in ascending order.
+
+    Only the distinct values are sorted; unchanged if they cannot be ordered (mixed types).
+    """
+    try:
+        order = np.argsort(uniques, kind="stable")
+    except TypeError:
+        return codes, uniques
+    if uniques.size == 0 or bool(np.all(order[1:] > order[:-1])):
+        return codes, uniques
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size, dtype=order.dtype)
+    return native(rank.astype(np.int64)[codes]), uniques[order]
+
+
+# The kinds of label that numpy would merge into one dtype: mixing them with anything is refused.
+_TEXT_KINDS = ("str", "bytes")
+
+
+def _kind_name(values: Any, kind: str, index: int) -> str:
+    return type(values[index]).__name__ if kind == "other" else kind
+
+
+def _check_kinds(values: Any, kinds: dict[str, int], name: str, mixed: bool = False) -> None:
+    """Refuse missing labels and, unless ``mixed``, mixed kinds of labels (``[1, "1"]``).
+
+    ``kinds`` maps each kind of label in ``values`` to its first position (from
+    :func:`_native.object_codes`).
+
+    Lists refuse mixed kinds: numpy would turn them into strings. An object array keeps its
+    objects as they are (``1`` and ``"1"`` are two labels), so it may mix them.
+    """
+    missing = [kinds[k] for k in ("missing", "other") if k in kinds]
+    missing = [i for i in missing if _is_missing(values[i])]
+    if missing:
+        i = min(missing)
+        raise ValueError(
+            f"{name} contains a missing value ({values[i]!r}) at index {i}; "
+            "drop or fill missing values before estimating"
+        )
+    text = [k for k in _TEXT_KINDS if k in kinds]
+    if text and len(kinds) > 1 and not mixed:
+        first, second = sorted(kinds, key=kinds.__getitem__)[:2]
+        i, j = kinds[first], kinds[second]
+        raise TypeError(
+            f"{name} mixes label kinds: {_kind_name(values, first, i)} ({values[i]!r} at index "
+            f"{i}) and {_kind_name(values, second, j)} ({values[j]!r} at index {j}). numpy would "
+            f"turn them all into strings, so that 1 and '1' became one label; convert {name} to "
+            f"one kind first (e.g. [str(v) for v in {name}])"
+        )
+
+
+def _string_column(
+    column: npt.NDArray[Any], name: str
+) -> tuple[IntArray, Callable[[IntArray], npt.NDArray[Any]]]:
+    """Codes of a 1-D object array: hashed in the extension when every label is a ``str``."""
+    column = native(column)
+    codes, uniques, kinds = _native.object_codes(column, name)
+    if codes is not None and uniques is not None:
+        found = uniques
+
+        def decode(values: IntArray) -> npt.NDArray[Any]:
+            return found[values]
+
+        return codes, decode
+    _check_kinds(column, kinds, name, mixed=True)
+    return _factorize_objects(column, name)
+
+
+def _fixed_strings(
+    column: npt.NDArray[Any], name: str
+) -> tuple[IntArray, Callable[[IntArray], npt.NDArray[Any]]]:
+    """Codes of numpy fixed-width ``U``/``S`` strings, hashed in the extension in place."""
+    if not column.dtype.isnative:
+        column = column.astype(column.dtype.newbyteorder("="))
+    column = native(column)
+    if column.dtype.itemsize == 0:  # every string is ""
+        codes: IntArray = np.zeros(column.shape[0], dtype=np.uint32)
+        firsts: npt.NDArray[np.integer[Any]] = np.zeros(1, dtype=np.uint64)
+    else:
+        codes, firsts = _native.fixed_codes(
+            column.view(np.uint8), column.dtype.itemsize, column.dtype.kind == "U", name
+        )
+    uniques: npt.NDArray[Any] = column[firsts]
 
     def decode(values: IntArray) -> npt.NDArray[Any]:
         return uniques[values]
 
     return codes, decode
+
+
+def _float_labels_error(column: npt.NDArray[Any], name: str) -> Exception:
+    """The error for floating-point labels: missing values (NaN) first, then the advice."""
+    missing = np.isnan(column)
+    if missing.any():
+        where = np.flatnonzero(missing)
+        shown = ", ".join(str(int(i)) for i in where[:5]) + (", ..." if where.size > 5 else "")
+        # A TypeError like any float input: the missing values are why the dtype is float.
+        return TypeError(
+            f"{name} contains {where.size} missing value{'s' if where.size > 1 else ''} (NaN) "
+            f"at index {shown}; fastinfo does not skip missing samples. Drop those samples from "
+            f"every variable (e.g. keep = ~np.isnan({name}), then {name}[keep] and the others' "
+            f"[keep]; DataFrame.dropna() for pandas) or fill them (Series.fillna(value)). A "
+            f"pandas integer column with gaps arrives as float64 with NaN (read_csv does this): "
+            f"read it as the nullable 'Int64' dtype (pd.read_csv(..., dtype={{'column': "
+            f"'Int64'}})) and drop the missing rows; do not cast NaN with astype(np.int64)"
+        )
+    return TypeError(
+        f"{name} has floating-point dtype {column.dtype}, but fastinfo counts discrete labels. "
+        f"Discretise continuous values first (pass bins=, e.g. bins='fd' or bins=32, to the "
+        f"estimator, or call fastinfo.discretize({name})), or cast whole-number floats with "
+        f"{name}.astype(np.int64)"
+    )
 
 
 def _column_labels(
@@ -132,12 +256,7 @@ def _column_labels(
             )
         return as_int, lambda v: v.view(native_dtype)
     if kind == "f":
-        raise TypeError(
-            f"{name} has floating-point dtype {dtype}, but fastinfo counts discrete labels. "
-            f"Discretise continuous values first (pass bins=, e.g. bins='fd' or bins=32, to the "
-            f"estimator, or call fastinfo.discretize({name})), or cast whole-number floats with "
-            f"{name}.astype(np.int64)"
-        )
+        raise _float_labels_error(column, name)
     if kind == "c":
         raise TypeError(
             f"{name} has complex dtype {dtype}; labels must be integers, booleans or strings. "
@@ -145,11 +264,9 @@ def _column_labels(
             f"variable (np.column_stack([{name}.real, {name}.imag])) after discretising them"
         )
     if kind in "US":
-        uniques, codes = np.unique(column, return_inverse=True)
-        codes = native(codes.reshape(-1), np.int64)
-        return codes, lambda v: uniques[v]
+        return _fixed_strings(column, name)
     if kind == "O":
-        return _factorize_objects(column, name)
+        return _string_column(column, name)
     raise TypeError(
         f"{name} has unsupported dtype {dtype}; labels must be integers, booleans or strings. "
         "For a structured array, pass its fields as the columns of a 2-D variable "
@@ -206,18 +323,187 @@ def _without_missing(x: Any, name: str) -> Any:
     return x.to_numpy(dtype=numpy_dtype) if numpy_dtype is not None else x.to_numpy()
 
 
+def _refuse_unusable(x: Any, name: str) -> Any:
+    """``x`` without a mask that masks nothing; refuse masked arrays and polars LazyFrames."""
+    if isinstance(x, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(x)
+        if mask.any():
+            where = np.argwhere(mask)[0] if mask.ndim > 1 else np.flatnonzero(mask)[:1]
+            at = ", ".join(str(int(i)) for i in where)
+            raise ValueError(
+                f"{name} is a masked array with {int(mask.sum())} masked "
+                f"entr{'ies' if mask.sum() > 1 else 'y'} (the first at index {at}); fastinfo "
+                f"does not skip masked samples. Pass {name}.compressed() to drop them (and drop "
+                f"the same samples from the other variables, e.g. with "
+                f"~np.ma.getmaskarray({name})), or {name}.filled(value) to count them as a label"
+            )
+        return np.ma.getdata(x)
+    kind = type(x)
+    if kind.__module__.split(".")[0] == "polars" and kind.__name__ == "LazyFrame":
+        raise TypeError(
+            f"{name} is a polars LazyFrame, a query that has not run yet; call {name}.collect() "
+            "first and pass the DataFrame (or one of its columns)"
+        )
+    return x
+
+
+def _arrow_strings(x: Any) -> Any:
+    """The pyarrow (chunked) array of strings behind ``x``, or None.
+
+    A pyarrow array or chunked array of strings, a polars string Series (through pyarrow, when
+    installed) or a pandas Arrow-backed string column (``string[pyarrow]``, ``ArrowDtype``, and
+    pandas 3's ``str`` with pyarrow). pyarrow is imported only when ``x`` comes from these.
+    """
+    module = type(x).__module__.split(".")[0]
+    if module == "polars":
+        if str(getattr(x, "dtype", "")) not in ("String", "Utf8"):
+            return None
+        try:
+            array = x.to_arrow()
+        except (ImportError, ModuleNotFoundError):
+            return None  # no pyarrow: the object array route
+    elif module == "pyarrow":
+        array = x
+    else:
+        dtype = getattr(x, "dtype", None)
+        if dtype is None or isinstance(dtype, np.dtype):
+            return None
+        if getattr(dtype, "storage", None) != "pyarrow" and type(dtype).__name__ != "ArrowDtype":
+            return None
+        values = getattr(x, "array", x)
+        array = getattr(values, "_pa_array", None)
+        if array is None:
+            try:
+                import pyarrow as pa
+            except ImportError:
+                return None
+            array = pa.array(values)
+    import pyarrow as pa
+
+    if not isinstance(array, (pa.Array, pa.ChunkedArray)):
+        return None
+    types = pa.types
+    kind = array.type
+    if types.is_string_view(kind) or types.is_binary_view(kind):
+        array = array.cast(pa.large_string() if types.is_string_view(kind) else pa.large_binary())
+    elif not (
+        types.is_string(kind)
+        or types.is_large_string(kind)
+        or types.is_binary(kind)
+        or types.is_large_binary(kind)
+    ):
+        return None
+    return array
+
+
+def _arrow_variable(array: Any, name: str) -> Variable:
+    """A :class:`Variable` of Arrow strings, hashed in the extension from Arrow's own buffers."""
+    import pyarrow as pa
+
+    if len(array) == 0:
+        raise ValueError(f"{name} is empty: at least one sample is needed")
+    if array.null_count:
+        nulls = np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))
+        shown = ", ".join(str(int(i)) for i in nulls[:5]) + (", ..." if nulls.size > 5 else "")
+        raise ValueError(
+            f"{name} contains {nulls.size} missing value{'s' if nulls.size > 1 else ''} (null) "
+            f"at index {shown}; drop or fill missing values before estimating "
+            "(drop_nulls()/dropna() from every variable, or fill_null()/fillna())"
+        )
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    buffers: list[tuple[Any, npt.NDArray[np.uint8]]] = []
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()[:3]
+        wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+        positions = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)
+        positions = positions[chunk.offset : chunk.offset + len(chunk) + 1]
+        raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+        buffers.append((positions, raw))
+    codes, firsts = _native.arrow_codes(buffers, name)
+    found: list[npt.NDArray[Any]] = []
+
+    def decode(values: IntArray) -> npt.NDArray[Any]:
+        if not found:  # the distinct strings as Python objects, made only when asked for
+            found.append(np.asarray(array.take(firsts).to_numpy(zero_copy_only=False)))
+        return found[0][values]
+
+    return Variable(name, [codes], [decode], False)
+
+
+def _ragged_error(x: Sequence[Any], name: str) -> ValueError | None:
+    """The error for a nested list whose rows differ in length, or None if it is not one."""
+
+    def length(row: object) -> int | None:
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+            return None
+        return len(row)
+
+    first = length(x[0])
+    for i, row in enumerate(x):
+        here = length(row)
+        if here != first:
+
+            def shown(k: int | None) -> str:
+                return "a single value" if k is None else f"{k} value{'s' * (k != 1)}"
+
+            return ValueError(
+                f"{name} is a ragged nested list: its rows have different lengths (row 0 has "
+                f"{shown(first)}, row {i} has {shown(here)}); a 2-D variable needs one sample "
+                "per row, every row with the same number of values"
+            )
+    return None
+
+
+def _list_variable(x: list[Any] | tuple[Any, ...], name: str) -> Variable | None:
+    """A list or tuple of ``str`` hashed in the extension; None for other lists.
+
+    Other lists are checked first: missing values and mixed kinds of labels are refused before
+    numpy would merge them into strings.
+    """
+    codes, uniques, kinds = _native.object_codes(x, name)
+    if codes is not None and uniques is not None:
+        found: list[npt.NDArray[Any]] = []
+
+        def decode(values: IntArray) -> npt.NDArray[Any]:
+            if not found:  # numpy's dtype for a list of strings, as np.unique gives it, unless
+                # that would merge strings (numpy drops trailing NULs: "a\0" would read "a")
+                lossy = any(s.endswith("\x00") for s in uniques.tolist())
+                found.append(uniques if lossy else uniques.astype(np.str_))
+            return found[0][values]
+
+        return Variable(name, [codes], [decode], False)
+    _check_kinds(x, kinds, name)
+    return None
+
+
 def as_variable(x: Any, name: str) -> Variable:
     """Coerce samples ``x`` (1-D labels, or ``(n, d)`` rows of labels) into a :class:`Variable`."""
     codes = _categorical_codes(x, name)
     if codes is not None:
-        categories = np.asarray(getattr(x, "cat", x).categories)
+        codes, categories = _sorted_codes(codes, np.asarray(getattr(x, "cat", x).categories))
 
         def decode_category(values: IntArray) -> npt.NDArray[Any]:
             return categories[values]
 
         column = native(codes)
         return Variable(name, [column], [decode_category], False)
-    array = np.asarray(_without_missing(x, name))
+    x = _refuse_unusable(x, name)
+    strings = _arrow_strings(x)
+    if strings is not None:
+        return _arrow_variable(strings, name)
+    if isinstance(x, (list, tuple)) and len(x) > 0:
+        listed = _list_variable(x, name)
+        if listed is not None:
+            return listed
+    try:
+        array = np.asarray(_without_missing(x, name))
+    except ValueError:
+        ragged = _ragged_error(x, name) if isinstance(x, (list, tuple)) and len(x) else None
+        if ragged is not None:
+            raise ragged from None
+        raise
     if array.ndim not in (1, 2):
         raise ValueError(
             f"{name} must be 1-D (n,) or 2-D (n, d) with one sample per row, "

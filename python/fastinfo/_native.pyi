@@ -16,6 +16,7 @@ __all__ = [
     "__version__",
     "active_information_storage",
     "adjusted_mutual_information",
+    "arrow_codes",
     "check_memory",
     "conditional_entropy",
     "conditional_mutual_information",
@@ -25,6 +26,7 @@ __all__ = [
     "entropy",
     "entropy_rate",
     "expected_mutual_information",
+    "fixed_codes",
     "g_test",
     "get_num_threads",
     "interaction_information",
@@ -35,6 +37,7 @@ __all__ = [
     "mutual_information_with",
     "normalized_mutual_information",
     "o_information",
+    "object_codes",
     "permutation_test",
     "pmf_cross_entropy",
     "pmf_entropy",
@@ -241,3 +244,14 @@ class Counts:
     ) -> tuple[list[Any], list[Any], _Int64, _Int64, _Int64]: ...
     def information_matrix(self, estimator: str, normalized: str | None) -> _Rows: ...
     def information_with(self, estimator: str) -> _Rows: ...
+# String labels (src/python/strings.rs): codes numbered in sorted order.
+def object_codes(
+    values: list[Any] | tuple[Any, ...] | npt.NDArray[np.object_], name: str
+) -> tuple[npt.NDArray[np.uint32] | None, npt.NDArray[np.object_] | None, dict[str, int]]: ...
+def arrow_codes(
+    chunks: list[tuple[npt.NDArray[np.int32] | npt.NDArray[np.int64], npt.NDArray[np.uint8]]],
+    name: str,
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def fixed_codes(
+    data: npt.NDArray[np.uint8], width: int, wide: bool, name: str
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...

@@ -414,9 +414,11 @@ def counts(x: npt.ArrayLike, /) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]
     Notes
     -----
     The same result as ``np.unique(x, return_counts=True)`` (``axis=0`` for 2-D), computed by a
-    parallel dense or hashed count instead of a sort. Strings keep ``np.unique``'s order; Python
-    objects come in order of first appearance; a pandas Categorical in the order of its
-    categories.
+    parallel dense or hashed count instead of a sort, for every kind of label: integers, strings
+    (lists, object arrays, numpy ``U``/``S``, pandas, pyarrow and polars string columns) and
+    pandas Categoricals (sorted by value, as ``np.unique`` sorts them, not in category order).
+    Only Python objects that cannot be ordered with each other (an object array mixing ``1`` and
+    ``"1"``, which ``np.unique`` refuses) come in order of first appearance.
 
     Examples
     --------

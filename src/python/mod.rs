@@ -301,6 +301,7 @@ mod renyi;
 mod samples;
 mod significance;
 mod streaming;
+mod strings;
 mod transfer;
 
 #[pymodule]
@@ -374,6 +375,7 @@ mod _native {
         super::transfer::register(m)?;
         super::renyi::register(m)?;
         super::streaming::register(m)?;
+        super::strings::register(m)?;
         super::config::register(m)?;
         Ok(())
     }

@@ -20,4 +20,5 @@ pub mod multivariate;
 pub mod renyi;
 pub mod significance;
 pub mod streaming;
+pub mod strings;
 pub mod transfer;

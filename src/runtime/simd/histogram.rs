@@ -48,11 +48,11 @@ macro_rules! lane {
         impl Lane for $t {
             const BITS: u32 = <$t>::BITS;
             #[inline(always)]
+            #[allow(clippy::cast_lossless, clippy::unnecessary_cast)] // one body for 8 to 64 bits
             fn offset(self, min: Self, card: u32) -> (u32, bool) {
                 let o = (self as $u).wrapping_sub(min as $u);
                 // Compared in the wider of the two types, so a full 8- or 16-bit range is
                 // never mistaken for an empty one and 64-bit offsets are not truncated first.
-                #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
                 let inside = if <$t>::BITS > 32 {
                     (o as u64) < u64::from(card)
                 } else {
@@ -333,6 +333,7 @@ pub fn count_bytes<T: Lane, const S: usize>(x: &[T], min: T, table: &mut [u32]) 
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_lossless)] // `as i128` on every width from one macro
 mod tests {
     use super::*;
     use crate::testing::SplitMix;
@@ -399,7 +400,7 @@ mod tests {
                                 // Just outside the range, where it fits the type.
                                 let below = min - 1 - (rng.next() % 3) as i128;
                                 let above = min + card + (rng.next() % 3) as i128;
-                                if rng.next() % 2 == 0 && below >= T::MIN {
+                                if rng.next().is_multiple_of(2) && below >= T::MIN {
                                     below
                                 } else if above <= T::MAX {
                                     above

@@ -46,6 +46,7 @@ use std::sync::OnceLock;
 
 pub mod bins;
 pub mod exp;
+pub mod histogram;
 mod log;
 mod rows;
 #[cfg(target_arch = "x86_64")]

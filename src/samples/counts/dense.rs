@@ -1,7 +1,9 @@
 //! Dense tables: one thread's part of the samples counted into a flat array of cells (one column,
 //! a pair of columns, or the mixed-radix codes of several), parts added in order.
 
-use super::{BLOCK, MAX_PART, PARALLEL_MIN};
+use super::{MAX_PART, PARALLEL_MIN};
+use crate::runtime::simd::histogram::{self, CodeBlock, Lane};
+use crate::runtime::simd::{self, Level};
 use crate::{with_labels, Label, Labels};
 use rayon::prelude::*;
 
@@ -23,85 +25,228 @@ pub(super) fn over_parts<R: Send>(n: usize, count: impl Fn(usize, usize) -> R + 
         .collect()
 }
 
-/// Sums `u32` part tables into one `u64` table; `None` if any part is `None`.
+/// Tables of at least this many cells are merged in parallel, in chunks of [`MERGE_CHUNK`] cells.
+const MERGE_PARALLEL: usize = 1 << 16;
+const MERGE_CHUNK: usize = 1 << 14;
+
+/// Sums `u32` part tables into one `u64` table, cell range by cell range (the first part is
+/// widened into place, the others added in order: one pass over each part, none over zeros);
+/// `None` if any part is `None`.
 pub(super) fn add_parts(parts: Vec<Option<Vec<u32>>>, cells: usize) -> Option<Vec<u64>> {
+    let parts: Vec<Vec<u32>> = parts.into_iter().collect::<Option<_>>()?;
     let mut total = vec![0u64; cells];
-    for part in parts {
-        for (t, &c) in total.iter_mut().zip(&part?) {
-            *t += u64::from(c);
+    let add = |offset: usize, chunk: &mut [u64]| {
+        let len = chunk.len();
+        let mut parts = parts.iter().map(|p| &p[offset..offset + len]);
+        if let Some(first) = parts.next() {
+            for (t, &c) in chunk.iter_mut().zip(first) {
+                *t = u64::from(c);
+            }
         }
+        for part in parts {
+            for (t, &c) in chunk.iter_mut().zip(part) {
+                *t += u64::from(c);
+            }
+        }
+    };
+    if cells < MERGE_PARALLEL {
+        add(0, &mut total);
+    } else {
+        total
+            .par_chunks_mut(MERGE_CHUNK)
+            .enumerate()
+            .for_each(|(i, chunk)| add(i * MERGE_CHUNK, chunk));
     }
     Some(total)
 }
 
-/// Histogram of `x` into `card` bins of `key − min`, in `u32` (`x.len()` ≤ 2^31).
-/// `None` as soon as a value falls outside `[min, min + card)`.
-pub(super) fn histogram_part<T: Label>(x: &[T], min: u64, card: usize) -> Option<Vec<u32>> {
-    let index = |v: T| v.key().wrapping_sub(min) as usize;
-    if card <= 1024 {
-        // Four interleaved sub-histograms: runs of one label do not serialise on one counter.
-        let mut table = vec![0u32; 4 * card];
-        {
-            let (t01, t23) = table.split_at_mut(2 * card);
-            let (t0, t1) = t01.split_at_mut(card);
-            let (t2, t3) = t23.split_at_mut(card);
-            let mut quads = x.chunks_exact(4);
-            for q in &mut quads {
-                let (i0, i1, i2, i3) = (index(q[0]), index(q[1]), index(q[2]), index(q[3]));
-                if i0.max(i1).max(i2).max(i3) >= card {
-                    return None;
-                }
-                t0[i0] += 1;
-                t1[i1] += 1;
-                t2[i2] += 1;
-                t3[i3] += 1;
-            }
-            for &v in quads.remainder() {
-                *t0.get_mut(index(v))? += 1;
-            }
+/// Samples per block of the counting loops: a block's labels, its codes and a table of a few
+/// thousand cells stay in L1 together (measured: blocks of 2048 `int32` pairs and a 64 × 64 table
+/// overflow a 32 KiB L1 and count ~2× slower).
+const COUNT_BLOCK: usize = 512;
+/// Tables of at most this many cells are counted into [`SUBTABLES`] interleaved sub-tables
+/// (16 KiB of counters at most), larger ones into one.
+const INTERLEAVED_CELLS: usize = 1024;
+/// Sub-tables of a small table: sample `i` goes to sub-table `i mod 4`, so a run of one value
+/// does not serialise on one counter.
+const SUBTABLES: usize = 4;
+
+/// Adds sub-tables `1..` of `table` (each `cells` long) into the first and keeps only it.
+fn fold_subtables(mut table: Vec<u32>, cells: usize) -> Vec<u32> {
+    let (head, rest) = table.split_at_mut(cells);
+    for sub in rest.chunks_exact(cells) {
+        for (h, s) in head.iter_mut().zip(sub) {
+            *h += s;
         }
-        let (head, rest) = table.split_at_mut(card);
-        for sub in rest.chunks_exact(card) {
-            for (h, s) in head.iter_mut().zip(sub) {
-                *h += s;
-            }
+    }
+    table.truncate(cells);
+    table
+}
+
+/// Histogram of `x` into `card` bins of `key − min`, in `u32` (`x.len()` ≤ 2^31; `min` and
+/// `min + card − 1` keys of values of `T`). `None` if a value falls outside `[min, min + card)`.
+///
+/// 8-bit labels are counted by their offset modulo 256 with no check at all (every offset has a
+/// cell); the cells past `card` tell afterwards whether the guess held. Wider labels are checked
+/// block by block, while the block is in L1, and counted straight from the labels.
+pub(super) fn histogram_part<T: Label + Lane>(
+    level: Level,
+    x: &[T],
+    min: u64,
+    card: usize,
+) -> Option<Vec<u32>> {
+    let min = T::from_key(min);
+    if T::BITS == 8 {
+        let mut table = vec![0u32; SUBTABLES * 256];
+        histogram::count_bytes::<T, SUBTABLES>(x, min, &mut table);
+        let mut table = fold_subtables(table, 256);
+        if table[card..].iter().any(|&c| c != 0) {
+            return None;
         }
         table.truncate(card);
-        Some(table)
-    } else {
-        let mut table = vec![0u32; card];
-        for &v in x {
-            *table.get_mut(index(v))? += 1;
-        }
-        Some(table)
+        return Some(table);
     }
+    let interleave = card <= INTERLEAVED_CELLS;
+    let mut table = vec![0u32; if interleave { SUBTABLES * card } else { card }];
+    for block in x.chunks(COUNT_BLOCK) {
+        let inside = if interleave {
+            histogram::count_offsets::<T, SUBTABLES>(level, block, min, card as u32, &mut table)
+        } else {
+            histogram::count_offsets::<T, 1>(level, block, min, card as u32, &mut table)
+        };
+        if !inside {
+            return None;
+        }
+    }
+    Some(if interleave {
+        fold_subtables(table, card)
+    } else {
+        table
+    })
 }
 
 /// Dense histogram of `key − min` over `card` bins, in parallel (`None` if a value is outside).
-pub(super) fn dense_histogram<T: Label>(x: &[T], min: u64, card: usize) -> Option<Vec<u64>> {
-    let parts = over_parts(x.len(), |b, e| histogram_part(&x[b..e], min, card));
+pub(super) fn dense_histogram<T: Label + Lane>(x: &[T], min: u64, card: usize) -> Option<Vec<u64>> {
+    let level = simd::level();
+    let parts = over_parts(x.len(), |b, e| histogram_part(level, &x[b..e], min, card));
     add_parts(parts, card)
 }
 
-/// Dense joint histogram of two offset-coded columns (`cards[0] × cards[1]` cells, row-major).
-/// `None` if a value falls outside its column's range.
-pub(super) fn dense_pair_histogram<A: Label, B: Label>(
-    a: &[A],
-    b: &[B],
-    mins: [u64; 2],
-    cards: [u64; 2],
-) -> Option<Vec<u64>> {
-    let cells = (cards[0] * cards[1]) as usize;
-    let parts = over_parts(a.len(), |begin, end| {
-        let mut table = vec![0u32; cells];
-        for (&x, &y) in a[begin..end].iter().zip(&b[begin..end]) {
-            let (i, j) = (x.key().wrapping_sub(mins[0]), y.key().wrapping_sub(mins[1]));
-            if i >= cards[0] || j >= cards[1] {
-                return None;
+/// Appends samples `start..end` of `column` (range `[min, min + card)` in keys) to `block`.
+fn push_column<T: Label + Lane>(
+    block: &mut CodeBlock<'_>,
+    level: Level,
+    x: &[T],
+    range: (u64, u64),
+    start: usize,
+    end: usize,
+) {
+    block.push(level, &x[start..end], T::from_key(range.0), range.1 as u32);
+}
+
+/// Appends samples `start..end` of two columns of one type to an empty `block` in one pass.
+fn push_pair<T: Label + Lane>(
+    block: &mut CodeBlock<'_>,
+    level: Level,
+    columns: [&[T]; 2],
+    ranges: [(u64, u64); 2],
+    start: usize,
+    end: usize,
+) {
+    block.push_pair(
+        level,
+        &columns[0][start..end],
+        &columns[1][start..end],
+        [T::from_key(ranges[0].0), T::from_key(ranges[1].0)],
+        [ranges[0].1 as u32, ranges[1].1 as u32],
+    );
+}
+
+/// Appends the first two columns of `columns` to an empty `block` in one pass if they have the
+/// same type; returns how many columns it appended (2, or 0 for two types).
+fn push_same_type_pair(
+    block: &mut CodeBlock<'_>,
+    level: Level,
+    columns: &[Labels<'_>],
+    ranges: [(u64, u64); 2],
+    start: usize,
+    end: usize,
+) -> usize {
+    macro_rules! same {
+        ($($variant:ident),*) => {
+            match (columns[0], columns[1]) {
+                $((Labels::$variant(a), Labels::$variant(b)) => {
+                    push_pair(block, level, [a, b], ranges, start, end);
+                    2
+                })*
+                _ => 0,
             }
-            table[(i * cards[1] + j) as usize] += 1;
+        };
+    }
+    same!(U8, U16, U32, U64, I8, I16, I32, I64)
+}
+
+/// Dense joint histogram of samples `begin..end` of `k ≥ 2` offset-coded columns, in `u32`:
+/// block by block, the mixed-radix codes of the block (one checked pass per column, or one for
+/// the first two columns when they have the same type) then the counting loop over them.
+/// `None` if a value falls outside its column's range.
+fn joint_part(
+    level: Level,
+    columns: &[Labels<'_>],
+    mins: &[u64],
+    cards: &[u64],
+    begin: usize,
+    end: usize,
+) -> Option<Vec<u32>> {
+    let cells = cards.iter().product::<u64>() as usize;
+    let interleave = cells <= INTERLEAVED_CELLS;
+    let mut table = vec![0u32; if interleave { SUBTABLES * cells } else { cells }];
+    let mut codes = [0u32; COUNT_BLOCK];
+    let ranges: Vec<(u64, u64)> = mins.iter().copied().zip(cards.iter().copied()).collect();
+    let mut start = begin;
+    while start < end {
+        let stop = (start + COUNT_BLOCK).min(end);
+        let mut block = CodeBlock::new(&mut codes[..stop - start]);
+        let fused = push_same_type_pair(
+            &mut block,
+            level,
+            columns,
+            [ranges[0], ranges[1]],
+            start,
+            stop,
+        );
+        for (column, &range) in columns.iter().zip(&ranges).skip(fused) {
+            with_labels!(*column, x => push_column(&mut block, level, x, range, start, stop));
         }
-        Some(table)
+        let inside = if interleave {
+            block.count::<SUBTABLES>(&mut table)
+        } else {
+            block.count::<1>(&mut table)
+        };
+        if !inside {
+            return None;
+        }
+        start = stop;
+    }
+    Some(if interleave {
+        fold_subtables(table, cells)
+    } else {
+        table
+    })
+}
+
+/// Dense joint histogram of `k ≥ 2` offset-coded columns (row-major, the last column fastest).
+/// `None` if a value falls outside its column's range.
+pub(super) fn dense_joint_histogram(
+    columns: &[Labels<'_>],
+    mins: &[u64],
+    cards: &[u64],
+) -> Option<Vec<u64>> {
+    let level = simd::level();
+    let n = columns[0].len();
+    let cells = cards.iter().product::<u64>() as usize;
+    let parts = over_parts(n, |begin, end| {
+        joint_part(level, columns, mins, cards, begin, end)
     });
     add_parts(parts, cells)
 }
@@ -126,42 +271,6 @@ pub(super) fn offset_codes(
     inside
 }
 
-/// Dense joint histogram of `k` offset-coded columns, through blocks of mixed-radix codes.
-/// `None` if a value falls outside its column's range.
-pub(super) fn dense_joint_histogram(
-    columns: &[Labels<'_>],
-    mins: &[u64],
-    cards: &[u64],
-) -> Option<Vec<u64>> {
-    let n = columns[0].len();
-    let cells = cards.iter().product::<u64>() as usize;
-    let parts = over_parts(n, |begin, end| {
-        let mut table = vec![0u32; cells];
-        let mut acc = vec![0u64; BLOCK];
-        let mut codes = vec![0u64; BLOCK];
-        let mut start = begin;
-        while start < end {
-            let len = BLOCK.min(end - start);
-            let acc = &mut acc[..len];
-            acc.fill(0);
-            for ((column, &min), &card) in columns.iter().zip(mins).zip(cards) {
-                if !offset_codes(*column, min, card, start, &mut codes[..len]) {
-                    return None;
-                }
-                for (a, &c) in acc.iter_mut().zip(&codes) {
-                    *a = *a * card + c;
-                }
-            }
-            for &c in acc.iter() {
-                table[c as usize] += 1;
-            }
-            start += len;
-        }
-        Some(table)
-    });
-    add_parts(parts, cells)
-}
-
 /// Dense counts of `columns` over the ranges `mins[j] .. mins[j] + cards[j]`; `None` if a value
 /// falls outside them (the ranges were a guess).
 pub(super) fn dense_counts(
@@ -171,8 +280,6 @@ pub(super) fn dense_counts(
 ) -> Option<Vec<u64>> {
     match columns {
         [x] => with_labels!(*x, s => dense_histogram(s, mins[0], cards[0] as usize)),
-        [a, b] => with_labels!(*a, sa => with_labels!(*b, sb =>
-            dense_pair_histogram(sa, sb, [mins[0], mins[1]], [cards[0], cards[1]]))),
         _ => dense_joint_histogram(columns, mins, cards),
     }
 }

@@ -42,6 +42,14 @@ pub enum Error {
         argument: &'static str,
         message: String,
     },
+    /// A sample is NaN or infinite where finite values are needed (`at`: "index 7", or
+    /// "row 7, column 1"; `need` says why).
+    NotFinite {
+        argument: &'static str,
+        at: String,
+        value: f64,
+        need: &'static str,
+    },
     /// The computation would need more memory than allowed.
     TooLarge { what: String, bytes: u128 },
     /// The caller asked the computation to stop (Ctrl-C).
@@ -86,6 +94,12 @@ impl fmt::Display for Error {
                 "{argument}: row {row} sums to {sum}, not 1; pass normalize=True to normalise it"
             ),
             Error::InvalidArgument { argument, message } => write!(f, "{argument}: {message}"),
+            Error::NotFinite { argument, at, value, need } if value.is_nan() => {
+                write!(f, "{argument} contains NaN at {at}; {need}")
+            }
+            Error::NotFinite { argument, at, value, need } => {
+                write!(f, "{argument} contains {value:?} at {at}; {need}")
+            }
             Error::TooLarge { what, bytes } => write!(
                 f,
                 "{what} would need {:.1} GiB ({bytes} bytes)",

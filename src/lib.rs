@@ -31,6 +31,7 @@
 
 pub mod agreement;
 pub mod binning;
+pub mod continuous;
 pub mod counts;
 mod error;
 pub mod estimate;

@@ -1,0 +1,3 @@
+//! Continuous samples without binning.
+
+pub mod knn;

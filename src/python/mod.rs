@@ -289,6 +289,7 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 mod agreement;
 mod continuous;
 mod dataset;
+mod knn;
 mod losses;
 mod pmf;
 mod samples;
@@ -334,6 +335,7 @@ mod _native {
         super::significance::register(m)?;
         super::continuous::register(m)?;
         super::losses::register(m)?;
+        super::knn::register(m)?;
         Ok(())
     }
 }

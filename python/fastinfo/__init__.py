@@ -9,7 +9,18 @@
 Results are in nats unless ``base`` is given (``base=2`` for bits).
 """
 
-from . import _agreement, _continuous, _dataset, _losses, _significance, gaussian, pmf, reference
+from . import (
+    _agreement,
+    _continuous,
+    _dataset,
+    _knn,
+    _knn_sklearn,
+    _losses,
+    _significance,
+    gaussian,
+    pmf,
+    reference,
+)
 from ._agreement import *  # noqa: F403
 from ._api import (
     conditional_entropy,
@@ -24,6 +35,8 @@ from ._api import (
 )
 from ._continuous import *  # noqa: F403
 from ._dataset import *  # noqa: F403
+from ._knn import *  # noqa: F403
+from ._knn_sklearn import *  # noqa: F403
 from ._losses import *  # noqa: F403
 from ._native import __version__
 from ._significance import *  # noqa: F403
@@ -46,5 +59,7 @@ __all__ = [
 __all__ += _agreement.__all__
 __all__ += _continuous.__all__
 __all__ += _dataset.__all__
+__all__ += _knn.__all__
+__all__ += _knn_sklearn.__all__
 __all__ += _losses.__all__
 __all__ += _significance.__all__

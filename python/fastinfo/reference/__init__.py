@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._inputs import (
+    ESTIMATORS,
     Variable,
     as_variable,
     check_bool,
@@ -34,7 +35,8 @@ from .._inputs import (
     memory_budget,
     size_text,
 )
-from . import pmf
+from .._knn import CONDITIONAL_ESTIMATORS, MUTUAL_INFORMATION_ESTIMATORS, refuse_knn_options
+from . import _knn, pmf
 from ._continuous import binner
 
 __all__ = [
@@ -300,13 +302,24 @@ def mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: Bins = None,
+    k: int | None = None,
+    jitter: float | None = None,
+    seed: int | None = None,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
+    chosen = check_estimator(estimator, (*ESTIMATORS, *MUTUAL_INFORMATION_ESTIMATORS))
+    if chosen in MUTUAL_INFORMATION_ESTIMATORS:
+        if bins is not None:
+            raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        return _knn.mutual_information(
+            x, y, estimator=chosen, k=k, base=base, jitter=jitter, seed=seed
+        )
+    refuse_knn_options(chosen, k=k, jitter=jitter, seed=seed)
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     check_same_length(vx, vy)
     scale = log_base(base)
-    return _information(vx, vy, [], check_estimator(estimator)) / scale
+    return _information(vx, vy, [], chosen) / scale
 
 
 def conditional_mutual_information(
@@ -318,14 +331,25 @@ def conditional_mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: Bins = None,
+    k: int | None = None,
+    jitter: float | None = None,
+    seed: int | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
+    chosen = check_estimator(estimator, (*ESTIMATORS, *CONDITIONAL_ESTIMATORS))
+    if chosen in CONDITIONAL_ESTIMATORS:
+        if bins is not None:
+            raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        return _knn.conditional_mutual_information(
+            x, y, given, k=k, base=base, jitter=jitter, seed=seed
+        )
+    refuse_knn_options(chosen, k=k, jitter=jitter, seed=seed)
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     vz = as_variable(labels(given, "given"), "given")
     check_same_length(vx, vy, vz)
     scale = log_base(base)
-    return _information(vx, vy, [vz], check_estimator(estimator)) / scale
+    return _information(vx, vy, [vz], chosen) / scale
 
 
 def _distinct(variable: Variable) -> tuple[list[npt.NDArray[Any]], Codes]:
@@ -379,6 +403,7 @@ from . import _agreement, _continuous, _dataset, _losses, _significance, gaussia
 from ._agreement import *  # noqa: E402, F403
 from ._continuous import *  # noqa: E402, F403
 from ._dataset import *  # noqa: E402, F403
+from ._knn import *  # noqa: E402, F403
 from ._losses import *  # noqa: E402, F403
 from ._significance import *  # noqa: E402, F403
 
@@ -386,5 +411,6 @@ __all__ += ["gaussian"]
 __all__ += _agreement.__all__
 __all__ += _continuous.__all__
 __all__ += _dataset.__all__
+__all__ += _knn.__all__
 __all__ += _losses.__all__
 __all__ += _significance.__all__

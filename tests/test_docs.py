@@ -14,6 +14,8 @@ import fastinfo._agreement
 import fastinfo._api
 import fastinfo._continuous
 import fastinfo._dataset
+import fastinfo._knn
+import fastinfo._knn_sklearn
 import fastinfo._losses
 import fastinfo._significance
 import fastinfo.gaussian
@@ -28,6 +30,8 @@ MODULES = [
     fastinfo._agreement,
     fastinfo._continuous,
     fastinfo._dataset,
+    fastinfo._knn,
+    fastinfo._knn_sklearn,
     fastinfo._losses,
     fastinfo._significance,
     fastinfo.gaussian,

@@ -102,11 +102,19 @@ def counts_within(points: Floats, radius: Floats) -> npt.NDArray[np.int64]:
     return result
 
 
+def _ordinal(k: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ... ``11th``, ``12th``, ``13th``, ``21st``, ..."""
+    if 11 <= k % 100 <= 13:
+        return f"{k}th"
+    return f"{k}" + {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+
+
 def _duplicate(argument: str, sample: int, k: int, space: str) -> ValueError:
     return ValueError(
-        f"{argument}: sample {sample} has {k} or more exact duplicates in {space} (its {k}-th "
-        "nearest neighbour is at distance 0), where nearest-neighbour estimates need distinct "
-        "points; drop the duplicates, or break the ties with a little noise (jitter=)"
+        f"{argument}: sample {sample} has {k} or more exact duplicates in {space} (its "
+        f"{_ordinal(k)} nearest neighbour is at distance 0), where nearest-neighbour estimates "
+        "need distinct points; drop the duplicates, or break the ties with a little noise "
+        "(jitter=)"
     )
 
 
@@ -284,7 +292,7 @@ def divergence_neighbourhoods(x: Floats, y: Floats, k: int, norm: str) -> Neighb
     if np.any(nu == 0):
         i = int(np.argmax(nu == 0))
         raise ValueError(
-            f"y: holds {k} or more exact copies of sample {i} of x (its {k}-th nearest "
+            f"y: holds {k} or more exact copies of sample {i} of x (its {_ordinal(k)} nearest "
             "neighbour in y is at distance 0); drop them, or break the ties with a little "
             "noise (jitter=)"
         )

@@ -300,11 +300,24 @@ fn check_memory(bytes: u128, limit: u64, what: impl FnOnce() -> String) -> Resul
     Ok(())
 }
 
+/// `1st`, `2nd`, `3rd`, `4th`, ..., `11th`, `12th`, `13th`, `21st`, ...
+fn ordinal(k: usize) -> String {
+    let suffix = match (k % 10, k % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{k}{suffix}")
+}
+
 fn duplicate_error(argument: &'static str, sample: usize, k: usize, space: &str) -> Error {
+    let kth = ordinal(k);
     Error::InvalidArgument {
         argument,
         message: format!(
-            "sample {sample} has {k} or more exact duplicates in {space} (its {k}-th nearest \
+            "sample {sample} has {k} or more exact duplicates in {space} (its {kth} nearest \
              neighbour is at distance 0), where nearest-neighbour estimates need distinct \
              points; drop the duplicates, or break the ties with a little noise (jitter=)"
         ),
@@ -341,6 +354,33 @@ fn per_sample<T: Copy + Default + Send>(
         })
         .collect();
     let mut out = vec![T::default(); m];
+    for (chunk, part) in order.chunks(QUERY_CHUNK).zip(parts) {
+        for (&i, value) in chunk.iter().zip(part?) {
+            out[i as usize] = value;
+        }
+    }
+    Ok(out)
+}
+
+/// The reduced distance from every sample of `order` to its `k`-th neighbour in `s`, by sample
+/// index (`m` samples), in parallel chunks of [`QUERY_CHUNK`].
+fn kth_per_sample(
+    s: &dyn Searcher,
+    k: usize,
+    m: usize,
+    order: &[u32],
+    interrupt: &AtomicBool,
+) -> Result<Vec<f64>> {
+    let parts: Vec<Result<Vec<f64>>> = order
+        .par_chunks(QUERY_CHUNK)
+        .map(|chunk| {
+            if interrupt.load(Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
+            Ok(s.kth_distances(chunk, k))
+        })
+        .collect();
+    let mut out = vec![0.0; m];
     for (chunk, part) in order.chunks(QUERY_CHUNK).zip(parts) {
         for (&i, value) in chunk.iter().zip(part?) {
             out[i as usize] = value;
@@ -425,14 +465,8 @@ fn entropy_sweep(
         format!("the neighbour search over {n} samples of dimension {d}")
     })?;
     let s = searcher(&[x], Rows::All, norm)?;
-    let eps = per_sample(
-        n,
-        &s.order(),
-        interrupt,
-        || Best::new(k, false),
-        |queries, best| s.neighbours_many(queries, best),
-        |_, best| s.distance(best.items()[k - 1].0),
-    )?;
+    let reduced = kth_per_sample(s.as_ref(), k, n, &s.order(), interrupt)?;
+    let eps: Vec<f64> = reduced.into_iter().map(|r| s.distance(r)).collect();
     // A radius of 0 (an atom) gives ln 0 = −∞, and so the estimate.
     let mean_log = total(n, |i| eps[i].ln()) / n as f64;
     let value = digamma(n as f64) - psi(k) + norm.ln_unit_ball(d) + d as f64 * mean_log;
@@ -710,14 +744,7 @@ fn frenzel_pompe(
         },
     );
     let (joint, xz, yz, marginal_z) = (joint?, xz?, yz?, marginal_z?);
-    let eps = per_sample(
-        n,
-        &joint.order(),
-        interrupt,
-        || Best::new(k, false),
-        |queries, best| joint.neighbours_many(queries, best),
-        |_, best| best.items()[k - 1].0,
-    )?;
+    let eps = kth_per_sample(joint.as_ref(), k, n, &joint.order(), interrupt)?;
     if let Some(i) = first_zero(&eps) {
         let space = format!("the joint space of {}, {} and {}", x.name, y.name, z.name);
         return Err(duplicate_error(x.name, i, k, &space));
@@ -848,21 +875,56 @@ impl Classes {
     }
 
     /// For the samples of `order` (the others get 0): the distance to the `min(k, n_c − 1)`-th
-    /// neighbour within the sample's class.
+    /// neighbour within the sample's class, searched in `within[c]` (or, where that is `None`,
+    /// by scikit-learn's brute-force formula).
     fn radii(
         &self,
         labels: &[u32],
         y: &Points<'_>,
         k: usize,
-        options: Mixed,
+        within: &[Option<Box<dyn Searcher>>],
         order: &[u32],
         interrupt: &AtomicBool,
     ) -> Result<Vec<f64>> {
         let k_of = |c: usize| k.min(self.size(c) - 1);
-        // scikit-learn searches a class by brute force when `k ≥ size / 2`.
-        let brute =
-            |c: usize| options.brute_force_radii && y.columns() == 1 && k_of(c) >= self.size(c) / 2;
-        let within: Vec<Option<Box<dyn Searcher>>> = (0..self.offsets.len() - 1)
+        per_sample(
+            labels.len(),
+            order,
+            interrupt,
+            || Best::new(1, false),
+            |_, _| {},
+            |i, _| {
+                let c = labels[i] as usize;
+                match &within[c] {
+                    Some(s) => s.distance(s.kth_distance(self.local[i] as usize, k_of(c))),
+                    None => sklearn::brute_force_radius(y.row(i)[0], self.members(c), y, k_of(c)),
+                }
+            },
+        )
+    }
+
+    /// A searcher per class of two or more samples (`None` for the others, and for the classes
+    /// whose radii follow scikit-learn's brute-force formula): cut out of `all` (the kept
+    /// samples) when it can, else built anew.
+    fn searchers(
+        &self,
+        labels: &[u32],
+        kept: &[u32],
+        all: &dyn Searcher,
+        y: &Points<'_>,
+        brute: impl Fn(usize) -> bool + Sync,
+    ) -> Result<Vec<Option<Box<dyn Searcher>>>> {
+        let count = self.offsets.len() - 1;
+        let group: Vec<u32> = kept.iter().map(|&i| labels[i as usize]).collect();
+        let local: Vec<u32> = kept.iter().map(|&i| self.local[i as usize]).collect();
+        if let Some(parts) = all.split(&group, &local, count) {
+            return Ok(parts
+                .into_iter()
+                .enumerate()
+                .map(|(c, s)| (self.size(c) >= 2 && !brute(c)).then_some(s))
+                .collect());
+        }
+        (0..count)
             .into_par_iter()
             .map(|c| {
                 if self.size(c) < 2 || brute(c) {
@@ -871,29 +933,7 @@ impl Classes {
                     searcher(&[*y], Rows::Listed(self.members(c)), Norm::Max).map(Some)
                 }
             })
-            .collect::<Result<_>>()?;
-        per_sample(
-            labels.len(),
-            order,
-            interrupt,
-            || Best::new(k, false),
-            |queries, best| {
-                for (&i, b) in queries.iter().zip(best.iter_mut()) {
-                    let c = labels[i as usize] as usize;
-                    b.reset(k_of(c));
-                    if let Some(s) = &within[c] {
-                        s.neighbours(self.local[i as usize] as usize, b);
-                    }
-                }
-            },
-            |i, best| {
-                let c = labels[i] as usize;
-                match &within[c] {
-                    Some(s) => s.distance(best.items()[k_of(c) - 1].0),
-                    None => sklearn::brute_force_radius(y.row(i)[0], self.members(c), y, k_of(c)),
-                }
-            },
-        )
+            .collect()
     }
 }
 
@@ -948,7 +988,11 @@ pub(crate) fn ross(
     let all = searcher(&[y], Rows::Listed(&kept), Norm::Max)?;
     let order: Vec<u32> = all.order().into_iter().map(|t| kept[t as usize]).collect();
     let k_of = |c: usize| k.min(classes.size(c) - 1);
-    let radius = classes.radii(labels, &y, k, options, &order, interrupt)?;
+    // scikit-learn searches a class by brute force when `k ≥ size / 2`.
+    let brute =
+        |c: usize| options.brute_force_radii && y.columns() == 1 && k_of(c) >= classes.size(c) / 2;
+    let within = classes.searchers(labels, &kept, all.as_ref(), &y, brute)?;
+    let radius = classes.radii(labels, &y, k, &within, &order, interrupt)?;
     let kept_radius: Vec<f64> = kept.iter().map(|&i| radius[i as usize]).collect();
     if options.duplicates == Duplicates::Refuse {
         if let Some(t) = first_zero(&kept_radius) {
@@ -1072,10 +1116,12 @@ fn divergence(
         return Err(Error::InvalidArgument {
             argument: y.name,
             message: format!(
-                "holds {k} or more exact copies of sample {i} of {} (its {k}-th nearest \
+                "holds {k} or more exact copies of sample {i} of {} (its {} nearest \
                  neighbour in {} is at distance 0); drop them, or break the ties with a little \
                  noise (jitter=)",
-                x.name, y.name
+                x.name,
+                ordinal(k),
+                y.name
             ),
         });
     }

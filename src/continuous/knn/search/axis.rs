@@ -200,6 +200,64 @@ impl Searcher for Axis {
         self.values.len()
     }
 
+    /// Two pointers outwards from the point's position: `k` steps, no candidate list.
+    fn kth_distance(&self, i: usize, k: usize) -> f64 {
+        let values = &self.values;
+        let p = self.position[i] as usize;
+        let v = values[p];
+        let (mut left, mut right, mut d) = (p, p + 1, 0.0);
+        for _ in 0..k {
+            let dl = if left > 0 {
+                v - values[left - 1]
+            } else {
+                f64::INFINITY
+            };
+            let dr = if right < values.len() {
+                values[right] - v
+            } else {
+                f64::INFINITY
+            };
+            if dl <= dr {
+                d = dl;
+                left = left.saturating_sub(1);
+            } else {
+                d = dr;
+                right += 1;
+            }
+        }
+        d
+    }
+
+    fn kth_distances(&self, queries: &[u32], k: usize) -> Vec<f64> {
+        queries
+            .iter()
+            .map(|&i| self.kth_distance(i as usize, k))
+            .collect()
+    }
+
+    /// One pass over the sorted values, dealing each to its group: every group comes out sorted.
+    fn split(&self, group: &[u32], local: &[u32], groups: usize) -> Option<Vec<Box<dyn Searcher>>> {
+        let mut parts: Vec<(Vec<f64>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); groups];
+        for (&v, &i) in self.values.iter().zip(&self.index) {
+            let part = &mut parts[group[i as usize] as usize];
+            part.0.push(v);
+            part.1.push(local[i as usize]);
+        }
+        Some(
+            parts
+                .into_iter()
+                .map(|(values, index)| {
+                    let position = positions(index.iter().copied(), index.len());
+                    Box::new(Axis {
+                        values,
+                        index,
+                        position,
+                    }) as Box<dyn Searcher>
+                })
+                .collect(),
+        )
+    }
+
     fn order(&self) -> Vec<u32> {
         self.index.clone()
     }
@@ -241,9 +299,18 @@ impl Searcher for Axis {
                 // neighbouring values changes slowly), then searched exactly from the guess.
                 let (mut below, mut above, mut previous) = (0.0f64, 0.0f64, 0.0f64);
                 for (p, &r) in (start..end).zip(&sorted_radius[start..end]) {
+                    // A small window is found fastest from the sample itself.
                     let scale = if previous > 0.0 { r / previous } else { 0.0 };
-                    let low_hint = p.saturating_sub((below * scale) as usize);
-                    let high_hint = p.saturating_add((above * scale) as usize);
+                    let guess = |offset: f64| {
+                        let offset = offset * scale;
+                        if offset < 32.0 {
+                            0
+                        } else {
+                            offset as usize
+                        }
+                    };
+                    let low_hint = p.saturating_sub(guess(below));
+                    let high_hint = p.saturating_add(guess(above));
                     let (low, high) = self.window(p, r, (low_hint, high_hint));
                     counts.push((high - low + 1) as u32);
                     (below, above, previous) = ((p - low) as f64, (high - p) as f64, r);

@@ -177,12 +177,6 @@ impl Best {
         }
     }
 
-    /// Empties the list and sets the number of neighbours to keep.
-    pub(super) fn reset(&mut self, k: usize) {
-        self.k = k;
-        self.items.clear();
-    }
-
     /// The candidates, nearest first.
     pub(super) fn items(&self) -> &[(f64, u32)] {
         &self.items
@@ -240,6 +234,29 @@ pub(super) trait Searcher: Send + Sync {
     fn neighbours(&self, i: usize, best: &mut Best);
     /// Fills `best` with the nearest points to `q` (a point of the same dimension, not a member).
     fn neighbours_of(&self, q: &[f64], best: &mut Best);
+    /// The reduced distance from point `i` to its `k`-th nearest other point (`k < len`).
+    fn kth_distance(&self, i: usize, k: usize) -> f64 {
+        let mut best = Best::new(k, false);
+        self.neighbours(i, &mut best);
+        best.items()[k - 1].0
+    }
+    /// [`Searcher::kth_distance`] of each of `queries`.
+    fn kth_distances(&self, queries: &[u32], k: usize) -> Vec<f64> {
+        let mut best: Vec<Best> = queries.iter().map(|_| Best::new(k, false)).collect();
+        self.neighbours_many(queries, &mut best);
+        best.iter().map(|b| b.items()[k - 1].0).collect()
+    }
+    /// Searchers over the groups of the points (`group[i]` in `0..groups` for local index `i`,
+    /// whose index within its group is `local[i]`), when they can be made without sorting again
+    /// (sorted values are split in one pass); `None` otherwise.
+    fn split(
+        &self,
+        _group: &[u32],
+        _local: &[u32],
+        _groups: usize,
+    ) -> Option<Vec<Box<dyn Searcher>>> {
+        None
+    }
     /// [`Searcher::neighbours`] of each of `queries` into the matching `best` (emptied first).
     fn neighbours_many(&self, queries: &[u32], best: &mut [Best]) {
         for (&i, b) in queries.iter().zip(best.iter_mut()) {

@@ -42,6 +42,7 @@ import sklearn
 from sklearn.metrics import mutual_info_score
 
 import fastinfo
+import fastinfo.reference
 
 try:
     import resource

@@ -7,7 +7,7 @@
 //!   the pairwise Jensen–Shannon divergence (one logarithm per bin and pair).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fastinfo::simd::{ln_slice_with, sum_abs_diff_with, sum_xlogx_of_sum_with, Level};
+use fastinfo::runtime::simd::{ln_slice_with, sum_abs_diff_with, sum_xlogx_of_sum_with, Level};
 use std::hint::black_box;
 use std::time::Duration;
 

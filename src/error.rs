@@ -1,6 +1,12 @@
 //! The one error type of the crate. Each variant carries the numbers a user needs to find the problem.
 
+use crate::runtime::memory::size_text;
+use std::borrow::Cow;
 use std::fmt;
+
+/// How an error names the argument it is about, the way the Python API spells it: usually a
+/// parameter name (`"x"`, `"base"`), sometimes a part of one built at run time (`"x[:, 3]"`).
+pub type Argument = Cow<'static, str>;
 
 /// Everything that can go wrong in fastinfo's core.
 ///
@@ -9,49 +15,58 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
     /// An input has no samples (or a distribution has no outcomes).
-    EmptyInput { argument: &'static str },
+    EmptyInput { argument: Argument },
     /// Two inputs that must have the same number of samples do not.
     LengthMismatch {
-        argument: &'static str,
+        argument: Argument,
         expected: usize,
         found: usize,
     },
     /// Two arrays that must have matching shapes do not.
     ShapeMismatch {
-        argument: &'static str,
+        argument: Argument,
         expected: Vec<usize>,
         found: Vec<usize>,
     },
     /// A distribution holds a weight that is negative, NaN or infinite.
     InvalidProbability {
-        argument: &'static str,
+        argument: Argument,
         row: usize,
         index: usize,
         value: f64,
     },
     /// A distribution's weights are all zero, so it cannot be normalised.
-    ZeroRow { argument: &'static str, row: usize },
+    ZeroRow { argument: Argument, row: usize },
     /// With `normalize=false`, a row does not sum to one within the tolerance.
     NotNormalized {
-        argument: &'static str,
+        argument: Argument,
         row: usize,
         sum: f64,
     },
     /// An option has a value outside its domain.
-    InvalidArgument {
-        argument: &'static str,
-        message: String,
-    },
-    /// A sample is NaN or infinite where finite values are needed (`at`: "index 7", or
-    /// "row 7, column 1"; `need` says why).
+    InvalidArgument { argument: Argument, message: String },
+    /// A sample is NaN or ±∞ where only finite values are allowed.
     NotFinite {
-        argument: &'static str,
-        at: String,
+        argument: Argument,
+        index: usize,
         value: f64,
-        need: &'static str,
     },
-    /// The computation would need more memory than allowed.
-    TooLarge { what: String, bytes: u128 },
+    /// A sample lies outside the outer bin edges `[lo, hi]`.
+    OutsideBins {
+        argument: Argument,
+        index: usize,
+        value: f64,
+        lo: f64,
+        hi: f64,
+    },
+    /// The computation would need more memory than the budget allows (see
+    /// [`crate::runtime::memory`]); `advice` says what to do instead (may be empty).
+    TooLarge {
+        what: String,
+        bytes: u128,
+        budget: u64,
+        advice: String,
+    },
     /// The caller asked the computation to stop (Ctrl-C).
     Interrupted,
 }
@@ -94,17 +109,52 @@ impl fmt::Display for Error {
                 "{argument}: row {row} sums to {sum}, not 1; pass normalize=True to normalise it"
             ),
             Error::InvalidArgument { argument, message } => write!(f, "{argument}: {message}"),
-            Error::NotFinite { argument, at, value, need } if value.is_nan() => {
-                write!(f, "{argument} contains NaN at {at}; {need}")
-            }
-            Error::NotFinite { argument, at, value, need } => {
-                write!(f, "{argument} contains {value:?} at {at}; {need}")
-            }
-            Error::TooLarge { what, bytes } => write!(
+            Error::NotFinite {
+                argument,
+                index,
+                value,
+            } if value.is_nan() => write!(
                 f,
-                "{what} would need {:.1} GiB ({bytes} bytes)",
-                *bytes as f64 / f64::from(1u32 << 30)
+                "{argument} contains NaN at index {index}; drop or fill missing values first"
             ),
+            Error::NotFinite {
+                argument,
+                index,
+                value,
+            } => write!(
+                f,
+                "{argument} contains {value:?} at index {index}; infinite values are not allowed here \
+                 (drop them, or clip to a finite range)"
+            ),
+            Error::OutsideBins {
+                argument,
+                index,
+                value,
+                lo,
+                hi,
+            } => write!(
+                f,
+                "{argument} has the value {value:?} at index {index}, outside the bin edges \
+                 [{lo:?}, {hi:?}]; widen the edges or clip the values"
+            ),
+            Error::TooLarge {
+                what,
+                bytes,
+                budget,
+                advice,
+            } => {
+                write!(
+                    f,
+                    "{what} would need {} (budget {}, set by FASTINFO_MEMORY_LIMIT)",
+                    size_text(*bytes),
+                    size_text(u128::from(*budget))
+                )?;
+                if advice.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, "; {advice}")
+                }
+            }
             Error::Interrupted => write!(f, "interrupted"),
         }
     }

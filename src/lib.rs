@@ -4,10 +4,20 @@
 //!
 //! Two kinds of input:
 //! - **samples** — columns of integer labels ([`Labels`], any of `u8`..`u64`, `i8`..`i64`): counted
-//!   by the parallel engine in [`counts`] and turned into estimates by [`estimate`]
+//!   by the parallel engine in [`samples::counts`] and turned into estimates
 //!   ([`entropy`], [`conditional_entropy`], [`mutual_information`], ...);
 //! - **distributions** — rows of non-negative weights ([`pmf::Distributions`]): [`pmf::entropy`],
-//!   [`pmf::kl_divergence`], [`pmf::js_divergence`], ...
+//!   [`pmf::kl_divergence`], [`pmf::js_divergence`], [`pmf::pairwise()`](pmf::pairwise::pairwise), ...
+//!
+//! and continuous data ([`continuous`]: binning, model losses).
+//!
+//! ## Layout
+//! The modules form floors; each uses only the floors below it:
+//! 1. [`numeric`] (compensated sums, special functions, quadrature) and [`runtime`] (SIMD kernels
+//!    with run-time dispatch, large working arrays, the memory budget), with [`Error`];
+//! 2. [`samples`] (labels → counts → estimates, tables of variables, agreement of labelings,
+//!    significance), [`pmf`] (distributions, pairwise matrices) and [`continuous`];
+//! 3. the Python bindings (feature `python`), which only call the floors below.
 //!
 //! ## Conventions
 //! - Results are in nats (natural logarithm). Divide by `ln b` for base `b`.
@@ -29,32 +39,26 @@
 //! Rayon's global pool runs the parallel kernels; call them inside `ThreadPool::install` to choose
 //! another. The Python extension (feature `python`) owns its own pool.
 
-pub mod agreement;
-pub mod binning;
 pub mod continuous;
-pub mod counts;
 mod error;
-pub mod estimate;
-pub mod estimators;
-mod hashmap;
-mod label;
-pub mod losses;
-pub mod matrix;
-mod memory;
-pub mod pairwise;
+pub mod numeric;
+mod options;
 pub mod pmf;
-pub mod significance;
-pub mod simd;
+pub mod runtime;
+pub mod samples;
 #[cfg(test)]
 mod testing;
 
 #[cfg(feature = "python")]
 mod python;
 
-pub use counts::{contingency, histogram, joint_counts, Codebook, Contingency, JointCounts};
 pub use error::{Error, Result};
-pub use estimate::{
-    conditional_entropy, conditional_mutual_information, entropy, entropy_from_counts,
-    joint_entropy, mutual_information, Estimator,
+pub use samples::counts::{
+    contingency, histogram, joint_counts, Codebook, Contingency, JointCounts,
 };
-pub use label::{Label, Labels};
+pub use samples::estimate::{
+    conditional_entropy, conditional_mutual_information, entropy, entropy_from_counts,
+    joint_entropy, mutual_information,
+};
+pub use samples::estimators::Estimator;
+pub use samples::label::{Label, Labels};

@@ -27,6 +27,7 @@ import mpmath
 import numpy as np
 import pytest
 import sklearn.metrics
+from helpers import IMPLS
 from hypothesis import given, note
 from hypothesis import strategies as st
 from sklearn.metrics.cluster._expected_mutual_info_fast import (
@@ -368,7 +369,6 @@ FUNCTIONS = [
     "adjusted_mutual_information",
     "variation_of_information",
 ]
-IMPLS = [pytest.param(fastinfo, id="fastinfo"), pytest.param(reference, id="reference")]
 
 
 @pytest.mark.parametrize("impl", IMPLS)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import IMPLS
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -21,7 +22,6 @@ from hypothesis.extra import numpy as hnp
 import fastinfo
 import fastinfo.reference
 
-IMPLS = [pytest.param(fastinfo, id="fastinfo"), pytest.param(fastinfo.reference, id="reference")]
 RULES = ["auto", "fd", "rice", "scott", "sqrt", "sturges"]
 DTYPES = [np.float32, np.float64]
 
@@ -655,14 +655,7 @@ def test_bins_errors_name_the_variable(impl: Any) -> None:
 # Threads and docs
 
 
-@pytest.fixture
-def restore_threads() -> Any:
-    saved = fastinfo.get_num_threads()
-    yield
-    fastinfo.set_num_threads(saved)
-
-
-def test_identical_for_any_thread_count(restore_threads: None) -> None:
+def test_identical_for_any_thread_count(restore_threads: int) -> None:
     rng = np.random.default_rng(12)
     x = rng.normal(size=(400_001, 2))
     v = rng.standard_cauchy(1_000_003).astype(np.float32)

@@ -137,7 +137,7 @@ def test_published_nsb_value() -> None:
     # API has no alphabet size, so check the reference's integral over xi (independent of the
     # Rust quadrature over log beta, which the Rust unit tests check against the same value).
     counts = np.array([12, 4, 12, 4, 5, 3, 1, 5, 1, 2, 2, 2, 2, 11, 3, 4, 12, 12, 1, 2])
-    from fastinfo.reference import _nsb
+    from fastinfo.reference._samples import _nsb
 
     assert _nsb(counts, 100) == pytest.approx(2.840012048914245, rel=1e-8)
 

@@ -69,7 +69,7 @@ def random_table(rng: np.random.Generator, n: int, p: int) -> tuple[np.ndarray, 
     return np.column_stack(columns), np.array(discrete)
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(16))
 def test_random_tables_regression_and_classification(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(8, 400))
@@ -82,19 +82,19 @@ def test_random_tables_regression_and_classification(seed: int) -> None:
     compare("classif", X, classes, reference=small, discrete_features=discrete, n_neighbors=k)
 
 
-@pytest.mark.parametrize("n", [10, 25, 60])
+@pytest.mark.parametrize("n", [10, 60])
 def test_tiny_classes_take_scikit_learns_brute_force_distances(n: int) -> None:
     """Classes of at most 2k + 1 samples: scikit-learn's brute-force radii (not |a - b|)."""
     rng = np.random.default_rng(n)
-    for trial in range(30):
+    for trial in range(4):
         X = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-2, 3) + rng.normal(size=3) * 50
         y = rng.integers(0, max(2, n // 3), n)
-        compare("classif", X, y, reference=trial < 5, random_state=trial)
+        compare("classif", X, y, reference=trial < 2, random_state=trial)
         discrete = rng.integers(0, max(2, n // 3), (n, 2))
         compare("regression", discrete, X[:, 0], discrete_features=True, random_state=trial)
 
 
-@pytest.mark.parametrize("n", [2000, 30_000])
+@pytest.mark.parametrize("n", [2000, 20_000])
 def test_larger_samples(n: int) -> None:
     rng = np.random.default_rng(n)
     X = rng.normal(size=(n, 4))

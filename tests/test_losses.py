@@ -19,6 +19,7 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.special
+from helpers import IMPLS
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -28,7 +29,6 @@ import fastinfo
 import fastinfo.pmf
 import fastinfo.reference
 
-IMPLS = [pytest.param(fastinfo, id="fastinfo"), pytest.param(fastinfo.reference, id="reference")]
 RTOL = 1e-12
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
+from helpers import IMPLS
 from hypothesis import given, note
 from hypothesis import strategies as st
 
@@ -375,9 +376,6 @@ def test_result_objects() -> None:
     g = fastinfo.g_test([0, 1, 0, 1], [0, 1, 1, 0])
     assert repr(g).startswith("GTestResult(statistic=")
     assert dataclasses.astuple(g) == (g.statistic, g.dof, g.pvalue)
-
-
-IMPLS = [pytest.param(fastinfo, id="fastinfo"), pytest.param(reference, id="reference")]
 
 
 @pytest.mark.parametrize("impl", IMPLS)

@@ -21,13 +21,6 @@ import fastinfo.pmf
 THREAD_COUNTS = [1, 2, 3]  # 3 > cores on a 2-core machine: a different partition again
 
 
-@pytest.fixture
-def restore_threads():
-    saved = fastinfo.get_num_threads()
-    yield saved
-    fastinfo.set_num_threads(saved)
-
-
 def assert_identical(a: Any, b: Any, where: str) -> None:
     """Equal bit for bit: floats with ``==``, arrays element-wise with the same dtype and shape."""
     if isinstance(a, tuple):

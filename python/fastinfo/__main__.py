@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; returns a process exit code (1 if an estimate is off or DPI fails)."""
     parser = argparse.ArgumentParser(prog="fastinfo", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", default="demo", choices=["demo"])
+    parser.add_argument("--version", action="version", version=f"fastinfo {fastinfo.__version__}")
     parser.add_argument("--n", type=int, default=10_000_000, help="samples (default 10 million)")
     parser.add_argument("--e1", type=float, default=0.1, help="flip probability X -> Y")
     parser.add_argument("--e2", type=float, default=0.2, help="flip probability Y -> Z")

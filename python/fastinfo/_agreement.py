@@ -7,14 +7,8 @@ import numpy.typing as npt
 from . import _native
 from ._inputs import as_variable, check_same_length, log_base
 
-__all__ = [
-    "adjusted_mutual_information",
-    "normalized_mutual_information",
-    "variation_of_information",
-]
-
-#: The means of H(X) and H(Y) accepted by ``average``.
-AVERAGES = ("min", "geometric", "arithmetic", "max")
+#: The means of H(X) and H(Y) accepted by ``average``, as the extension names them.
+AVERAGES: tuple[str, ...] = _native.AVERAGES
 
 
 def check_average(average: object) -> str:

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import IntArray, as_variable, check_estimator, log_base, memory_budget, size_text
-
-__all__ = ["mutual_information_matrix", "mutual_information_with"]
-
-Base = Union[float, int, None]
-
-#: The averages accepted by ``normalized=`` (scikit-learn's ``average_method``).
-AVERAGES = ("min", "geometric", "arithmetic", "max")
+from ._agreement import AVERAGES
+from ._inputs import (
+    Base,
+    IntArray,
+    as_variable,
+    check_estimator,
+    check_memory,
+    is_native,
+    log_base,
+    native,
+)
 
 
 def _frame(X: Any) -> tuple[list[IntArray], list[Any]] | None:
@@ -65,7 +68,7 @@ def as_columns(X: Any) -> tuple[list[IntArray], list[Any] | None]:
         return frame
     array = _matrix(X)
     if array.dtype.kind in "iu":
-        return [np.ascontiguousarray(array[:, j]) for j in range(array.shape[1])], None
+        return [native(array[:, j]) for j in range(array.shape[1])], None
     return [as_variable(array[:, j], f"X[:, {j}]").columns[0] for j in range(array.shape[1])], None
 
 
@@ -82,7 +85,7 @@ def _matrix(X: Any) -> npt.NDArray[Any]:
     if array.shape[1] == 0:
         raise ValueError(f"X has no columns (shape {array.shape}): at least one is needed")
     if array.dtype.kind == "b":
-        return np.ascontiguousarray(array).view(np.uint8)
+        return native(array).view(np.uint8)
     if array.dtype.kind in "iu" and not array.dtype.isnative:
         return array.astype(array.dtype.newbyteorder("="))
     return array
@@ -97,11 +100,11 @@ def _table(X: Any) -> tuple[Any, list[Any] | None, int, int]:
     array = _matrix(X)
     n, d = (int(s) for s in array.shape)
     if array.dtype.kind in "iu":
-        if array.flags.c_contiguous:
+        if is_native(array):
             return array, None, n, d
-        if array.flags.f_contiguous:  # columns are contiguous: read them in place
+        if is_native(array.T):  # columns are contiguous: read them in place
             return [array[:, j] for j in range(d)], None, n, d
-        return np.ascontiguousarray(array), None, n, d
+        return native(array), None, n, d
     columns, _ = as_columns(array)
     return columns, None, n, d
 
@@ -198,14 +201,12 @@ def mutual_information_matrix(
     scale = log_base(base)
     e = check_estimator(estimator)
     average = _check_normalized(normalized)
-    budget = memory_budget()
-    if 8 * d * d > budget:
-        raise MemoryError(
-            f"a {d} x {d} float64 matrix would need {size_text(8 * d * d)} (budget "
-            f"{size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
-            "fastinfo.mutual_information_with to score columns against one target instead"
-        )
-    values = _native.mutual_information_matrix(table, e, average, budget)
+    check_memory(
+        8 * d * d,
+        f"a {d} x {d} float64 matrix",
+        "use fastinfo.mutual_information_with to score columns against one target instead",
+    )
+    values = _native.mutual_information_matrix(table, e, average)
     if average is None:
         values = values / scale
     return _labelled(values, names)
@@ -282,5 +283,5 @@ def mutual_information_with(
         )
     scale = log_base(base)
     e = check_estimator(estimator)
-    values = _native.mutual_information_with(table, target.columns, e, memory_budget())
+    values = _native.mutual_information_with(table, target.columns, e)
     return _labelled(values / scale, names)

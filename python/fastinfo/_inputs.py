@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
 
-ESTIMATORS = ("plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb")
+from . import _native
+
+#: The entropy estimators, as the extension names them.
+ESTIMATORS: tuple[str, ...] = _native.ESTIMATORS
+
+#: A logarithm base: ``None`` for nats, ``2`` for bits.
+Base = Union[float, int, None]
 
 IntArray = npt.NDArray[np.integer[Any]]
+
+#: Byte counts above this are passed to the budget check as this (it takes 128-bit integers).
+_MAX_BYTES = 2**128 - 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,20 @@ class Variable:
         if len({d.dtype for d in decoded}) == 1:
             return np.column_stack(decoded)
         return np.column_stack([d.astype(object) for d in decoded])
+
+
+def native(array: Any, dtype: Any = None) -> npt.NDArray[Any]:
+    """``array`` as the extension reads it: C-contiguous and aligned, of ``dtype`` if given.
+
+    No copy when it already is; any other layout (strided, Fortran-ordered, misaligned as from
+    ``np.frombuffer(buf, offset=1)``) is copied, like numpy does for any operation that needs it.
+    """
+    return np.require(array, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
+
+
+def is_native(array: npt.NDArray[Any]) -> bool:
+    """Whether the extension can read ``array`` in place (C-contiguous and aligned)."""
+    return bool(array.flags.c_contiguous and array.flags.aligned)
 
 
 def _identity(values: IntArray) -> npt.NDArray[Any]:
@@ -96,19 +118,19 @@ def _column_labels(
     if kind in "iu":
         if not dtype.isnative:
             column = column.astype(dtype.newbyteorder("="))
-        return np.ascontiguousarray(column), _identity
+        return native(column), _identity
     if kind == "b":
-        return np.ascontiguousarray(column).view(np.uint8), lambda v: v.astype(bool)
+        return native(column).view(np.uint8), lambda v: v.astype(bool)
     if kind in "mM":
-        native = dtype.newbyteorder("=")
-        as_int = np.ascontiguousarray(column.astype(native, copy=False)).view(np.int64)
+        native_dtype = dtype.newbyteorder("=")
+        as_int = native(column.astype(native_dtype, copy=False)).view(np.int64)
         missing = as_int == np.iinfo(np.int64).min  # NaT
         if missing.any():
             raise ValueError(
                 f"{name} contains a missing value (NaT) at index {int(np.argmax(missing))}; "
                 "drop or fill missing values before estimating"
             )
-        return as_int, lambda v: v.view(native)
+        return as_int, lambda v: v.view(native_dtype)
     if kind == "f":
         raise TypeError(
             f"{name} has floating-point dtype {dtype}, but fastinfo counts discrete labels. "
@@ -125,7 +147,7 @@ def _column_labels(
         )
     if kind in "US":
         uniques, codes = np.unique(column, return_inverse=True)
-        codes = np.ascontiguousarray(codes.reshape(-1).astype(np.int64, copy=False))
+        codes = native(codes.reshape(-1), np.int64)
         return codes, lambda v: uniques[v]
     if kind == "O":
         return _factorize_objects(column, name)
@@ -194,7 +216,7 @@ def as_variable(x: Any, name: str) -> Variable:
         def decode_category(values: IntArray) -> npt.NDArray[Any]:
             return categories[values]
 
-        column = np.ascontiguousarray(codes)
+        column = native(codes)
         return Variable(name, [column], [decode_category], False)
     array = np.asarray(_without_missing(x, name))
     if array.ndim not in (1, 2):
@@ -210,7 +232,7 @@ def as_variable(x: Any, name: str) -> Variable:
     if array.shape[1] == 0:
         raise ValueError(f"{name} has shape {array.shape}: a 2-D variable needs at least 1 column")
     # Rows of x.T are the columns of x; for a Fortran-ordered x this is a free view.
-    transposed = np.ascontiguousarray(array.T)
+    transposed = native(array.T)
     pairs = [_column_labels(transposed[j], f"{name}[:, {j}]") for j in range(array.shape[1])]
     return Variable(name, [c for c, _ in pairs], [d for _, d in pairs], True)
 
@@ -253,31 +275,22 @@ def check_bool(value: object, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
-def size_text(n_bytes: int) -> str:
-    """``n_bytes`` for an error message: ``"512 bytes"``, ``"63.5 MiB"``, ``"2.0 GiB"``."""
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n_bytes >= size:
-            return f"{n_bytes / size:.1f} {unit}"
-    return f"{n_bytes} bytes"
-
-
 def memory_budget() -> int:
-    """Bytes one output may take: ``FASTINFO_MEMORY_LIMIT`` or half of physical memory."""
-    configured = os.environ.get("FASTINFO_MEMORY_LIMIT")
-    if configured:
-        try:
-            limit = float(configured)
-        except ValueError:
-            limit = math.nan
-        if not limit > 0 or math.isinf(limit):
-            raise ValueError(
-                f"FASTINFO_MEMORY_LIMIT must be a positive number of bytes, got {configured!r}"
-            )
-        return int(limit)
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
+    """Bytes one output may take: ``FASTINFO_MEMORY_LIMIT`` or half of physical memory.
+
+    The extension owns the budget; this asks it.
+    """
+    return _native.memory_budget()
+
+
+def check_memory(n_bytes: int, what: str, advice: str = "") -> None:
+    """Raise ``MemoryError`` if ``what`` (``n_bytes``) would exceed the memory budget.
+
+    The one check before every allocation the Python layer makes in proportion to its input or
+    output; the message (size, budget, ``advice``) comes from the extension, like the checks the
+    Rust core makes itself.
+    """
+    _native.check_memory(what, min(max(int(n_bytes), 0), _MAX_BYTES), advice)
 
 
 def check_axis(axis: object) -> int:

@@ -13,27 +13,24 @@ import math
 import numbers
 import operator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import _without_missing, log_base, memory_budget
+from ._inputs import Base, _without_missing, log_base
 from ._significance import check_seed
 
-__all__ = ["kl_divergence_samples"]
-
-Base = Union[float, int, None]
 Floats = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int64]
 
 #: The estimators of ``mutual_information`` that dispatch here.
-MUTUAL_INFORMATION_ESTIMATORS = ("ksg", "ksg2")
+MUTUAL_INFORMATION_ESTIMATORS: tuple[str, ...] = _native.KSG_ESTIMATORS
 #: The estimators of ``conditional_mutual_information`` that dispatch here.
 CONDITIONAL_ESTIMATORS = ("ksg",)
-#: The norms neighbour distances may be measured in.
-NORMS = ("euclidean", "max")
+#: The norms neighbour distances may be measured in (named by the extension).
+NORMS: tuple[str, ...] = _native.NORMS
 #: Neighbours when ``k`` is not given.
 DEFAULT_K = 3
 
@@ -171,7 +168,10 @@ def check_jitter(jitter: object, seed: object) -> Jitter:
         return Jitter(None, 0)
     if isinstance(jitter, (bool, np.bool_)) or not isinstance(jitter, numbers.Real):
         raise TypeError(f"jitter must be a non-negative number or None, got {jitter!r}")
-    value = float(jitter)
+    try:
+        value = float(jitter)
+    except OverflowError:
+        value = math.inf
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"jitter must be a non-negative finite number, got {jitter!r}")
     return Jitter(value, check_seed(seed))
@@ -258,7 +258,7 @@ def mutual_information_pair(
 
 
 # ---------------------------------------------------------------------------------------------
-# Estimates (the public wrappers in _api.py and _continuous.py document them)
+# Estimates (the public wrappers in _samples.py and _binning.py document them)
 
 
 def differential_entropy(
@@ -273,7 +273,7 @@ def differential_entropy(
     if has_constant_column(points):
         return -math.inf  # a point mass in that coordinate: no density
     points = noise.apply(points, noise.rng())
-    return _native.knn_differential_entropy(points, count, chosen, memory_budget()) / scale
+    return _native.knn_differential_entropy(points, count, chosen) / scale
 
 
 def mutual_information(
@@ -284,15 +284,14 @@ def mutual_information(
     noise = check_jitter(jitter, seed)
     pair = mutual_information_pair(x, y, estimator, noise, noise.rng())
     count = check_k(k, pair.continuous[0].shape[0])
-    budget = memory_budget()
     if pair.labels is not None:
         assert pair.labels_name is not None
         value = _native.knn_mixed_mutual_information(
-            pair.labels, pair.continuous[0], count, pair.labels_name, budget
+            pair.labels, pair.continuous[0], count, pair.labels_name
         )
     else:
         px, py = pair.continuous
-        value = _native.knn_mutual_information(px, py, count, estimator, budget)
+        value = _native.knn_mutual_information(px, py, count, estimator)
     return clipped(value) / scale
 
 
@@ -316,7 +315,7 @@ def conditional_mutual_information(
     rng = noise.rng()
     px, py, pz = (noise.apply(p, rng) for p in points)
     count = check_k(k, px.shape[0])
-    value = _native.knn_conditional_mutual_information(px, py, pz, count, memory_budget())
+    value = _native.knn_conditional_mutual_information(px, py, pz, count)
     return clipped(value) / scale
 
 
@@ -439,5 +438,5 @@ def kl_divergence_samples(
     chosen = check_norm(norm)
     noise = check_jitter(jitter, seed)
     px, py, count = divergence_points(x, y, k, noise)
-    value = _native.knn_kl_divergence(px, py, count, chosen, memory_budget())
+    value = _native.knn_kl_divergence(px, py, count, chosen)
     return clipped(value) / scale

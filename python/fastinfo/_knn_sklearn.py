@@ -23,9 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import _without_missing, check_bool, memory_budget
-
-__all__ = ["mutual_info_classif", "mutual_info_regression"]
+from ._inputs import _without_missing, check_bool, check_memory
 
 Floats = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int64]
@@ -50,6 +48,8 @@ def check_n_neighbors(n_neighbors: object) -> int:
     value = operator.index(n_neighbors)
     if value < 1:
         raise ValueError(f"n_neighbors must be at least 1, got {value}")
+    if value >= 2**63:  # scikit-learn takes it for classes (k = min(k, size - 1)); not a count
+        raise ValueError(f"n_neighbors must be below 2**63, got {value}")
     return value
 
 
@@ -59,6 +59,8 @@ def check_n_jobs(n_jobs: object) -> None:
         isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral)
     ):
         raise TypeError(f"n_jobs must be an integer or None, got {n_jobs!r}")
+    if n_jobs is not None and not (-(2**31) <= operator.index(n_jobs) < 2**31 and n_jobs != 0):
+        raise ValueError(f"n_jobs must be a non-zero 32-bit integer or None, got {n_jobs!r}")
 
 
 def check_random_state(random_state: object) -> np.random.RandomState:
@@ -130,6 +132,8 @@ def check_y(y: Any, n: int, discrete_target: bool) -> npt.NDArray[Any]:
             f"y has {array.shape[0]} samples but X has {n}: X and y must have the same number "
             "of samples"
         )
+    if array.dtype.kind == "c":
+        raise TypeError(f"y has complex dtype {array.dtype}; y must be real numbers or labels")
     if not discrete_target and array.dtype.kind == "O":
         try:
             array = array.astype(np.float64)
@@ -295,7 +299,8 @@ def prepare(
         target += (
             1e-10 * np.maximum(1, np.mean(np.abs(target))) * rng.standard_normal(size=n_samples)
         )
-    return Prepared(X, target, mask, sparse, k)
+    # Beyond n - 1 every k is the same (k_i = min(k, class size - 1)); keep it a machine int.
+    return Prepared(X, target, mask, sparse, min(k, n_samples))
 
 
 def _clip(values: Floats) -> Floats:
@@ -310,13 +315,17 @@ def _scores(data: Prepared, discrete_target: bool) -> Floats:
     X, y, sparse, k = data.X, data.y, data.sparse, data.n_neighbors
     scores = np.zeros(X.shape[1], dtype=np.float64)
     continuous, discrete = data.continuous_features, data.discrete_features
-    budget = memory_budget()
+    check_memory(
+        8 * X.shape[0] * continuous.size,
+        f"the {continuous.size} continuous columns of X as float64",
+        "score fewer features at a time",
+    )
     if discrete_target:
         target = codes(y)
         if continuous.size:
             columns = np.ascontiguousarray(X[:, continuous].T, dtype=np.float64)
             pairs = [(i, 0) for i in range(continuous.size)]
-            values = _native.knn_mixed_scores(columns, target[None, :], pairs, k, True, budget)
+            values = _native.knn_mixed_scores(columns, target[None, :], pairs, k, True)
             scores[continuous] = _clip(values)
         for j in discrete:
             labels = codes(column(X, int(j), sparse))
@@ -325,12 +334,12 @@ def _scores(data: Prepared, discrete_target: bool) -> Floats:
     target_column = np.ascontiguousarray(y, dtype=np.float64).reshape(-1, 1)
     if continuous.size:
         columns = np.ascontiguousarray(X[:, continuous].T, dtype=np.float64)
-        values = _native.knn_regression_scores(columns, target_column, k, budget)
+        values = _native.knn_regression_scores(columns, target_column, k)
         scores[continuous] = _clip(values)
     if discrete.size:
         labels = np.stack([codes(column(X, int(j), sparse)) for j in discrete])
         pairs = [(0, t) for t in range(discrete.size)]
-        values = _native.knn_mixed_scores(target_column.T.copy(), labels, pairs, k, False, budget)
+        values = _native.knn_mixed_scores(target_column.T.copy(), labels, pairs, k, False)
         scores[discrete] = _clip(values)
     return scores
 

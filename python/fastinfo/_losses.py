@@ -15,22 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import _without_missing, check_bool, log_base, memory_budget, size_text
+from ._inputs import Base, _without_missing, check_bool, check_memory, log_base, native
 
-__all__ = [
-    "binary_cross_entropy",
-    "bits_per_byte",
-    "bits_per_token",
-    "cross_entropy_loss",
-    "perplexity",
-]
-
-Base = Union[float, int, None]
 Result = Union[float, npt.NDArray[np.float64]]
 Floats = npt.NDArray[np.floating[Any]]
 
 #: The accepted values of ``reduction``.
-REDUCTIONS = ("mean", "sum", "none")
+REDUCTIONS: tuple[str, ...] = _native.REDUCTIONS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -55,9 +46,7 @@ def as_scores(x: npt.ArrayLike, name: str) -> Floats:
         dtype = np.dtype(np.float64)
     else:
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    scores = np.asarray(array, dtype=dtype)
-    # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
-    return scores if scores.flags.c_contiguous else np.ascontiguousarray(scores)
+    return native(array, dtype)
 
 
 def _position(index: int, shape: tuple[int, ...]) -> str:
@@ -123,7 +112,7 @@ def class_labels(
             f"labels{_position(index, shape)} = {array.reshape(-1)[index]} is not a class index "
             f"in [0, {k})"
         )
-    flat = np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
+    flat = native(array, np.int64).reshape(-1)
     if flat.size and not (int(flat.min()) >= 0 and int(flat.max()) < k):
         valid = (flat >= 0) & (flat < k)
         if ignore_index is not None:
@@ -148,7 +137,7 @@ def binary_labels(labels: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[
             f"labels has shape {array.shape} but logits_or_probs has shape {shape}: "
             "they must have the same shape"
         )
-    flat = np.ascontiguousarray(array, dtype=np.float64).reshape(-1)
+    flat = native(array, np.float64).reshape(-1)
     if flat.size:
         low, high = float(flat.min()), float(flat.max())
         if not (low >= 0.0 and high <= 1.0):  # NaN fails too
@@ -161,13 +150,11 @@ def binary_labels(labels: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[
 
 def check_output_memory(n: int) -> None:
     """Raise MemoryError if ``n`` float64 values would exceed the memory budget."""
-    needed, budget = 8 * n, memory_budget()
-    if needed > budget:
-        raise MemoryError(
-            f"reduction='none' would return {n} float64 values, {size_text(needed)} "
-            f"(budget {size_text(budget)}, set by FASTINFO_MEMORY_LIMIT); use "
-            "reduction='sum' or 'mean', or process the input in batches"
-        )
+    check_memory(
+        8 * n,
+        f"reduction='none': {n} float64 values",
+        "use reduction='sum' or 'mean', or process the input in batches",
+    )
 
 
 def nll_values(nll: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:

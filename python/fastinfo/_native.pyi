@@ -1,4 +1,4 @@
-# Stub of the Rust extension module (src/python.rs).
+# Stub of the Rust extension module (src/python/).
 # Checked by `python -m mypy.stubtest fastinfo._native`.
 # Label arrays are 1-D, C-contiguous, native-endian integer arrays; the public API prepares them.
 
@@ -8,21 +8,34 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "AVERAGES",
+    "ESTIMATORS",
+    "KSG_ESTIMATORS",
+    "METRICS",
+    "NORMS",
+    "REDUCTIONS",
     "__version__",
+    "active_information_storage",
     "adjusted_mutual_information",
+    "check_memory",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",
     "counts",
+    "dual_total_correlation",
     "entropy",
+    "entropy_rate",
     "expected_mutual_information",
     "g_test",
     "get_num_threads",
+    "interaction_information",
     "joint_entropy",
+    "memory_budget",
     "mutual_information",
     "mutual_information_matrix",
     "mutual_information_with",
     "normalized_mutual_information",
+    "o_information",
     "permutation_test",
     "pmf_cross_entropy",
     "pmf_entropy",
@@ -30,18 +43,33 @@ __all__ = [
     "pmf_kl_divergence",
     "pmf_nearest",
     "pmf_pairwise",
+    "pmf_renyi_entropy",
+    "pmf_tsallis_entropy",
     "regularized_upper_gamma",
+    "renyi_entropy",
     "set_num_threads",
+    "total_correlation",
+    "transfer_entropy",
+    "transfer_entropy_matrix",
+    "tsallis_entropy",
     "variation_of_information",
 ]
 
 __version__: str
+ESTIMATORS: tuple[str, ...]
+AVERAGES: tuple[str, ...]
+METRICS: tuple[str, ...]
+NORMS: tuple[str, ...]
+KSG_ESTIMATORS: tuple[str, ...]
+REDUCTIONS: tuple[str, ...]
 
 _Labels = npt.NDArray[np.integer[Any]]
 _Rows = npt.NDArray[np.float64]
 _Int64 = npt.NDArray[np.int64]
 
 def get_num_threads() -> int: ...
+def memory_budget() -> int: ...
+def check_memory(what: str, n_bytes: int, advice: str) -> None: ...
 def set_num_threads(n: int) -> None: ...
 def entropy(x: list[_Labels], estimator: str) -> float: ...
 def joint_entropy(variables: list[list[_Labels]], estimator: str) -> float: ...
@@ -67,10 +95,10 @@ def pmf_nearest(
 # `x` is a C-contiguous 2-D integer array (n, d) or a list of d contiguous 1-D label arrays.
 
 def mutual_information_matrix(
-    x: list[_Labels] | _Labels, estimator: str, normalized: str | None, memory_limit: int
+    x: list[_Labels] | _Labels, estimator: str, normalized: str | None
 ) -> _Rows: ...
 def mutual_information_with(
-    x: list[_Labels] | _Labels, y: list[_Labels], estimator: str, memory_limit: int
+    x: list[_Labels] | _Labels, y: list[_Labels], estimator: str
 ) -> npt.NDArray[np.float64]: ...
 
 # --- agreement (src/python/agreement.rs) ---
@@ -143,6 +171,38 @@ def binary_cross_entropy(
     reduction: str,
 ) -> float | npt.NDArray[np.float64]: ...
 
+# --- multivariate, time series, generalised entropies (src/python/multivariate.rs) ---
+
+_Batch = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]
+
+def total_correlation(variables: list[list[_Labels]], estimator: str) -> float: ...
+def dual_total_correlation(variables: list[list[_Labels]], estimator: str) -> float: ...
+def o_information(variables: list[list[_Labels]], estimator: str) -> float: ...
+def interaction_information(variables: list[list[_Labels]], estimator: str) -> float: ...
+def transfer_entropy(
+    sources: list[list[_Labels]],
+    targets: list[list[_Labels]],
+    given: list[list[_Labels]],
+    history: int,
+    source_history: int,
+    delay: int,
+    estimator: str,
+    local: bool,
+) -> _Batch: ...
+def active_information_storage(
+    series: list[list[_Labels]], history: int, estimator: str, local: bool
+) -> _Batch: ...
+def entropy_rate(
+    series: list[list[_Labels]], history: int, estimator: str, local: bool
+) -> _Batch: ...
+def transfer_entropy_matrix(
+    series: list[list[_Labels]], history: int, source_history: int, delay: int, estimator: str
+) -> _Rows: ...
+def renyi_entropy(x: list[_Labels], alpha: float) -> float: ...
+def tsallis_entropy(x: list[_Labels], q: float) -> float: ...
+def pmf_renyi_entropy(p: _Rows, alpha: float, normalize: bool) -> _Rows: ...
+def pmf_tsallis_entropy(p: _Rows, q: float, normalize: bool) -> _Rows: ...
+
 # --- knn (src/python/knn.rs) ---
 # Continuous samples are C-contiguous float64 (n, d) arrays, labels int64 class codes 0..m.
 # Values are raw nats (not clipped).
@@ -160,29 +220,22 @@ __all__ += [
 
 _Points = npt.NDArray[np.float64]
 
-def knn_differential_entropy(x: _Points, k: int, norm: str, memory_limit: int) -> float: ...
-def knn_mutual_information(
-    x: _Points, y: _Points, k: int, estimator: str, memory_limit: int
-) -> float: ...
+def knn_differential_entropy(x: _Points, k: int, norm: str) -> float: ...
+def knn_mutual_information(x: _Points, y: _Points, k: int, estimator: str) -> float: ...
 def knn_mixed_mutual_information(
-    labels: _Int64, continuous: _Points, k: int, labels_name: str, memory_limit: int
+    labels: _Int64, continuous: _Points, k: int, labels_name: str
 ) -> float: ...
-def knn_conditional_mutual_information(
-    x: _Points, y: _Points, given: _Points, k: int, memory_limit: int
-) -> float: ...
-def knn_kl_divergence(x: _Points, y: _Points, k: int, norm: str, memory_limit: int) -> float: ...
+def knn_conditional_mutual_information(x: _Points, y: _Points, given: _Points, k: int) -> float: ...
+def knn_kl_divergence(x: _Points, y: _Points, k: int, norm: str) -> float: ...
 
 # scikit-learn's scores: `columns`/`continuous` are (p, n), one feature per row.
-def knn_regression_scores(
-    columns: _Points, y: _Points, k: int, memory_limit: int
-) -> npt.NDArray[np.float64]: ...
+def knn_regression_scores(columns: _Points, y: _Points, k: int) -> npt.NDArray[np.float64]: ...
 def knn_mixed_scores(
     continuous: _Points,
     labels: npt.NDArray[np.int64],
     pairs: list[tuple[int, int]],
     k: int,
     target_discrete: bool,
-    memory_limit: int,
 ) -> npt.NDArray[np.float64]: ...
 
 # Test hook: (value, sample indices, radii (m, 2), counts (m, 3)).
@@ -192,5 +245,10 @@ def knn_neighbourhoods(
     labels: _Int64 | None,
     k: int,
     norm: str,
-    memory_limit: int,
 ) -> tuple[float, _Int64, _Points, _Int64]: ...
+
+# --- config (src/python/config.rs) ---
+
+__all__ += ["build_info"]
+
+def build_info() -> dict[str, Any]: ...

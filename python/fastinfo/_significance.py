@@ -12,17 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import as_variable, check_estimator, check_same_length, memory_budget, size_text
+from ._inputs import as_variable, check_estimator, check_memory, check_same_length
 
-__all__ = [
-    "GTestResult",
-    "PermutationTestResult",
-    "g_test",
-    "permutation_test",
-]
-
-#: How :func:`permutation_test` draws its null tables (``_native.permutation_test``'s ``method``).
-NULL_METHODS = ("auto", "shuffle", "table")
 #: Estimators whose null values come from random tables with the observed margins; the others
 #: shuffle the data itself and call the estimator on each permutation (slower).
 FIXED_MARGIN_ESTIMATORS = ("plugin", "miller_madow")
@@ -108,12 +99,9 @@ def check_permutations(n_permutations: object) -> int:
     count = operator.index(n_permutations)
     if count < 1:
         raise ValueError(f"n_permutations must be at least 1, got {count}")
-    needed, budget = 8 * count, memory_budget()
-    if needed > budget:
-        raise MemoryError(
-            f"n_permutations={count}: the null distribution would need {size_text(needed)} "
-            f"(budget {size_text(budget)}, set by FASTINFO_MEMORY_LIMIT)"
-        )
+    check_memory(
+        8 * count, f"n_permutations={count}: the null distribution", "use fewer permutations"
+    )
     return count
 
 
@@ -145,10 +133,11 @@ def permutation_test(
     seed : int, optional
         Seed in ``[0, 2**64)`` of the random streams; the same seed gives the same result on any
         machine and for any number of threads. ``None`` draws a fresh seed.
-    estimator : str, default "plugin"
-        Estimator of the statistic (see :func:`fastinfo.mutual_information`). The plug-in and
-        Miller-Madow estimators draw random tables (fast, see Notes); any other estimator
-        permutes the samples themselves and evaluates the estimator on each permutation.
+    estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
+        Estimator of the statistic (default ``"plugin"``; see :func:`fastinfo.mutual_information`).
+        The plug-in and Miller-Madow estimators draw random tables (fast, see Notes); any other
+        estimator permutes the samples themselves and evaluates the estimator on each
+        permutation.
 
     Returns
     -------
@@ -221,13 +210,11 @@ def permutation_test(
     e = check_estimator(estimator)
     if e not in FIXED_MARGIN_ESTIMATORS:
         # Other estimators resample the data: three codes per sample plus a copy per thread.
-        needed, budget = 4 * vx.n * (3 + _native.get_num_threads()), memory_budget()
-        if needed > budget:
-            raise MemoryError(
-                f"estimator={e!r}: a permutation test resamples the data and would need "
-                f"{size_text(needed)} (budget {size_text(budget)}, set by "
-                "FASTINFO_MEMORY_LIMIT); use estimator='plugin' or 'miller_madow'"
-            )
+        check_memory(
+            4 * vx.n * (3 + _native.get_num_threads()),
+            f"estimator={e!r}: a permutation test resamples the data, which",
+            "use estimator='plugin' or 'miller_madow'",
+        )
     statistic, pvalue, null = _native.permutation_test(
         vx.columns, vy.columns, given_columns, count, seed_value, e, "auto"
     )

@@ -1,7 +1,7 @@
 //! Bindings of the labeling comparisons: normalised and adjusted MI, variation of information.
 
 use super::{labels, run, LabelArray};
-use crate::agreement::{self, Average};
+use crate::samples::agreement;
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -18,10 +18,6 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-fn average(name: &str) -> PyResult<Average> {
-    Ok(name.parse::<Average>()?)
-}
-
 /// NMI of two labelings (each a list of columns).
 #[pyfunction]
 fn normalized_mutual_information(
@@ -30,8 +26,10 @@ fn normalized_mutual_information(
     y: Vec<LabelArray<'_>>,
     average: &str,
 ) -> PyResult<f64> {
-    let (x, y, a) = (labels(&x)?, labels(&y)?, self::average(average)?);
-    run(py, |_| agreement::normalized_mutual_information(&x, &y, a))
+    let (x, y) = (labels(&x)?, labels(&y)?);
+    run(py, |_| {
+        agreement::normalized_mutual_information(&x, &y, average.parse()?)
+    })
 }
 
 /// AMI of two labelings, with the exact expected MI.
@@ -42,8 +40,10 @@ fn adjusted_mutual_information(
     y: Vec<LabelArray<'_>>,
     average: &str,
 ) -> PyResult<f64> {
-    let (x, y, a) = (labels(&x)?, labels(&y)?, self::average(average)?);
-    run(py, |_| agreement::adjusted_mutual_information(&x, &y, a))
+    let (x, y) = (labels(&x)?, labels(&y)?);
+    run(py, |_| {
+        agreement::adjusted_mutual_information(&x, &y, average.parse()?)
+    })
 }
 
 /// H(x | y) + H(y | x) in nats.

@@ -5,7 +5,9 @@
 //! labels); the public API prepares it.
 
 use super::{labels, matrix, run, LabelArray};
-use crate::matrix::{self as core, Average, Columns};
+use crate::runtime::memory;
+use crate::samples::agreement::Average;
+use crate::samples::dataset::{self as core, Columns};
 use crate::{Error, Labels};
 use numpy::{
     PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray2, PyUntypedArray,
@@ -60,7 +62,7 @@ impl<'py> LabelMatrix<'py> {
                 let width = $a.shape()[1];
                 let data = $a
                     .as_slice()
-                    .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+                    .map_err(|_| PyValueError::new_err("X must be C-contiguous and aligned"))?;
                 Columns::RowMajor {
                     data: Labels::from(data),
                     columns: width,
@@ -110,25 +112,26 @@ fn mutual_information_matrix<'py>(
     x: &Bound<'py, PyAny>,
     estimator: &str,
     normalized: Option<&str>,
-    memory_limit: u64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let table = Table::extract(x)?;
     let columns = table.columns()?;
-    let e = super::estimator(estimator)?;
-    let average = normalized
-        .map(|name| {
-            name.parse::<Average>().map_err(|_| Error::InvalidArgument {
-                argument: "normalized",
-                message: format!(
-                    "unknown average {name:?}; expected one of {:?}",
-                    Average::NAMES
-                ),
+    let (values, d) = run(py, |interrupt| {
+        let d = columns.shape()?.1;
+        let average = normalized
+            .map(|name| {
+                name.parse::<Average>().map_err(|_| Error::InvalidArgument {
+                    argument: "normalized".into(),
+                    message: format!(
+                        "unknown average {name:?}; expected one of {:?}",
+                        Average::NAMES
+                    ),
+                })
             })
-        })
-        .transpose()?;
-    let d = columns.shape()?.1;
-    let values = run(py, |interrupt| {
-        core::mutual_information_matrix(&columns, e, average, memory_limit, interrupt)
+            .transpose()?;
+        let e = estimator.parse()?;
+        let values =
+            core::mutual_information_matrix(&columns, e, average, memory::budget()?, interrupt)?;
+        Ok((values, d))
     })?;
     Ok(matrix(py, values, d))
 }
@@ -140,17 +143,21 @@ fn mutual_information_with<'py>(
     x: &Bound<'py, PyAny>,
     y: Vec<LabelArray<'py>>,
     estimator: &str,
-    memory_limit: u64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let table = Table::extract(x)?;
     let columns = table.columns()?;
-    let e = super::estimator(estimator)?;
     let target = match labels(&y)?.as_slice() {
         [single] => *single,
         _ => return Err(PyValueError::new_err("y must be one column of labels")),
     };
     let values = run(py, |interrupt| {
-        core::mutual_information_with(&columns, target, e, memory_limit, interrupt)
+        core::mutual_information_with(
+            &columns,
+            target,
+            estimator.parse()?,
+            memory::budget()?,
+            interrupt,
+        )
     })?;
     Ok(PyArray1::from_vec(py, values))
 }

@@ -6,6 +6,7 @@
 
 use super::run;
 use crate::continuous::knn::{self, sklearn, Algorithm, Neighbourhoods, Norm, Points};
+use crate::runtime::memory;
 use numpy::ndarray::Array2;
 use numpy::PyUntypedArrayMethods;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
@@ -25,26 +26,42 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ] {
         m.add_function(f)?;
     }
+    // The names of the norms, read by the Python layer instead of copied there.
+    m.add("NORMS", pyo3::types::PyTuple::new(m.py(), Norm::NAMES)?)?;
+    m.add(
+        "KSG_ESTIMATORS",
+        pyo3::types::PyTuple::new(m.py(), Algorithm::NAMES)?,
+    )?;
     Ok(())
 }
 
-/// The samples of `a`, an `(n, d)` C-contiguous array, named `name` in errors.
-fn points<'a>(a: &'a PyReadonlyArray2<'_, f64>, name: &'static str) -> PyResult<Points<'a>> {
+/// The values and the number of columns of `a`, an `(n, d)` C-contiguous array (the Python
+/// layer makes it so), named `name` in errors; [`Points::new`] checks them inside [`run`].
+fn values<'a>(a: &'a PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<(&'a [f64], usize)> {
     let columns = a.shape()[1];
     let data = a
         .as_slice()
         .map_err(|_| PyValueError::new_err(format!("{name} must be C-contiguous")))?;
-    Ok(Points::new(data, columns, name)?)
+    Ok((data, columns))
 }
 
-/// Class codes `0..classes` as `u32`.
-fn codes(values: &[i64], name: &'static str) -> PyResult<Vec<u32>> {
+/// The samples of [`values`], checked (inside [`run`]).
+fn points<'a>(
+    (data, columns): (&'a [f64], usize),
+    name: &'static str,
+) -> crate::Result<Points<'a>> {
+    Points::new(data, columns, name)
+}
+
+/// Class codes `0..classes` as `u32` (inside [`run`]).
+fn codes(values: &[i64], name: &'static str) -> crate::Result<Vec<u32>> {
     values
         .iter()
         .enumerate()
         .map(|(i, &c)| {
-            u32::try_from(c).map_err(|_| {
-                PyValueError::new_err(format!("{name}: class code {c} at index {i} is invalid"))
+            u32::try_from(c).map_err(|_| crate::Error::InvalidArgument {
+                argument: name.into(),
+                message: format!("class code {c} at index {i} is invalid"),
             })
         })
         .collect()
@@ -71,12 +88,11 @@ fn knn_differential_entropy(
     x: PyReadonlyArray2<'_, f64>,
     k: usize,
     norm: &str,
-    memory_limit: u64,
 ) -> PyResult<f64> {
-    let x = points(&x, "x")?;
-    let norm: Norm = norm.parse()?;
+    let x = values(&x, "x")?;
     run(py, |interrupt| {
-        knn::differential_entropy(x, k, norm, memory_limit, interrupt)
+        let (x, norm) = (points(x, "x")?, norm.parse()?);
+        knn::differential_entropy(x, k, norm, memory::budget()?, interrupt)
     })
 }
 
@@ -88,12 +104,12 @@ fn knn_mutual_information(
     y: PyReadonlyArray2<'_, f64>,
     k: usize,
     estimator: &str,
-    memory_limit: u64,
 ) -> PyResult<f64> {
-    let (x, y) = (points(&x, "x")?, points(&y, "y")?);
-    let algorithm: Algorithm = estimator.parse()?;
+    let (x, y) = (values(&x, "x")?, values(&y, "y")?);
     run(py, |interrupt| {
-        knn::mutual_information(x, y, k, algorithm, memory_limit, interrupt)
+        let (x, y) = (points(x, "x")?, points(y, "y")?);
+        let algorithm: Algorithm = estimator.parse()?;
+        knn::mutual_information(x, y, k, algorithm, memory::budget()?, interrupt)
     })
 }
 
@@ -106,13 +122,15 @@ fn knn_mixed_mutual_information(
     continuous: PyReadonlyArray2<'_, f64>,
     k: usize,
     labels_name: &str,
-    memory_limit: u64,
 ) -> PyResult<f64> {
     let (labels_name, continuous_name) = mixed_names(labels_name);
-    let labels = codes(contiguous(&labels, labels_name)?, labels_name)?;
-    let continuous = points(&continuous, continuous_name)?;
+    let labels = contiguous(&labels, labels_name)?;
+    let continuous = values(&continuous, continuous_name)?;
     run(py, |interrupt| {
-        knn::mixed_mutual_information(&labels, labels_name, continuous, k, memory_limit, interrupt)
+        let labels = codes(labels, labels_name)?;
+        let continuous = points(continuous, continuous_name)?;
+        let budget = memory::budget()?;
+        knn::mixed_mutual_information(&labels, labels_name, continuous, k, budget, interrupt)
     })
 }
 
@@ -124,11 +142,11 @@ fn knn_conditional_mutual_information(
     y: PyReadonlyArray2<'_, f64>,
     given: PyReadonlyArray2<'_, f64>,
     k: usize,
-    memory_limit: u64,
 ) -> PyResult<f64> {
-    let (x, y, z) = (points(&x, "x")?, points(&y, "y")?, points(&given, "given")?);
+    let (x, y, z) = (values(&x, "x")?, values(&y, "y")?, values(&given, "given")?);
     run(py, |interrupt| {
-        knn::conditional_mutual_information(x, y, z, k, memory_limit, interrupt)
+        let (x, y, z) = (points(x, "x")?, points(y, "y")?, points(z, "given")?);
+        knn::conditional_mutual_information(x, y, z, k, memory::budget()?, interrupt)
     })
 }
 
@@ -140,12 +158,11 @@ fn knn_kl_divergence(
     y: PyReadonlyArray2<'_, f64>,
     k: usize,
     norm: &str,
-    memory_limit: u64,
 ) -> PyResult<f64> {
-    let (x, y) = (points(&x, "x")?, points(&y, "y")?);
-    let norm: Norm = norm.parse()?;
+    let (x, y) = (values(&x, "x")?, values(&y, "y")?);
     run(py, |interrupt| {
-        knn::kl_divergence(x, y, k, norm, memory_limit, interrupt)
+        let (x, y, norm) = (points(x, "x")?, points(y, "y")?, norm.parse()?);
+        knn::kl_divergence(x, y, k, norm, memory::budget()?, interrupt)
     })
 }
 
@@ -157,19 +174,19 @@ fn knn_regression_scores<'py>(
     columns: PyReadonlyArray2<'py, f64>,
     y: PyReadonlyArray2<'py, f64>,
     k: usize,
-    memory_limit: u64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let n = columns.shape()[1];
     let data = columns
         .as_slice()
         .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
-    let features: Vec<Points<'_>> = data
-        .chunks_exact(n.max(1))
-        .map(|c| Points::new(c, 1, "X"))
-        .collect::<Result<_, _>>()?;
-    let y = points(&y, "y")?;
+    let y = values(&y, "y")?;
     let scores = run(py, |interrupt| {
-        sklearn::regression_scores(&features, y, k, memory_limit, interrupt)
+        let features: Vec<Points<'_>> = data
+            .chunks_exact(n.max(1))
+            .map(|c| Points::new(c, 1, "X"))
+            .collect::<crate::Result<_>>()?;
+        let y = points(y, "y")?;
+        sklearn::regression_scores(&features, y, k, memory::budget()?, interrupt)
     })?;
     Ok(PyArray1::from_vec(py, scores))
 }
@@ -185,7 +202,6 @@ fn knn_mixed_scores<'py>(
     pairs: Vec<(usize, usize)>,
     k: usize,
     target_discrete: bool,
-    memory_limit: u64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (labels_name, continuous_name) = if target_discrete {
         ("y", "X")
@@ -193,34 +209,37 @@ fn knn_mixed_scores<'py>(
         ("X", "y")
     };
     let n = continuous.shape()[1];
+    let found = labels.shape()[1];
     let values = continuous
         .as_slice()
         .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
     let codes_data = labels
         .as_slice()
         .map_err(|_| PyValueError::new_err("labels must be C-contiguous"))?;
-    if labels.shape()[1] != n {
-        return Err(PyValueError::new_err(format!(
-            "{labels_name} has {} samples but {continuous_name} has {n}",
-            labels.shape()[1]
-        )));
-    }
-    let rows: Vec<Vec<u32>> = codes_data
-        .chunks_exact(n.max(1))
-        .map(|c| codes(c, labels_name))
-        .collect::<PyResult<_>>()?;
-    let columns: Vec<&[f64]> = values.chunks_exact(n.max(1)).collect();
-    let mut prepared = Vec::with_capacity(pairs.len());
-    for &(c, l) in &pairs {
-        let (Some(column), Some(row)) = (columns.get(c), rows.get(l)) else {
-            return Err(PyValueError::new_err(format!(
-                "pair ({c}, {l}) is out of range"
-            )));
-        };
-        prepared.push((row.as_slice(), Points::new(column, 1, continuous_name)?));
-    }
     let scores = run(py, |interrupt| {
-        sklearn::mixed_scores(&prepared, labels_name, k, memory_limit, interrupt)
+        if found != n {
+            return Err(crate::Error::LengthMismatch {
+                argument: labels_name.into(),
+                expected: n,
+                found,
+            });
+        }
+        let rows: Vec<Vec<u32>> = codes_data
+            .chunks_exact(n.max(1))
+            .map(|c| codes(c, labels_name))
+            .collect::<crate::Result<_>>()?;
+        let columns: Vec<&[f64]> = values.chunks_exact(n.max(1)).collect();
+        let mut prepared = Vec::with_capacity(pairs.len());
+        for &(c, l) in &pairs {
+            let (Some(column), Some(row)) = (columns.get(c), rows.get(l)) else {
+                return Err(crate::Error::InvalidArgument {
+                    argument: "pairs".into(),
+                    message: format!("pair ({c}, {l}) is out of range"),
+                });
+            };
+            prepared.push((row.as_slice(), Points::new(column, 1, continuous_name)?));
+        }
+        sklearn::mixed_scores(&prepared, labels_name, k, memory::budget()?, interrupt)
     })?;
     Ok(PyArray1::from_vec(py, scores))
 }
@@ -238,7 +257,6 @@ type NeighbourhoodArrays<'py> = (
 /// "mixed" (`[y]` with `labels`), `"frenzel_pompe"` (`[x, y, given]`) or "divergence"
 /// (`[x, y]`).
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 fn knn_neighbourhoods<'py>(
     py: Python<'py>,
     estimator: &str,
@@ -246,51 +264,52 @@ fn knn_neighbourhoods<'py>(
     labels: Option<PyReadonlyArray1<'py, i64>>,
     k: usize,
     norm: &str,
-    memory_limit: u64,
 ) -> PyResult<NeighbourhoodArrays<'py>> {
     const NAMES: [&str; 3] = ["x", "y", "given"];
-    let parts: Vec<Points<'_>> = variables
+    let raw: Vec<(&[f64], usize)> = variables
         .iter()
         .zip(NAMES)
-        .map(|(a, name)| points(a, name))
+        .map(|(a, name)| values(a, name))
         .collect::<PyResult<_>>()?;
-    let norm: Norm = norm.parse()?;
     let labels = match &labels {
-        Some(l) => Some(codes(contiguous(l, "x")?, "x")?),
+        Some(l) => Some(contiguous(l, "x")?),
         None => None,
     };
-    let wrong = || PyValueError::new_err(format!("wrong variables for {estimator:?}"));
-    let result: Neighbourhoods = match (estimator, parts.as_slice(), labels.as_deref()) {
-        ("kl", &[x], None) => run(py, |interrupt| {
-            knn::entropy_neighbourhoods(x, k, norm, memory_limit, interrupt)
-        })?,
-        ("ksg" | "ksg2", &[x, y], None) => {
-            let algorithm: Algorithm = estimator.parse()?;
-            run(py, |interrupt| {
-                knn::mutual_information_neighbourhoods(x, y, k, algorithm, memory_limit, interrupt)
-            })?
+    let result: Neighbourhoods = run(py, |interrupt| {
+        let parts: Vec<Points<'_>> = raw
+            .iter()
+            .zip(NAMES)
+            .map(|(&a, name)| points(a, name))
+            .collect::<crate::Result<_>>()?;
+        let norm: Norm = norm.parse()?;
+        let labels = labels.map(|l| codes(l, "x")).transpose()?;
+        let budget = memory::budget()?;
+        match (estimator, parts.as_slice(), labels.as_deref()) {
+            ("kl", &[x], None) => knn::entropy_neighbourhoods(x, k, norm, budget, interrupt),
+            ("ksg" | "ksg2", &[x, y], None) => knn::mutual_information_neighbourhoods(
+                x,
+                y,
+                k,
+                estimator.parse()?,
+                budget,
+                interrupt,
+            ),
+            ("mixed", &[_], Some(labels)) => {
+                let y = points(raw[0], "y")?;
+                knn::mixed_mutual_information_neighbourhoods(labels, "x", y, k, budget, interrupt)
+            }
+            ("frenzel_pompe", &[x, y, z], None) => {
+                knn::conditional_mutual_information_neighbourhoods(x, y, z, k, budget, interrupt)
+            }
+            ("divergence", &[x, y], None) => {
+                knn::kl_divergence_neighbourhoods(x, y, k, norm, budget, interrupt)
+            }
+            _ => Err(crate::Error::InvalidArgument {
+                argument: "variables".into(),
+                message: format!("wrong variables for {estimator:?}"),
+            }),
         }
-        ("mixed", &[y], Some(labels)) => {
-            let y = Points::new(y_data(&variables[0])?, y.columns(), "y")?;
-            run(py, |interrupt| {
-                knn::mixed_mutual_information_neighbourhoods(
-                    labels,
-                    "x",
-                    y,
-                    k,
-                    memory_limit,
-                    interrupt,
-                )
-            })?
-        }
-        ("frenzel_pompe", &[x, y, z], None) => run(py, |interrupt| {
-            knn::conditional_mutual_information_neighbourhoods(x, y, z, k, memory_limit, interrupt)
-        })?,
-        ("divergence", &[x, y], None) => run(py, |interrupt| {
-            knn::kl_divergence_neighbourhoods(x, y, k, norm, memory_limit, interrupt)
-        })?,
-        _ => return Err(wrong()),
-    };
+    })?;
     let m = result.samples.len();
     let indices = PyArray1::from_iter(py, result.samples.iter().map(|&(i, _)| i64::from(i)));
     let radii: Vec<f64> = result.samples.iter().flat_map(|(_, s)| s.radius).collect();
@@ -306,10 +325,4 @@ fn knn_neighbourhoods<'py>(
         .expect("three counts per sample")
         .into_pyarray(py);
     Ok((result.value, indices, radii, counts))
-}
-
-/// The data of a `(n, d)` array (for renaming its samples).
-fn y_data<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
-    a.as_slice()
-        .map_err(|_| PyValueError::new_err("y must be C-contiguous"))
 }

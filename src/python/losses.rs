@@ -5,7 +5,7 @@
 //! (binary labels). The public wrappers in `python/fastinfo/_losses.py` prepare them.
 
 use super::run;
-use crate::losses::{self, CrossEntropyOptions, Loss, Real, Reduction};
+use crate::continuous::losses::{self, CrossEntropyOptions, Float, Loss, Reduction};
 use numpy::ndarray::Dimension;
 use numpy::{
     Element, Ix1, Ix2, PyArray1, PyArrayDescrMethods, PyReadonlyArray, PyReadonlyArray1,
@@ -54,7 +54,7 @@ fn slice<'a, T: Element, D: Dimension>(
 ) -> PyResult<&'a [T]> {
     array
         .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous")))
+        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous and aligned")))
 }
 
 fn into_python(py: Python<'_>, loss: Loss) -> Bound<'_, PyAny> {
@@ -64,16 +64,19 @@ fn into_python(py: Python<'_>, loss: Loss) -> Bound<'_, PyAny> {
     }
 }
 
-fn cross_entropy<T: Real + Element>(
+/// The options of a multi-class loss, checked inside [`run`].
+type Options<'a> = &'a (dyn Fn() -> crate::Result<CrossEntropyOptions> + Sync);
+
+fn cross_entropy<T: Float + Element>(
     py: Python<'_>,
     logits: &PyReadonlyArray<'_, T, Ix2>,
     labels: &[i64],
-    options: &CrossEntropyOptions,
+    options: Options<'_>,
 ) -> PyResult<Loss> {
     let classes = logits.as_array().ncols();
     let values = slice(logits, "logits")?;
     run(py, |interrupt| {
-        losses::cross_entropy_loss(values, classes, labels, options, interrupt)
+        losses::cross_entropy_loss(values, classes, labels, &options()?, interrupt)
     })
 }
 
@@ -89,11 +92,13 @@ fn cross_entropy_loss<'py>(
     label_smoothing: f64,
     reduction: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let options = CrossEntropyOptions {
-        from_logits,
-        ignore_index,
-        label_smoothing,
-        reduction: reduction.parse::<Reduction>()?,
+    let options = || {
+        Ok(CrossEntropyOptions {
+            from_logits,
+            ignore_index,
+            label_smoothing,
+            reduction: reduction.parse::<Reduction>()?,
+        })
     };
     let labels = slice(&labels, "labels")?;
     let loss = match &logits {
@@ -113,18 +118,19 @@ fn binary_cross_entropy<'py>(
     from_logits: bool,
     reduction: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let reduction = reduction.parse::<Reduction>()?;
     let labels = slice(&labels, "labels")?;
     let loss = match &logits_or_probs {
         Floats::F32(a) => {
             let values = slice(a, "logits_or_probs")?;
             run(py, |interrupt| {
+                let reduction = reduction.parse()?;
                 losses::binary_cross_entropy(values, labels, from_logits, reduction, interrupt)
             })?
         }
         Floats::F64(a) => {
             let values = slice(a, "logits_or_probs")?;
             run(py, |interrupt| {
+                let reduction = reduction.parse()?;
                 losses::binary_cross_entropy(values, labels, from_logits, reduction, interrupt)
             })?
         }

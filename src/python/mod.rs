@@ -14,7 +14,7 @@
 // `#[pyfunction]` arguments are extracted by value (`Vec<LabelArray>`, `PyReadonlyArray2`).
 #![allow(clippy::needless_pass_by_value)]
 
-use crate::{Error, Estimator, Label, Labels};
+use crate::{Error, Label, Labels};
 use numpy::ndarray::Array2;
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray,
@@ -29,13 +29,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-impl From<Error> for PyErr {
-    fn from(error: Error) -> PyErr {
-        match error {
-            Error::TooLarge { .. } => PyMemoryError::new_err(error.to_string()),
-            Error::Interrupted => PyKeyboardInterrupt::new_err(error.to_string()),
-            _ => PyValueError::new_err(error.to_string()),
-        }
+/// The Python exception for an error of the core: `MemoryError` for [`Error::TooLarge`],
+/// `KeyboardInterrupt` for [`Error::Interrupted`], `ValueError` otherwise. Only [`run`] calls it:
+/// every error of the core reaches Python through `run`.
+fn exception(error: &Error) -> PyErr {
+    match error {
+        Error::TooLarge { .. } => PyMemoryError::new_err(error.to_string()),
+        Error::Interrupted => PyKeyboardInterrupt::new_err(error.to_string()),
+        _ => PyValueError::new_err(error.to_string()),
     }
 }
 
@@ -146,7 +147,7 @@ fn run<T: Send>(
         return Err(e);
     }
     match result {
-        Ok(value) => Ok(value?),
+        Ok(value) => value.map_err(|e| exception(&e)),
         Err(panic) => {
             let message = panic
                 .downcast_ref::<&str>()
@@ -220,7 +221,7 @@ impl LabelArray<'_> {
         with_array!(self, a => a
             .as_slice()
             .map(Labels::from)
-            .map_err(|_| PyValueError::new_err("label arrays must be contiguous")))
+            .map_err(|_| PyValueError::new_err("label arrays must be C-contiguous and aligned (the Python layer copies other layouts)")))
     }
 
     /// A new array of this array's dtype holding the labels whose keys are `keys`.
@@ -248,8 +249,9 @@ fn labels<'a>(arrays: &'a [LabelArray<'_>]) -> PyResult<Vec<Labels<'a>>> {
     arrays.iter().map(LabelArray::labels).collect()
 }
 
-fn estimator(name: &str) -> PyResult<Estimator> {
-    Ok(name.parse::<Estimator>()?)
+/// Each variable (or series) as its list of columns (or trials).
+fn nested<'a>(arrays: &'a [Vec<LabelArray<'_>>]) -> PyResult<Vec<Vec<Labels<'a>>>> {
+    arrays.iter().map(|a| labels(a)).collect()
 }
 
 /// A row-major `rows × columns` vector as a 2-D array (no copy).
@@ -287,13 +289,17 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 // The module: thread control here, every other function registered by its binding file.
 
 mod agreement;
-mod continuous;
+mod binning;
+mod config;
 mod dataset;
 mod knn;
 mod losses;
+mod multivariate;
 mod pmf;
+mod renyi;
 mod samples;
 mod significance;
+mod transfer;
 
 #[pymodule]
 mod _native {
@@ -326,16 +332,47 @@ mod _native {
         Ok(())
     }
 
+    /// The memory budget in bytes (`FASTINFO_MEMORY_LIMIT`, or half of physical memory).
+    #[pyfunction]
+    fn memory_budget(py: Python<'_>) -> PyResult<u64> {
+        super::run(py, |_| crate::runtime::memory::budget())
+    }
+
+    /// Raises `MemoryError` if `n_bytes` exceed the memory budget: the one check behind every
+    /// allocation the Python layer makes in proportion to its input or output.
+    #[pyfunction]
+    fn check_memory(py: Python<'_>, what: &str, n_bytes: u128, advice: &str) -> PyResult<()> {
+        super::run(py, |_| {
+            crate::runtime::memory::check(|| what.to_string(), n_bytes, advice)
+        })
+    }
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // The names of the options, read by the Python layer instead of copied there.
+        let names = |names: &[&str]| pyo3::types::PyTuple::new(m.py(), names);
+        m.add("ESTIMATORS", names(crate::Estimator::NAMES)?)?;
+        m.add(
+            "AVERAGES",
+            names(crate::samples::agreement::Average::NAMES)?,
+        )?;
+        m.add("METRICS", names(crate::pmf::Metric::NAMES)?)?;
+        m.add(
+            "REDUCTIONS",
+            names(crate::continuous::losses::Reduction::NAMES)?,
+        )?;
         super::samples::register(m)?;
         super::pmf::register(m)?;
         super::dataset::register(m)?;
         super::agreement::register(m)?;
         super::significance::register(m)?;
-        super::continuous::register(m)?;
+        super::binning::register(m)?;
         super::losses::register(m)?;
+        super::multivariate::register(m)?;
+        super::transfer::register(m)?;
+        super::renyi::register(m)?;
         super::knn::register(m)?;
+        super::config::register(m)?;
         Ok(())
     }
 }

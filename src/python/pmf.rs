@@ -1,7 +1,7 @@
 //! Bindings of the distribution functions (`fastinfo.pmf`), exported flat with a `pmf_` prefix.
 
 use super::{matrix, run, Neighbours};
-use crate::pairwise::{self, Metric};
+use crate::pmf::pairwise::{self, Metric};
 use crate::pmf::{self, Distributions};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -21,15 +21,17 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-fn rows<'a>(
+/// The weights of `array` (C-contiguous, checked by the public API) and its number of columns,
+/// for [`Distributions::new`] inside [`run`].
+fn weights<'a>(
     array: &'a PyReadonlyArray2<'_, f64>,
-    argument: &'static str,
-) -> PyResult<Distributions<'a>> {
+    argument: &str,
+) -> PyResult<(&'a [f64], usize)> {
     let k = array.as_array().ncols();
-    let slice = array
-        .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("{argument} must be C-contiguous")))?;
-    Ok(Distributions::new(slice, k, argument)?)
+    let slice = array.as_slice().map_err(|_| {
+        PyValueError::new_err(format!("{argument} must be C-contiguous and aligned"))
+    })?;
+    Ok((slice, k))
 }
 
 /// Entropy of each row of `p` (rows × k), in nats.
@@ -39,8 +41,10 @@ fn pmf_entropy<'py>(
     p: PyReadonlyArray2<'py, f64>,
     normalize: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let p = rows(&p, "p")?;
-    let out = run(py, |_| pmf::entropy(&p, normalize))?;
+    let (p, k) = weights(&p, "p")?;
+    let out = run(py, |_| {
+        pmf::entropy(&Distributions::new(p, k, "p")?, normalize)
+    })?;
     Ok(PyArray1::from_vec(py, out))
 }
 
@@ -54,8 +58,11 @@ fn two_sided<'py>(
     normalize: bool,
     kernel: RowWise,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (p, q) = (rows(p, "p")?, rows(q, "q")?);
-    let out = run(py, |_| kernel(&p, &q, normalize))?;
+    let ((p, pk), (q, qk)) = (weights(p, "p")?, weights(q, "q")?);
+    let out = run(py, |_| {
+        let p = Distributions::new(p, pk, "p")?;
+        kernel(&p, &Distributions::new(q, qk, "q")?, normalize)
+    })?;
     Ok(PyArray1::from_vec(py, out))
 }
 
@@ -101,10 +108,14 @@ fn pmf_pairwise<'py>(
     metric: &str,
     normalize: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let metric: Metric = metric.parse()?;
-    let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
-    let columns = q.rows();
+    let ((p, pk), (q, qk)) = (weights(&p, "P")?, weights(&q, "Q")?);
+    let columns = q.len().checked_div(qk).unwrap_or(0);
     let out = run(py, |interrupt| {
+        let metric: Metric = metric.parse()?;
+        let (p, q) = (
+            Distributions::new(p, pk, "P")?,
+            Distributions::new(q, qk, "Q")?,
+        );
         pairwise::pairwise(&p, &q, metric, normalize, interrupt)
     })?;
     Ok(matrix(py, out, columns))
@@ -122,9 +133,13 @@ fn pmf_nearest<'py>(
     normalize: bool,
     unit: f64,
 ) -> PyResult<Neighbours<'py>> {
-    let metric: Metric = metric.parse()?;
-    let (p, q) = (rows(&p, "P")?, rows(&q, "Q")?);
+    let ((p, pk), (q, qk)) = (weights(&p, "P")?, weights(&q, "Q")?);
     let (indices, values) = run(py, |interrupt| {
+        let metric: Metric = metric.parse()?;
+        let (p, q) = (
+            Distributions::new(p, pk, "P")?,
+            Distributions::new(q, qk, "Q")?,
+        );
         pairwise::nearest(&p, &q, k, metric, normalize, unit, interrupt)
     })?;
     let indices = indices.into_iter().map(|i| i as i64).collect();

@@ -1,7 +1,7 @@
 //! Bindings of the samples functions: entropies, information, counts and tables.
 
 use super::{int64_array, labels, run, CoordinateTable, LabelArray, ValueCounts};
-use crate::estimate;
+use crate::samples::estimate;
 use pyo3::prelude::*;
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -22,8 +22,8 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// H(x) in nats; `x` is the list of columns of one variable.
 #[pyfunction]
 fn entropy(py: Python<'_>, x: Vec<LabelArray<'_>>, estimator: &str) -> PyResult<f64> {
-    let (x, e) = (labels(&x)?, super::estimator(estimator)?);
-    run(py, |_| estimate::entropy(&x, e))
+    let x = labels(&x)?;
+    run(py, |_| estimate::entropy(&x, estimator.parse()?))
 }
 
 /// H(variables...) in nats; each variable is a list of columns.
@@ -33,13 +33,12 @@ fn joint_entropy(
     variables: Vec<Vec<LabelArray<'_>>>,
     estimator: &str,
 ) -> PyResult<f64> {
-    let e = super::estimator(estimator)?;
     let columns: Vec<Vec<_>> = variables
         .iter()
         .map(|v| labels(v))
         .collect::<PyResult<_>>()?;
     let views: Vec<&[_]> = columns.iter().map(Vec::as_slice).collect();
-    run(py, |_| estimate::joint_entropy(&views, e))
+    run(py, |_| estimate::joint_entropy(&views, estimator.parse()?))
 }
 
 /// H(x | given) in nats.
@@ -50,8 +49,10 @@ fn conditional_entropy(
     given: Vec<LabelArray<'_>>,
     estimator: &str,
 ) -> PyResult<f64> {
-    let (x, given, e) = (labels(&x)?, labels(&given)?, super::estimator(estimator)?);
-    run(py, |_| estimate::conditional_entropy(&x, &given, e))
+    let (x, given) = (labels(&x)?, labels(&given)?);
+    run(py, |_| {
+        estimate::conditional_entropy(&x, &given, estimator.parse()?)
+    })
 }
 
 /// I(x; y) in nats.
@@ -62,8 +63,10 @@ fn mutual_information(
     y: Vec<LabelArray<'_>>,
     estimator: &str,
 ) -> PyResult<f64> {
-    let (x, y, e) = (labels(&x)?, labels(&y)?, super::estimator(estimator)?);
-    run(py, |_| estimate::mutual_information(&x, &y, e))
+    let (x, y) = (labels(&x)?, labels(&y)?);
+    run(py, |_| {
+        estimate::mutual_information(&x, &y, estimator.parse()?)
+    })
 }
 
 /// I(x; y | given) in nats.
@@ -76,9 +79,8 @@ fn conditional_mutual_information(
     estimator: &str,
 ) -> PyResult<f64> {
     let (x, y, given) = (labels(&x)?, labels(&y)?, labels(&given)?);
-    let e = super::estimator(estimator)?;
     run(py, |_| {
-        estimate::conditional_mutual_information(&x, &y, &given, e)
+        estimate::conditional_mutual_information(&x, &y, &given, estimator.parse()?)
     })
 }
 

@@ -1,7 +1,7 @@
 //! Bindings of the permutation test and the G-test.
 
 use super::{labels, run, LabelArray};
-use crate::significance::{self, NullMethod};
+use crate::samples::significance::{self, NullMethod};
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -35,9 +35,8 @@ fn permutation_test<'py>(
     method: &str,
 ) -> PyResult<TestOutcome<'py>> {
     let (x, y, given) = (labels(&x)?, labels(&y)?, labels(&given)?);
-    let e = super::estimator(estimator)?;
-    let method = method.parse::<NullMethod>()?;
     let test = run(py, |interrupt| {
+        let (e, method) = (estimator.parse()?, method.parse::<NullMethod>()?);
         significance::permutation_test(&x, &y, &given, n_permutations, seed, e, method, interrupt)
     })?;
     Ok((
@@ -77,7 +76,7 @@ fn regularized_upper_gamma<'py>(
     let out = run(py, |_| {
         Ok(a.iter()
             .zip(x.iter())
-            .map(|(&a, &x)| crate::agreement::special::regularized_upper_gamma(a, x))
+            .map(|(&a, &x)| crate::numeric::special::regularized_upper_gamma(a, x))
             .collect())
     })?;
     Ok(PyArray1::from_vec(py, out))

@@ -18,13 +18,7 @@ import numpy.typing as npt
 
 from .._agreement import check_average
 from .._inputs import Variable, as_variable, check_same_length, log_base
-from . import _cell_codes, conditional_entropy, mutual_information
-
-__all__ = [
-    "adjusted_mutual_information",
-    "normalized_mutual_information",
-    "variation_of_information",
-]
+from ._samples import _cell_codes, conditional_entropy, mutual_information
 
 
 def _mean(u: float, v: float, average: str) -> float:

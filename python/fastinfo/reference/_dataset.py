@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .._dataset import _check_normalized, _labelled, as_columns
-from .._inputs import as_variable, check_estimator, log_base, memory_budget
-
-__all__ = ["mutual_information_matrix", "mutual_information_with"]
-
-Base = Union[float, int, None]
+from .._inputs import Base, as_variable, check_estimator, check_memory, log_base
 
 
 def _average(average: str, a: float, b: float) -> float:
@@ -42,8 +38,7 @@ def mutual_information_matrix(
     e = check_estimator(estimator)
     average = _check_normalized(normalized)
     d = len(columns)
-    if 8 * d * d > memory_budget():
-        raise MemoryError(f"a {d} x {d} float64 matrix would exceed the memory budget")
+    check_memory(8 * d * d, f"a {d} x {d} float64 matrix")
     out = np.empty((d, d))
     for i in range(d):
         out[i, i] = entropy(columns[i], estimator=e)

@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._inputs import log_base
+from .._inputs import Base, log_base
 from .._knn import (
     MUTUAL_INFORMATION_ESTIMATORS,
-    Base,
     Codes,
     Floats,
     Jitter,
@@ -37,8 +36,6 @@ from .._knn import (
     mutual_information_pair,
 )
 from .._knn_sklearn import Prepared, codes, column, prepare
-
-__all__ = ["kl_divergence_samples", "mutual_info_classif", "mutual_info_regression"]
 
 #: Rows of the distance matrix computed at a time.
 BLOCK = 256
@@ -136,11 +133,14 @@ def _check_finite(*parts: tuple[Floats, str]) -> None:
     row, p, col = first
     points, name = parts[p]
     value = points[row, col]
-    at = f"index {row}" if points.shape[1] == 1 else f"row {row}, column {col}"
-    what = "NaN" if np.isnan(value) else repr(float(value))
+    argument = name if points.shape[1] == 1 else f"{name}[:, {col}]"
+    if np.isnan(value):
+        raise ValueError(
+            f"{argument} contains NaN at index {row}; drop or fill missing values first"
+        )
     raise ValueError(
-        f"{name} contains {what} at {at}; nearest-neighbour estimates need finite values "
-        "(drop or impute missing and infinite samples)"
+        f"{argument} contains {float(value)!r} at index {row}; infinite values are not allowed "
+        "here (drop them, or clip to a finite range)"
     )
 
 
@@ -323,7 +323,7 @@ def neighbourhoods(
 
 
 # ---------------------------------------------------------------------------------------------
-# The public twins (the wrappers in reference/__init__.py and reference/_continuous.py call the
+# The public twins (the wrappers in reference/_samples.py and reference/_binning.py call the
 # first three)
 
 

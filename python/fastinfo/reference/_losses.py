@@ -41,7 +41,7 @@ from typing import Union
 import numpy as np
 import numpy.typing as npt
 
-from .._inputs import check_bool, log_base
+from .._inputs import Base, check_bool, log_base
 from .._losses import (
     as_scores,
     binary_labels,
@@ -55,15 +55,6 @@ from .._losses import (
     unit_base,
 )
 
-__all__ = [
-    "binary_cross_entropy",
-    "bits_per_byte",
-    "bits_per_token",
-    "cross_entropy_loss",
-    "perplexity",
-]
-
-Base = Union[float, int, None]
 Result = Union[float, npt.NDArray[np.float64]]
 Matrix = npt.NDArray[np.float64]
 

@@ -23,9 +23,7 @@ from .._significance import (
     check_permutations,
     check_seed,
 )
-from . import _cell_codes, conditional_mutual_information, contingency, mutual_information
-
-__all__ = ["g_test", "permutation_test"]
+from ._samples import _cell_codes, conditional_mutual_information, contingency, mutual_information
 
 
 def _as_array(variable: Variable) -> npt.NDArray[Any]:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .._inputs import check_bool, log_base
-from ..gaussian import (
+from .._gaussian import (
     LOG_2PI_E,
-    Base,
     Float64,
     Result,
     batch_shape,
@@ -25,6 +23,7 @@ from ..gaussian import (
     scalar_or_array,
     variances,
 )
+from .._inputs import Base, check_bool, log_base
 
 __all__ = ["entropy", "kl_divergence", "mutual_information"]
 

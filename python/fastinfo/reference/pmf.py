@@ -7,8 +7,9 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from .._inputs import check_bool, log_base, memory_budget
-from ..pmf import METRICS, _matrices, as_weights, check_neighbours, to_rows
+from .._inputs import Base, check_bool, check_memory, log_base
+from .._pmf import METRICS, _matrices, as_weights, check_neighbours, to_rows
+from .._renyi import check_order
 
 __all__ = [
     "METRICS",
@@ -18,9 +19,10 @@ __all__ = [
     "kl_divergence",
     "nearest",
     "pairwise",
+    "renyi_entropy",
+    "tsallis_entropy",
 ]
 
-Base = Union[float, int, None]
 Result = Union[float, npt.NDArray[np.float64]]
 Rows = npt.NDArray[np.float64]
 
@@ -187,7 +189,9 @@ def _metric_row(metric: str, p: Rows, q: Rows) -> Any:
             coefficient = (np.sqrt(p) * np.sqrt(q)).sum(axis=1)
             identical = (p == q).all(axis=1)
             return np.where(identical, 0.0, np.maximum(-np.log(coefficient), 0.0))
-    return np.minimum(0.5 * np.abs(p - q).sum(axis=1), 1.0)
+        if metric == "total_variation":
+            return np.minimum(0.5 * np.abs(p - q).sum(axis=1), 1.0)
+    raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
 
 
 def pairwise(
@@ -202,8 +206,7 @@ def pairwise(
     """Matrix of ``metric(P[i], Q[j])`` (see :func:`fastinfo.pmf.pairwise`), one row at a time."""
     pm, qm, name, scale, flag = _matrices(P, Q, metric, base, normalize)
     n, m = pm.shape[0], qm.shape[0]
-    if 8 * n * m > memory_budget():
-        raise MemoryError(f"a {n} x {m} float64 matrix would exceed the memory budget")
+    check_memory(8 * n * m, f"a {n} x {m} float64 matrix")
     pn = _normalized(pm, "P", flag)
     qn = _normalized(qm, "Q", flag)
     out = np.zeros((n, m))
@@ -228,3 +231,48 @@ def nearest(
     matrix = pairwise(pm, qm, metric=metric, base=base, normalize=normalize)
     order = np.argsort(matrix, axis=1, kind="stable")[:, :k]
     return order.astype(np.int64), np.take_along_axis(matrix, order, axis=1)
+
+
+def _generalized(rows: Rows, order: float, renyi: bool) -> Rows:
+    """Rényi (``renyi``) or Tsallis entropy of each normalised row, straight from the formulas."""
+    out = np.empty(rows.shape[0])
+    for r, row in enumerate(rows):
+        p = row[row > 0]
+        if order == 1:
+            out[r] = -np.sum(p * np.log(p))
+        elif renyi and order == 0:
+            out[r] = np.log(p.size)
+        elif renyi and np.isinf(order):
+            out[r] = -np.log(p.max())
+        elif renyi:
+            out[r] = np.log(np.sum(p**order)) / (1 - order)
+        elif np.isinf(order):
+            out[r] = 0.0
+        else:
+            out[r] = (1 - np.sum(p**order)) / (order - 1)
+    return np.maximum(out, 0.0)
+
+
+def renyi_entropy(
+    p: npt.ArrayLike,
+    /,
+    *,
+    alpha: float,
+    base: Base = None,
+    axis: int = -1,
+    normalize: bool = True,
+) -> Result:
+    """Rényi entropy ``log(sum p**a) / (1 - a)`` (see :func:`fastinfo.pmf.renyi_entropy`)."""
+    order = check_order(alpha, "alpha")
+    scale = log_base(base)
+    prows, _, batch = _prepare(p, None, axis, normalize)
+    return _finish(_generalized(prows, order, True), batch, scale)
+
+
+def tsallis_entropy(
+    p: npt.ArrayLike, /, *, q: float, axis: int = -1, normalize: bool = True
+) -> Result:
+    """Tsallis entropy ``(1 - sum p**q) / (q - 1)`` (see :func:`fastinfo.pmf.tsallis_entropy`)."""
+    order = check_order(q, "q")
+    prows, _, batch = _prepare(p, None, axis, normalize)
+    return _finish(_generalized(prows, order, False), batch, 1.0)

@@ -78,12 +78,13 @@ pub mod sklearn;
 #[cfg(test)]
 mod tests;
 
-use crate::estimate::compensated_sum;
-use crate::estimators::{digamma, ln_gamma};
+use crate::numeric::compensated_sum;
+use crate::numeric::special::{digamma, ln_gamma};
+use crate::options::named_options;
+use crate::runtime::memory;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use search::{searcher, searcher_bytes, Best, Rows, Searcher};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -93,19 +94,17 @@ pub const QUERY_CHUNK: usize = 1024;
 /// Most samples an estimate accepts (indices are stored as `u32`).
 pub const MAX_SAMPLES: usize = u32::MAX as usize;
 
-/// The norm in which neighbour distances are measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Norm {
-    /// `‖v‖₂ = sqrt(Σ v_j²)`; unit ball volume `π^{d/2} / Γ(d/2 + 1)`.
-    Euclidean,
-    /// `‖v‖_∞ = max_j |v_j|`; unit ball volume `2^d`.
-    Max,
+named_options! {
+    /// The norm in which neighbour distances are measured.
+    pub enum Norm("norm") {
+        /// `‖v‖₂ = sqrt(Σ v_j²)`; unit ball volume `π^{d/2} / Γ(d/2 + 1)`.
+        Euclidean = "euclidean",
+        /// `‖v‖_∞ = max_j |v_j|`; unit ball volume `2^d`.
+        Max = "max",
+    }
 }
 
 impl Norm {
-    /// The names [`Norm::from_str`] accepts.
-    pub const NAMES: [&'static str; 2] = ["euclidean", "max"];
-
     /// `ln V_d`, the logarithm of the volume of the unit ball in `d` dimensions.
     #[must_use]
     pub fn ln_unit_ball(self, d: usize) -> f64 {
@@ -113,21 +112,6 @@ impl Norm {
         match self {
             Norm::Max => d * std::f64::consts::LN_2,
             Norm::Euclidean => 0.5 * d * std::f64::consts::PI.ln() - ln_gamma(0.5 * d + 1.0),
-        }
-    }
-}
-
-impl FromStr for Norm {
-    type Err = Error;
-
-    fn from_str(name: &str) -> Result<Self> {
-        match name {
-            "euclidean" => Ok(Norm::Euclidean),
-            "max" => Ok(Norm::Max),
-            _ => Err(Error::InvalidArgument {
-                argument: "norm",
-                message: format!("unknown norm {name:?}; expected one of {:?}", Norm::NAMES),
-            }),
         }
     }
 }
@@ -146,11 +130,13 @@ impl<'a> Points<'a> {
     /// Wraps `data`: `columns ≥ 1` values per sample, at least one sample.
     pub fn new(data: &'a [f64], columns: usize, name: &'static str) -> Result<Self> {
         if columns == 0 || data.is_empty() {
-            return Err(Error::EmptyInput { argument: name });
+            return Err(Error::EmptyInput {
+                argument: name.into(),
+            });
         }
         if !data.len().is_multiple_of(columns) {
             return Err(Error::ShapeMismatch {
-                argument: name,
+                argument: name.into(),
                 expected: vec![data.len() / columns, columns],
                 found: vec![data.len()],
             });
@@ -158,7 +144,7 @@ impl<'a> Points<'a> {
         let rows = data.len() / columns;
         if rows > MAX_SAMPLES {
             return Err(Error::InvalidArgument {
-                argument: name,
+                argument: name.into(),
                 message: format!("{rows} samples is more than the {MAX_SAMPLES} supported"),
             });
         }
@@ -192,18 +178,18 @@ impl<'a> Points<'a> {
         &self.data[i * self.columns..(i + 1) * self.columns]
     }
 
+    /// NaN or ±∞ at `(row, column)`: named `x` with the row as index for one column, else
+    /// `x[:, column]`.
     fn not_finite(&self, row: usize, column: usize, value: f64) -> Error {
-        let at = if self.columns == 1 {
-            format!("index {row}")
+        let argument = if self.columns == 1 {
+            self.name.into()
         } else {
-            format!("row {row}, column {column}")
+            format!("{}[:, {column}]", self.name).into()
         };
         Error::NotFinite {
-            argument: self.name,
-            at,
+            argument,
+            index: row,
             value,
-            need: "nearest-neighbour estimates need finite values (drop or impute missing and \
-                   infinite samples)",
         }
     }
 }
@@ -263,13 +249,13 @@ fn strictly_within(eps: f64) -> f64 {
 fn check_k(k: usize, n: usize, argument: &'static str) -> Result<()> {
     if k == 0 {
         return Err(Error::InvalidArgument {
-            argument: "k",
+            argument: "k".into(),
             message: "must be at least 1, got 0".into(),
         });
     }
     if k >= n {
         return Err(Error::InvalidArgument {
-            argument: "k",
+            argument: "k".into(),
             message: format!(
                 "must be less than the number of samples of {argument} ({n}), got {k}: \
                  each sample needs k other samples as neighbours"
@@ -282,7 +268,7 @@ fn check_k(k: usize, n: usize, argument: &'static str) -> Result<()> {
 fn check_same_rows(first: &Points<'_>, other: &Points<'_>) -> Result<()> {
     if other.rows != first.rows {
         return Err(Error::LengthMismatch {
-            argument: other.name,
+            argument: other.name.into(),
             expected: first.rows,
             found: other.rows,
         });
@@ -290,14 +276,14 @@ fn check_same_rows(first: &Points<'_>, other: &Points<'_>) -> Result<()> {
     Ok(())
 }
 
+/// `Err(TooLarge)` when the searches of an estimate need more than `limit` bytes.
 fn check_memory(bytes: u128, limit: u64, what: impl FnOnce() -> String) -> Result<()> {
-    if bytes > u128::from(limit) {
-        return Err(Error::TooLarge {
-            what: what(),
-            bytes,
-        });
-    }
-    Ok(())
+    memory::check_within(
+        what,
+        bytes,
+        limit,
+        "estimate from a random subsample, or raise FASTINFO_MEMORY_LIMIT",
+    )
 }
 
 /// `1st`, `2nd`, `3rd`, `4th`, ..., `11th`, `12th`, `13th`, `21st`, ...
@@ -315,7 +301,7 @@ fn ordinal(k: usize) -> String {
 fn duplicate_error(argument: &'static str, sample: usize, k: usize, space: &str) -> Error {
     let kth = ordinal(k);
     Error::InvalidArgument {
-        argument,
+        argument: argument.into(),
         message: format!(
             "sample {sample} has {k} or more exact duplicates in {space} (its {kth} nearest \
              neighbour is at distance 0), where nearest-neighbour estimates need distinct \
@@ -482,27 +468,13 @@ fn entropy_sweep(
 // ---------------------------------------------------------------------------------------------
 // KSG mutual information
 
-/// Which of the two KSG algorithms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Algorithm {
-    /// Counts strictly inside the joint `k`-th neighbour distance (`"ksg"`).
-    First,
-    /// Counts within the marginal extents of the `k` joint neighbours (`"ksg2"`).
-    Second,
-}
-
-impl FromStr for Algorithm {
-    type Err = Error;
-
-    fn from_str(name: &str) -> Result<Self> {
-        match name {
-            "ksg" => Ok(Algorithm::First),
-            "ksg2" => Ok(Algorithm::Second),
-            _ => Err(Error::InvalidArgument {
-                argument: "estimator",
-                message: format!("unknown KSG algorithm {name:?}; expected \"ksg\" or \"ksg2\""),
-            }),
-        }
+named_options! {
+    /// The KSG algorithm, named as the `estimator` of `mutual_information`.
+    pub enum Algorithm("estimator") {
+        /// Counts strictly inside the joint `k`-th neighbour distance (`"ksg"`).
+        First = "ksg",
+        /// Counts within the marginal extents of the `k` joint neighbours (`"ksg2"`).
+        Second = "ksg2",
     }
 }
 
@@ -836,7 +808,7 @@ impl Classes {
             let c = c as usize;
             if c >= labels.len() {
                 return Err(Error::InvalidArgument {
-                    argument: labels_name,
+                    argument: labels_name.into(),
                     message: format!("class code {c} is not below the number of samples"),
                 });
             }
@@ -950,14 +922,14 @@ pub(crate) fn ross(
     let n = y.rows();
     if labels.len() != n {
         return Err(Error::LengthMismatch {
-            argument: y.name,
+            argument: y.name.into(),
             expected: labels.len(),
             found: n,
         });
     }
     if k == 0 {
         return Err(Error::InvalidArgument {
-            argument: "k",
+            argument: "k".into(),
             message: "must be at least 1, got 0".into(),
         });
     }
@@ -980,7 +952,7 @@ pub(crate) fn ross(
         .collect();
     if kept.is_empty() {
         return Err(Error::InvalidArgument {
-            argument: labels_name,
+            argument: labels_name.into(),
             message: "every class has a single sample: no sample has a neighbour of its class"
                 .into(),
         });
@@ -1068,7 +1040,7 @@ fn divergence(
     let (n, m, d) = (x.rows(), y.rows(), x.columns());
     if y.columns() != d {
         return Err(Error::ShapeMismatch {
-            argument: y.name,
+            argument: y.name.into(),
             expected: vec![m, d],
             found: vec![m, y.columns()],
         });
@@ -1076,7 +1048,7 @@ fn divergence(
     check_k(k, n, x.name)?;
     if k > m {
         return Err(Error::InvalidArgument {
-            argument: "k",
+            argument: "k".into(),
             message: format!(
                 "must be at most the number of samples of {} ({m}), got {k}",
                 y.name
@@ -1114,7 +1086,7 @@ fn divergence(
     }
     if let Some(i) = first_zero(&nu) {
         return Err(Error::InvalidArgument {
-            argument: y.name,
+            argument: y.name.into(),
             message: format!(
                 "holds {k} or more exact copies of sample {i} of {} (its {} nearest \
                  neighbour in {} is at distance 0); drop them, or break the ties with a little \

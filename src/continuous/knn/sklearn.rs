@@ -44,7 +44,7 @@ pub fn regression_scores(
         super::check_same_rows(&y, column)?;
         if column.columns() != 1 {
             return Err(Error::ShapeMismatch {
-                argument: column.name(),
+                argument: column.name().into(),
                 expected: vec![n, 1],
                 found: vec![n, column.columns()],
             });

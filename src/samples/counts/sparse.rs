@@ -1,0 +1,387 @@
+//! Tables that cannot be dense: each thread's part counted with dictionary or offset codes into a
+//! hashed (or small dense) table, parts merged into one table keyed by value; and, when the
+//! product of the columns' ranges does not even fit 64 bits, sorted rows.
+
+use super::dense::offset_codes;
+use super::table::{checked_product, decode, encode, rows_cells, Cells, Codebook, JointCounts};
+use super::{dense_limit, BLOCK};
+use crate::samples::hashmap::{Dictionary, U64Map};
+use crate::{with_labels, Label, Labels};
+use rayon::prelude::*;
+
+/// How one column is coded inside a thread's part of the samples.
+pub(super) enum PartCoder {
+    /// `key − min`, fixed cardinality.
+    Offset { min: u64, card: u64 },
+    /// Codes in order of first appearance within the part.
+    Factor(Dictionary),
+}
+
+impl PartCoder {
+    fn codes(&mut self, column: Labels<'_>, start: usize, out: &mut [u64]) {
+        match self {
+            PartCoder::Offset { min, card } => {
+                let inside = offset_codes(column, *min, *card, start, out);
+                debug_assert!(inside, "offset columns were given their exact range");
+            }
+            PartCoder::Factor(dictionary) => with_labels!(column, s => {
+                let end = start + out.len();
+                for (o, &v) in out.iter_mut().zip(&s[start..end]) {
+                    *o = dictionary.code(v.key());
+                }
+            }),
+        }
+    }
+
+    /// The smallest radix (a power of two for factor codes) that holds every code seen so far.
+    fn radix(&self, current: u64) -> u64 {
+        match self {
+            PartCoder::Offset { card, .. } => *card,
+            PartCoder::Factor(d) => {
+                let mut r = current.max(16);
+                while (d.len() as u64) > r {
+                    r *= 2;
+                }
+                r
+            }
+        }
+    }
+}
+
+/// The cells of one part, over mixed-radix codes with the part's (growing) radices.
+pub(super) enum PartCells {
+    Dense(Vec<u32>),
+    Hashed(U64Map),
+}
+
+impl PartCells {
+    fn new(radix: &[u64], limit: u64) -> Option<PartCells> {
+        let cells = checked_product(radix.iter().copied())?;
+        Some(if cells <= limit {
+            PartCells::Dense(vec![0; cells as usize])
+        } else {
+            PartCells::Hashed(U64Map::with_capacity(1 << 12))
+        })
+    }
+
+    /// Calls `f(codes, count)` for every non-empty cell (`radix` gives the cells' layout).
+    fn for_each(&self, radix: &[u64], mut f: impl FnMut(&[u64], u64)) {
+        let mut codes = vec![0u64; radix.len()];
+        match self {
+            PartCells::Dense(t) => {
+                for &c in t {
+                    if c != 0 {
+                        f(&codes, u64::from(c));
+                    }
+                    for (code, &r) in codes.iter_mut().zip(radix).rev() {
+                        *code += 1;
+                        if *code < r {
+                            break;
+                        }
+                        *code = 0;
+                    }
+                }
+            }
+            PartCells::Hashed(map) => map.for_each(|key, count| {
+                decode(key, radix.iter().copied(), &mut codes);
+                f(&codes, count);
+            }),
+        }
+    }
+
+    /// The same cells re-coded for new radices; `None` if their product overflows `u64`.
+    fn relayout(&self, old: &[u64], new: &[u64], limit: u64) -> Option<PartCells> {
+        let mut fresh = PartCells::new(new, limit)?;
+        self.for_each(old, |codes, count| {
+            fresh.add(encode(codes, new.iter().copied()), count);
+        });
+        Some(fresh)
+    }
+
+    #[inline]
+    fn add(&mut self, key: u64, count: u64) {
+        match self {
+            PartCells::Dense(t) => t[key as usize] += count as u32,
+            PartCells::Hashed(map) => map.add(key, count),
+        }
+    }
+}
+
+/// One thread's counts: its coders (with their dictionaries), radices and cells.
+pub(super) struct Part {
+    coders: Vec<PartCoder>,
+    radix: Vec<u64>,
+    cells: PartCells,
+}
+
+/// Counts samples `begin..end` of `columns`, factorising wide columns on the fly.
+/// `None` if the product of the part's radices overflows `u64`.
+pub(super) fn count_part(
+    columns: &[Labels<'_>],
+    offsets: &[Option<(u64, u64)>],
+    begin: usize,
+    end: usize,
+    limit: u64,
+) -> Option<Part> {
+    let mut coders: Vec<PartCoder> = offsets
+        .iter()
+        .map(|o| match *o {
+            Some((min, card)) => PartCoder::Offset { min, card },
+            None => PartCoder::Factor(Dictionary::new()),
+        })
+        .collect();
+    let mut radix: Vec<u64> = coders.iter().map(|c| c.radix(0)).collect();
+    let mut cells = PartCells::new(&radix, limit)?;
+    let mut codes = vec![vec![0u64; BLOCK]; columns.len()];
+    let mut acc = vec![0u64; BLOCK];
+    let mut start = begin;
+    while start < end {
+        let len = BLOCK.min(end - start);
+        for ((coder, column), out) in coders.iter_mut().zip(columns).zip(codes.iter_mut()) {
+            coder.codes(*column, start, &mut out[..len]);
+        }
+        let grown: Vec<u64> = coders
+            .iter()
+            .zip(&radix)
+            .map(|(c, &r)| c.radix(r))
+            .collect();
+        if grown != radix {
+            cells = cells.relayout(&radix, &grown, limit)?;
+            radix = grown;
+        }
+        let acc = &mut acc[..len];
+        acc.fill(0);
+        for (column_codes, &r) in codes.iter().zip(&radix) {
+            for (a, &c) in acc.iter_mut().zip(column_codes) {
+                *a = *a * r + c;
+            }
+        }
+        match &mut cells {
+            PartCells::Dense(t) => {
+                for &c in acc.iter() {
+                    t[c as usize] += 1;
+                }
+            }
+            PartCells::Hashed(map) => {
+                for &c in acc.iter() {
+                    map.add(c, 1);
+                }
+            }
+        }
+        start += len;
+    }
+    Some(Part {
+        coders,
+        radix,
+        cells,
+    })
+}
+
+/// Merges the parts' tables into one table over global codes (sorted keys for factorised columns).
+pub(super) fn merge_parts(parts: &[Part], offsets: &[Option<(u64, u64)>], n: usize) -> JointCounts {
+    let k = offsets.len();
+    let mut codebooks = Vec::with_capacity(k);
+    // For each column, each part's map from its local codes to global codes.
+    let mut local_to_global: Vec<Vec<Vec<u64>>> = Vec::with_capacity(k);
+    for (j, offset) in offsets.iter().enumerate() {
+        if let Some((min, card)) = *offset {
+            codebooks.push(Codebook::Offset { min, card });
+            local_to_global.push(Vec::new());
+            continue;
+        }
+        let dictionaries: Vec<&[u64]> = parts
+            .iter()
+            .map(|p| match &p.coders[j] {
+                PartCoder::Factor(d) => d.keys(),
+                PartCoder::Offset { .. } => unreachable!("column {j} is factorised in every part"),
+            })
+            .collect();
+        let mut keys: Vec<u64> = dictionaries
+            .iter()
+            .flat_map(|d| d.iter().copied())
+            .collect();
+        keys.par_sort_unstable();
+        keys.dedup();
+        local_to_global.push(
+            dictionaries
+                .iter()
+                .map(|d| {
+                    d.iter()
+                        .map(|k| keys.binary_search(k).expect("key is in the union") as u64)
+                        .collect()
+                })
+                .collect(),
+        );
+        codebooks.push(Codebook::Keys(keys));
+    }
+    let cards: Vec<u64> = codebooks.iter().map(Codebook::card).collect();
+    let mut global = vec![0u64; k];
+    let to_global = |part_index: usize, local: &[u64], global: &mut [u64]| {
+        for j in 0..k {
+            global[j] = if offsets[j].is_some() {
+                local[j]
+            } else {
+                local_to_global[j][part_index][local[j] as usize]
+            };
+        }
+    };
+    let cells = match checked_product(cards.iter().copied()) {
+        Some(p) if p <= dense_limit(n) => {
+            let mut table = vec![0u64; p as usize];
+            gather_dense_parts(parts, offsets, &local_to_global, &cards, &mut table);
+            for (i, part) in parts.iter().enumerate() {
+                if let PartCells::Hashed(_) = part.cells {
+                    part.cells.for_each(&part.radix, |local, count| {
+                        to_global(i, local, &mut global);
+                        table[encode(&global, cards.iter().copied()) as usize] += count;
+                    });
+                }
+            }
+            Cells::Dense(table)
+        }
+        Some(_) => {
+            let mut map = U64Map::with_capacity(1 << 12);
+            for (i, part) in parts.iter().enumerate() {
+                part.cells.for_each(&part.radix, |local, count| {
+                    to_global(i, local, &mut global);
+                    map.add(encode(&global, cards.iter().copied()), count);
+                });
+            }
+            let (keys, counts) = map.into_sorted();
+            Cells::Sparse { keys, counts }
+        }
+        None => {
+            let mut rows: Vec<(Vec<u64>, u64)> = Vec::new();
+            for (i, part) in parts.iter().enumerate() {
+                part.cells.for_each(&part.radix, |local, count| {
+                    to_global(i, local, &mut global);
+                    rows.push((global.clone(), count));
+                });
+            }
+            rows_cells(rows)
+        }
+    };
+    JointCounts {
+        codebooks,
+        cells,
+        total: n as u64,
+    }
+}
+
+/// Adds the dense parts into the dense global `table`, walking the global table in order and
+/// gathering from each part's row (rows are contiguous in both layouts, so reads stay in cache where
+/// scattering each part cell to its global place would miss on every cell).
+pub(super) fn gather_dense_parts(
+    parts: &[Part],
+    offsets: &[Option<(u64, u64)>],
+    local_to_global: &[Vec<Vec<u64>>],
+    cards: &[u64],
+    table: &mut [u64],
+) {
+    const ABSENT: u64 = u64::MAX;
+    let k = cards.len();
+    // For each factorised column and part: global code → local code (ABSENT if unseen there).
+    let global_to_local: Vec<Vec<Vec<u64>>> = (0..k)
+        .map(|j| {
+            local_to_global[j]
+                .iter()
+                .map(|l2g| {
+                    let mut g2l = vec![ABSENT; cards[j] as usize];
+                    for (l, &g) in l2g.iter().enumerate() {
+                        g2l[g as usize] = l as u64;
+                    }
+                    g2l
+                })
+                .collect()
+        })
+        .collect();
+    let local = |j: usize, part: usize, g: u64| {
+        if offsets[j].is_some() {
+            g
+        } else {
+            global_to_local[j][part][g as usize]
+        }
+    };
+    let last = cards[k - 1] as usize;
+    let prefix_cards = &cards[..k - 1];
+    table
+        .par_chunks_mut(last)
+        .enumerate()
+        .for_each(|(row, out)| {
+            let mut prefix = vec![0u64; k - 1];
+            decode(row as u64, prefix_cards.iter().copied(), &mut prefix);
+            for (i, part) in parts.iter().enumerate() {
+                let PartCells::Dense(cells) = &part.cells else {
+                    continue;
+                };
+                let mut base = 0u64;
+                for (j, &g) in prefix.iter().enumerate() {
+                    let l = local(j, i, g);
+                    if l == ABSENT {
+                        base = ABSENT;
+                        break;
+                    }
+                    base = base * part.radix[j] + l;
+                }
+                if base == ABSENT {
+                    continue;
+                }
+                let width = part.radix[k - 1] as usize;
+                let start = base as usize * width;
+                let part_row = &cells[start..start + width];
+                for (g, o) in out.iter_mut().enumerate() {
+                    let l = local(k - 1, i, g as u64);
+                    if l != ABSENT {
+                        *o += u64::from(part_row[l as usize]);
+                    }
+                }
+            }
+        });
+}
+
+/// Cells of a table whose part radices overflow `u64` (many wide columns): each sample's code tuple,
+/// from one dictionary per column, sorted and merged.
+pub(super) fn sorted_rows(
+    columns: &[Labels<'_>],
+    offsets: &[Option<(u64, u64)>],
+    n: usize,
+) -> JointCounts {
+    let mut codebooks = Vec::with_capacity(columns.len());
+    let mut codes: Vec<Vec<u64>> = Vec::with_capacity(columns.len());
+    for (column, offset) in columns.iter().zip(offsets) {
+        let mut out = vec![0u64; n];
+        if let Some((min, card)) = *offset {
+            offset_codes(*column, min, card, 0, &mut out);
+            codebooks.push(Codebook::Offset { min, card });
+        } else {
+            let mut coder = PartCoder::Factor(Dictionary::new());
+            coder.codes(*column, 0, &mut out);
+            let PartCoder::Factor(dictionary) = coder else {
+                unreachable!()
+            };
+            // Re-code by rank so codes follow the order of values.
+            let mut order: Vec<u64> = (0..dictionary.len() as u64).collect();
+            order.sort_unstable_by_key(|&c| dictionary.keys()[c as usize]);
+            let mut rank = vec![0u64; order.len()];
+            for (r, &c) in order.iter().enumerate() {
+                rank[c as usize] = r as u64;
+            }
+            out.par_iter_mut().for_each(|c| *c = rank[*c as usize]);
+            codebooks.push(Codebook::Keys(
+                order
+                    .iter()
+                    .map(|&c| dictionary.keys()[c as usize])
+                    .collect(),
+            ));
+        }
+        codes.push(out);
+    }
+    let rows = (0..n)
+        .map(|i| (codes.iter().map(|c| c[i]).collect(), 1))
+        .collect();
+    JointCounts {
+        codebooks,
+        cells: rows_cells(rows),
+        total: n as u64,
+    }
+}

@@ -100,8 +100,16 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ),
     (
         "Continuous data",
-        "Histograms of real samples; see :doc:`/guide/continuous`.",
+        "Histograms of real samples; see :doc:`/guide/continuous`. Without bins, "
+        "``differential_entropy``, ``mutual_information`` and ``conditional_mutual_information`` "
+        "take k-nearest-neighbour estimators; see :doc:`/guide/knn`.",
         ["discretize", "differential_entropy"],
+    ),
+    (
+        "Continuous data without bins",
+        "k-nearest-neighbour estimates between samples, and drop-ins for scikit-learn's "
+        "feature scores; see :doc:`/guide/knn`.",
+        ["kl_divergence_samples", "mutual_info_regression", "mutual_info_classif"],
     ),
     (
         "Losses and evaluation units",

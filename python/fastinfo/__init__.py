@@ -8,8 +8,11 @@
   (:func:`permutation_test`, :func:`g_test`).
 - Mergeable counts, batch by batch and across processes: :class:`JointCounts`,
   :class:`PairwiseCounts`, :class:`TargetCounts` (and ``fastinfo.dask``).
-- Continuous samples: :func:`discretize`, :func:`differential_entropy`; Gaussian closed forms in
-  :mod:`fastinfo.gaussian`; model losses (:func:`cross_entropy_loss`, ...).
+- Continuous samples: :func:`discretize`, :func:`differential_entropy`; k-nearest-neighbour
+  estimators without bins (``estimator="ksg"``, :func:`kl_divergence_samples`) and drop-ins for
+  scikit-learn's feature scores (:func:`mutual_info_regression`, :func:`mutual_info_classif`);
+  Gaussian closed forms in :mod:`fastinfo.gaussian`; model losses (:func:`cross_entropy_loss`,
+  ...).
 - Distributions (probability vectors): :mod:`fastinfo.pmf`.
 - Pictures (matplotlib, imported on first use): :mod:`fastinfo.plot`.
 - A slow, readable pure-numpy twin of everything: ``import fastinfo.reference``.
@@ -26,6 +29,8 @@ from ._agreement import (
 from ._binning import differential_entropy, discretize
 from ._config import show_config
 from ._dataset import mutual_information_matrix, mutual_information_with
+from ._knn import kl_divergence_samples
+from ._knn_sklearn import mutual_info_classif, mutual_info_regression
 from ._losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -90,6 +95,9 @@ __all__ = [
     "get_num_threads",
     "interaction_information",
     "joint_entropy",
+    "kl_divergence_samples",
+    "mutual_info_classif",
+    "mutual_info_regression",
     "mutual_information",
     "mutual_information_matrix",
     "mutual_information_with",

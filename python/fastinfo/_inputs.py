@@ -227,9 +227,10 @@ def _float_labels_error(column: npt.NDArray[Any], name: str) -> Exception:
         )
     return TypeError(
         f"{name} has floating-point dtype {column.dtype}, but fastinfo counts discrete labels. "
-        f"Discretise continuous values first (pass bins=, e.g. bins='fd' or bins=32, to the "
-        f"estimator, or call fastinfo.discretize({name})), or cast whole-number floats with "
-        f"{name}.astype(np.int64)"
+        f"For continuous samples use a k-nearest-neighbour estimator (estimator='ksg' in "
+        f"mutual_information and conditional_mutual_information), or discretise them first "
+        f"(pass bins=, e.g. bins='fd' or bins=32, where the function takes it, or call "
+        f"fastinfo.discretize({name})); cast whole-number floats with {name}.astype(np.int64)"
     )
 
 

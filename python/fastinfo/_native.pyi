@@ -10,7 +10,9 @@ import numpy.typing as npt
 __all__ = [
     "AVERAGES",
     "ESTIMATORS",
+    "KSG_ESTIMATORS",
     "METRICS",
+    "NORMS",
     "REDUCTIONS",
     "Counts",
     "__version__",
@@ -61,6 +63,8 @@ __version__: str
 ESTIMATORS: tuple[str, ...]
 AVERAGES: tuple[str, ...]
 METRICS: tuple[str, ...]
+NORMS: tuple[str, ...]
+KSG_ESTIMATORS: tuple[str, ...]
 REDUCTIONS: tuple[str, ...]
 
 _Labels = npt.NDArray[np.integer[Any]]
@@ -202,6 +206,50 @@ def renyi_entropy(x: list[_Labels], alpha: float) -> float: ...
 def tsallis_entropy(x: list[_Labels], q: float) -> float: ...
 def pmf_renyi_entropy(p: _Rows, alpha: float, normalize: bool) -> _Rows: ...
 def pmf_tsallis_entropy(p: _Rows, q: float, normalize: bool) -> _Rows: ...
+
+# --- knn (src/python/knn.rs) ---
+# Continuous samples are C-contiguous float64 (n, d) arrays, labels int64 class codes 0..m.
+# Values are raw nats (not clipped).
+
+__all__ += [
+    "knn_conditional_mutual_information",
+    "knn_differential_entropy",
+    "knn_kl_divergence",
+    "knn_mixed_mutual_information",
+    "knn_mixed_scores",
+    "knn_mutual_information",
+    "knn_neighbourhoods",
+    "knn_regression_scores",
+]
+
+_Points = npt.NDArray[np.float64]
+
+def knn_differential_entropy(x: _Points, k: int, norm: str) -> float: ...
+def knn_mutual_information(x: _Points, y: _Points, k: int, estimator: str) -> float: ...
+def knn_mixed_mutual_information(
+    labels: _Int64, continuous: _Points, k: int, labels_name: str
+) -> float: ...
+def knn_conditional_mutual_information(x: _Points, y: _Points, given: _Points, k: int) -> float: ...
+def knn_kl_divergence(x: _Points, y: _Points, k: int, norm: str) -> float: ...
+
+# scikit-learn's scores: `columns`/`continuous` are (p, n), one feature per row.
+def knn_regression_scores(columns: _Points, y: _Points, k: int) -> npt.NDArray[np.float64]: ...
+def knn_mixed_scores(
+    continuous: _Points,
+    labels: npt.NDArray[np.int64],
+    pairs: list[tuple[int, int]],
+    k: int,
+    target_discrete: bool,
+) -> npt.NDArray[np.float64]: ...
+
+# Test hook: (value, sample indices, radii (m, 2), counts (m, 3)).
+def knn_neighbourhoods(
+    estimator: str,
+    variables: list[_Points],
+    labels: _Int64 | None,
+    k: int,
+    norm: str,
+) -> tuple[float, _Int64, _Points, _Int64]: ...
 
 # --- config (src/python/config.rs) ---
 

@@ -1,5 +1,6 @@
-//! Continuous data: histogram binning ([`binning`]) and the cross-entropy losses of a model's
-//! outputs ([`losses`]).
+//! Continuous data: histogram binning ([`binning`]), k-nearest-neighbour estimators without
+//! binning ([`knn`]) and the cross-entropy losses of a model's outputs ([`losses`]).
 
 pub mod binning;
+pub mod knn;
 pub mod losses;

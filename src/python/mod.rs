@@ -294,6 +294,7 @@ mod agreement;
 mod binning;
 mod config;
 mod dataset;
+mod knn;
 mod losses;
 mod multivariate;
 mod pmf;
@@ -376,6 +377,7 @@ mod _native {
         super::renyi::register(m)?;
         super::streaming::register(m)?;
         super::strings::register(m)?;
+        super::knn::register(m)?;
         super::config::register(m)?;
         Ok(())
     }

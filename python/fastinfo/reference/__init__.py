@@ -25,6 +25,7 @@ from ._agreement import (
 )
 from ._binning import differential_entropy, discretize
 from ._dataset import mutual_information_matrix, mutual_information_with
+from ._knn import kl_divergence_samples, mutual_info_classif, mutual_info_regression
 from ._losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -78,6 +79,9 @@ __all__ = [
     "gaussian",
     "interaction_information",
     "joint_entropy",
+    "kl_divergence_samples",
+    "mutual_info_classif",
+    "mutual_info_regression",
     "mutual_information",
     "mutual_information_matrix",
     "mutual_information_with",

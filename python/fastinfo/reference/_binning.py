@@ -31,6 +31,8 @@ from .._binning import (
     rule_edges,
 )
 from .._inputs import Base, log_base
+from .._knn import entropy_estimator, refuse_knn_options
+from . import _knn
 
 
 def _check_finite(column: npt.NDArray[Any], name: str) -> None:
@@ -112,17 +114,31 @@ def _log_widths(samples: Continuous, edges: list[Edges]) -> list[npt.NDArray[np.
     return [np.log(np.diff(np.asarray(e, dtype=np.float64))) for e in edges]
 
 
-def differential_entropy(x: npt.ArrayLike, /, *, bins: BinsLike = "fd", base: Base = None) -> float:
-    """Histogram estimate of h(X) (see :func:`fastinfo.differential_entropy`).
+def differential_entropy(
+    x: npt.ArrayLike,
+    /,
+    *,
+    estimator: str | None = None,
+    bins: BinsLike | None = None,
+    k: int | None = None,
+    norm: str | None = None,
+    base: Base = None,
+    jitter: float | None = None,
+    seed: int | None = None,
+) -> float:
+    """Differential entropy h(X) (see :func:`fastinfo.differential_entropy`).
 
-    ``-sum_cells p log(p / volume)`` over the occupied cells of the joint histogram.
+    Histogram: ``-sum_cells p log(p / volume)`` over the occupied cells of the joint histogram.
+    Kozachenko-Leonenko: :func:`fastinfo.reference._knn.differential_entropy`.
     """
-    checked = check_bins(bins)
+    method = entropy_estimator(estimator, bins)
+    if method == "kl":
+        return _knn.differential_entropy(x, k=k, norm=norm, base=base, jitter=jitter, seed=seed)
+    refuse_knn_options(method, k=k, norm=norm, jitter=jitter, seed=seed)
+    checked = check_bins("fd" if bins is None else bins)
     scale = log_base(base)
     samples = as_continuous(x, "x")
     matrix = samples.array.reshape(samples.array.shape[0], -1)
-    for j in range(matrix.shape[1]):
-        _check_finite(matrix[:, j], samples.names[j])
     if np.any(matrix.min(axis=0) == matrix.max(axis=0)):
         return -math.inf  # a constant column: a point mass, no density
     labels, edges = _discretize_named(samples.array, "x", checked, "uniform")

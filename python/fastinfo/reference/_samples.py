@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from .._binning import BinsLike
 from .._inputs import (
+    ESTIMATORS,
     Base,
     Variable,
     as_variable,
@@ -19,6 +20,8 @@ from .._inputs import (
     log_base,
 )
 from .._samples import warn_joint
+from .._knn import CONDITIONAL_ESTIMATORS, MUTUAL_INFORMATION_ESTIMATORS, refuse_knn_options
+from . import _knn
 from ._binning import binner
 
 Codes = npt.NDArray[np.int64]
@@ -288,8 +291,19 @@ def mutual_information(
     estimator: str = "plugin",
     bins: BinsLike | None = None,
     joint: bool = False,
+    k: int | None = None,
+    jitter: float | None = None,
+    seed: int | None = None,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
+    chosen = check_estimator(estimator, (*ESTIMATORS, *MUTUAL_INFORMATION_ESTIMATORS))
+    if chosen in MUTUAL_INFORMATION_ESTIMATORS:
+        if bins is not None:
+            raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        return _knn.mutual_information(
+            x, y, estimator=chosen, k=k, base=base, jitter=jitter, seed=seed
+        )
+    refuse_knn_options(chosen, k=k, jitter=jitter, seed=seed)
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     labels.check()
@@ -297,7 +311,7 @@ def mutual_information(
     warn_joint([vy], joint, "x")
     check_same_length(vx, vy)
     scale = log_base(base)
-    return _information(vx, vy, [], check_estimator(estimator)) / scale
+    return _information(vx, vy, [], chosen) / scale
 
 
 def conditional_mutual_information(
@@ -310,8 +324,19 @@ def conditional_mutual_information(
     estimator: str = "plugin",
     bins: BinsLike | None = None,
     joint: bool = False,
+    k: int | None = None,
+    jitter: float | None = None,
+    seed: int | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
+    chosen = check_estimator(estimator, (*ESTIMATORS, *CONDITIONAL_ESTIMATORS))
+    if chosen in CONDITIONAL_ESTIMATORS:
+        if bins is not None:
+            raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        return _knn.conditional_mutual_information(
+            x, y, given, k=k, base=base, jitter=jitter, seed=seed
+        )
+    refuse_knn_options(chosen, k=k, jitter=jitter, seed=seed)
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     vz = as_variable(labels(given, "given"), "given")
@@ -321,7 +346,7 @@ def conditional_mutual_information(
     warn_joint([vz], joint)
     check_same_length(vx, vy, vz)
     scale = log_base(base)
-    return _information(vx, vy, [vz], check_estimator(estimator)) / scale
+    return _information(vx, vy, [vz], chosen) / scale
 
 
 def _distinct(variable: Variable) -> tuple[list[npt.NDArray[Any]], Codes]:

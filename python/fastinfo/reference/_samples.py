@@ -19,8 +19,8 @@ from .._inputs import (
     check_same_length,
     log_base,
 )
-from .._samples import warn_joint
 from .._knn import CONDITIONAL_ESTIMATORS, MUTUAL_INFORMATION_ESTIMATORS, refuse_knn_options
+from .._samples import warn_joint
 from . import _knn
 from ._binning import binner
 

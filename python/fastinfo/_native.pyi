@@ -15,6 +15,7 @@ __all__ = [
     "__version__",
     "active_information_storage",
     "adjusted_mutual_information",
+    "bootstrap",
     "check_memory",
     "conditional_entropy",
     "conditional_mutual_information",
@@ -23,6 +24,7 @@ __all__ = [
     "dual_total_correlation",
     "entropy",
     "entropy_rate",
+    "estimate_with_options",
     "expected_mutual_information",
     "g_test",
     "get_num_threads",
@@ -74,6 +76,23 @@ def mutual_information(x: list[_Labels], y: list[_Labels], estimator: str) -> fl
 def conditional_mutual_information(
     x: list[_Labels], y: list[_Labels], given: list[_Labels], estimator: str
 ) -> float: ...
+def estimate_with_options(
+    variables: list[list[_Labels]],
+    quantity: str,
+    estimator: str,
+    alphabet_size: list[int] | None,
+    sample_weight: _Rows | None,
+) -> float: ...
+
+# Returns (estimate, resamples).
+def bootstrap(
+    variables: list[list[_Labels]],
+    quantity: str,
+    estimator: str,
+    alphabet_size: list[int] | None,
+    n_resamples: int,
+    seed: int,
+) -> tuple[float, _Rows]: ...
 def counts(x: list[_Labels]) -> tuple[list[_Labels], _Int64]: ...
 def contingency(
     x: list[_Labels], y: list[_Labels]

@@ -290,11 +290,13 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 
 mod agreement;
 mod binning;
+mod bootstrap;
 mod config;
 mod dataset;
 mod losses;
 mod multivariate;
 mod pmf;
+mod quantity;
 mod renyi;
 mod samples;
 mod significance;
@@ -371,6 +373,8 @@ mod _native {
         super::transfer::register(m)?;
         super::renyi::register(m)?;
         super::config::register(m)?;
+        super::quantity::register(m)?;
+        super::bootstrap::register(m)?;
         Ok(())
     }
 }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .. import _quantity as options
 from .._binning import BinsLike
 from .._inputs import (
     Base,
@@ -201,11 +203,18 @@ def entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Entropy H(X) of discrete samples (see :func:`fastinfo.entropy`)."""
     variable = as_variable(binner(bins)(x, "x"), "x")
     scale = log_base(base)
-    return _conditional_entropy(variable, [], check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = options.check_alphabet_size(alphabet_size, ["x"], e)
+    weights = options.check_sample_weight(sample_weight, variable.n)
+    if sizes is not None or weights is not None:
+        return _weighted("entropy", [variable], e, sizes, weights) / scale
+    return _conditional_entropy(variable, [], e) / scale
 
 
 def joint_entropy(
@@ -213,6 +222,8 @@ def joint_entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Joint entropy H(X1, ..., Xk) (see :func:`fastinfo.joint_entropy`)."""
     if not variables:
@@ -225,6 +236,11 @@ def joint_entropy(
     check_same_length(*coerced)
     scale = log_base(base)
     estimator = check_estimator(estimator)
+    names = [f"variables[{i}]" for i in range(len(coerced))]
+    sizes = options.check_alphabet_size(alphabet_size, names, estimator, joint=True)
+    weights = options.check_sample_weight(sample_weight, coerced[0].n)
+    if sizes is not None or weights is not None:
+        return _weighted("entropy", coerced, estimator, sizes, weights) / scale
     merged = Variable(
         "variables",
         [c for v in coerced for c in v.columns],
@@ -242,13 +258,20 @@ def conditional_entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Conditional entropy H(X | given) (see :func:`fastinfo.conditional_entropy`)."""
     labels = binner(bins)
     vx, vg = as_variable(labels(x, "x"), "x"), as_variable(labels(given, "given"), "given")
     check_same_length(vx, vg)
     scale = log_base(base)
-    return _conditional_entropy(vx, [vg], check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = options.check_alphabet_size(alphabet_size, ["x", "given"], e)
+    weights = options.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        return _weighted("conditional_entropy", [vx, vg], e, sizes, weights) / scale
+    return _conditional_entropy(vx, [vg], e) / scale
 
 
 def _information(x: Variable, y: Variable, given: list[Variable], estimator: str) -> float:
@@ -278,13 +301,20 @@ def mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
     labels = binner(bins)
     vx, vy = as_variable(labels(x, "x"), "x"), as_variable(labels(y, "y"), "y")
     check_same_length(vx, vy)
     scale = log_base(base)
-    return _information(vx, vy, [], check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = options.check_alphabet_size(alphabet_size, ["x", "y"], e)
+    weights = options.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        return _weighted("mutual_information", [vx, vy], e, sizes, weights) / scale
+    return _information(vx, vy, [], e) / scale
 
 
 def conditional_mutual_information(
@@ -296,6 +326,8 @@ def conditional_mutual_information(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
     labels = binner(bins)
@@ -303,7 +335,13 @@ def conditional_mutual_information(
     vz = as_variable(labels(given, "given"), "given")
     check_same_length(vx, vy, vz)
     scale = log_base(base)
-    return _information(vx, vy, [vz], check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = options.check_alphabet_size(alphabet_size, ["x", "y", "given"], e)
+    weights = options.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        quantity = "conditional_mutual_information"
+        return _weighted(quantity, [vx, vy, vz], e, sizes, weights) / scale
+    return _information(vx, vy, [vz], e) / scale
 
 
 def _distinct(variable: Variable) -> tuple[list[npt.NDArray[Any]], Codes]:
@@ -348,3 +386,16 @@ def contingency(
         result = np.zeros(shape, dtype=np.int64)
         result.reshape(-1)[cells] = counts
     return vx.decode(x_values), vy.decode(y_values), result
+
+
+def _weighted(
+    quantity: str,
+    variables: list[Variable],
+    estimator: str,
+    sizes: list[int] | None,
+    weights: npt.NDArray[np.float64] | None,
+) -> float:
+    """The twin of the table options (``alphabet_size``, ``sample_weight``)."""
+    from ._quantity import estimate
+
+    return estimate(quantity, variables, estimator, sizes, weights)

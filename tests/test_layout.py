@@ -33,6 +33,8 @@ NO_TWIN = {
     "show_config",
     "GTestResult",
     "PermutationTestResult",
+    "BootstrapResult",
+    "ConfidenceInterval",
     "METRICS",
 }
 
@@ -177,6 +179,7 @@ def minimal_call(module: Any, name: str) -> tuple[tuple[Any, ...], dict[str, Any
         "mutual_information_with": ([[0, 1], [1, 0], [1, 1]], [0, 1, 1]),
         "mutual_information_matrix": ([[0, 1], [1, 0], [1, 1]],),
         "permutation_test": (labels, labels),
+        "bootstrap": (fastinfo.mutual_information, labels, labels),
         "cross_entropy_loss": ([[0.0, 1.0], [1.0, 0.0]], [0, 1]),
         "binary_cross_entropy": ([0.2, 0.7], [0.0, 1.0]),
         "pairwise": (pmf_rows, pmf_rows),
@@ -192,6 +195,7 @@ def minimal_call(module: Any, name: str) -> tuple[tuple[Any, ...], dict[str, Any
     keywords: dict[str, dict[str, Any]] = {
         "active_information_storage": {"history": 1},
         "entropy_rate": {"history": 1},
+        "bootstrap": {"n_resamples": 10, "seed": 0},
     }
     return data.get(name, (labels,)), keywords.get(name, {})
 

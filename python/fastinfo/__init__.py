@@ -5,7 +5,7 @@
   :func:`counts`, :func:`contingency`; tables of variables (:func:`mutual_information_matrix`,
   :func:`mutual_information_with`), clusterings (:func:`normalized_mutual_information`,
   :func:`adjusted_mutual_information`, :func:`variation_of_information`) and significance
-  (:func:`permutation_test`, :func:`g_test`).
+  (:func:`permutation_test`, :func:`g_test`) and error bars (:func:`bootstrap`).
 - Continuous samples: :func:`discretize`, :func:`differential_entropy`; Gaussian closed forms in
   :mod:`fastinfo.gaussian`; model losses (:func:`cross_entropy_loss`, ...).
 - Distributions (probability vectors): :mod:`fastinfo.pmf`.
@@ -21,6 +21,7 @@ from ._agreement import (
     variation_of_information,
 )
 from ._binning import differential_entropy, discretize
+from ._bootstrap import BootstrapResult, ConfidenceInterval, bootstrap
 from ._config import show_config
 from ._dataset import mutual_information_matrix, mutual_information_with
 from ._losses import (
@@ -58,6 +59,8 @@ from ._transfer import (
 )
 
 __all__ = [
+    "BootstrapResult",
+    "ConfidenceInterval",
     "GTestResult",
     "PermutationTestResult",
     "__version__",
@@ -66,6 +69,7 @@ __all__ = [
     "binary_cross_entropy",
     "bits_per_byte",
     "bits_per_token",
+    "bootstrap",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",

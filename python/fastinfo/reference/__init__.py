@@ -24,6 +24,7 @@ from ._agreement import (
     variation_of_information,
 )
 from ._binning import differential_entropy, discretize
+from ._bootstrap import bootstrap
 from ._dataset import mutual_information_matrix, mutual_information_with
 from ._losses import (
     binary_cross_entropy,
@@ -62,6 +63,7 @@ __all__ = [
     "binary_cross_entropy",
     "bits_per_byte",
     "bits_per_token",
+    "bootstrap",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",

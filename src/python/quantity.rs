@@ -26,8 +26,7 @@ pub(super) fn layout<'a>(
     Ok((layout, variables.concat()))
 }
 
-/// `quantity` ("entropy", "conditional_entropy", "mutual_information",
-/// "conditional_mutual_information") of `variables` in nats, with NSB's per-variable alphabet
+/// `quantity` (a name of [`crate::samples::quantity::Quantity`]) of `variables` in nats, with NSB's per-variable alphabet
 /// sizes and/or one weight per sample.
 #[pyfunction]
 fn estimate_with_options(

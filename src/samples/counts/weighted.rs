@@ -172,6 +172,36 @@ fn column_codes<T: Label>(x: &[T], rows: &[usize]) -> (Vec<u64>, Vec<u64>) {
     (distinct, keys)
 }
 
+/// The samples (indices into the coded columns) in order of their code tuples, and within a cell
+/// in sample order (so real weights are summed in it): by one mixed-radix key when the product of
+/// the cardinalities fits in 64 bits (the key's order is the tuples' order), else by a stable sort
+/// of the tuples.
+fn cell_order(coded: &[(Vec<u64>, Vec<u64>)]) -> Vec<usize> {
+    let m = coded.first().map_or(0, |(_, codes)| codes.len());
+    let tuple = |j: usize| coded.iter().map(move |(_, codes)| codes[j]);
+    let fits = coded
+        .iter()
+        .try_fold(1u64, |acc, (keys, _)| acc.checked_mul(keys.len() as u64))
+        .is_some();
+    if fits {
+        let mut keyed: Vec<(u64, usize)> = (0..m)
+            .into_par_iter()
+            .map(|j| {
+                let key = coded.iter().fold(0u64, |acc, (keys, codes)| {
+                    acc * keys.len() as u64 + codes[j]
+                });
+                (key, j)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.into_iter().map(|(_, j)| j).collect()
+    } else {
+        let mut order: Vec<usize> = (0..m).collect();
+        order.par_sort_by(|&a, &b| tuple(a).cmp(tuple(b)));
+        order
+    }
+}
+
 /// The weighted table of `columns` (each of `n ≥ 1` samples) with one weight per sample.
 pub fn weighted_counts(columns: &[Labels<'_>], weights: &[f64]) -> Result<Weighted> {
     let first = columns.first().ok_or(Error::EmptyInput {
@@ -209,9 +239,7 @@ pub fn weighted_counts(columns: &[Labels<'_>], weights: &[f64]) -> Result<Weight
         .map(|(keys, _)| Codebook::Keys(keys.clone()))
         .collect();
     let tuple = |j: usize| coded.iter().map(move |(_, codes)| codes[j]);
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    // Stable: the samples of one cell keep their order, so real weights are summed in it.
-    order.par_sort_by(|&a, &b| tuple(a).cmp(tuple(b)));
+    let order = cell_order(&coded);
     let mut flat = Vec::new();
     let mut integer_counts: Vec<u64> = Vec::new();
     let mut real_weights: Vec<f64> = Vec::new();

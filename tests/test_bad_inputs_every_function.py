@@ -79,6 +79,16 @@ ROWS = [P, Q]
 COV = [[2.0, 0.3], [0.3, 1.0]]
 
 VALID_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+    "BootstrapResult": (
+        (),
+        {
+            "estimate": 0.3,
+            "standard_error": 0.1,
+            "confidence_interval": (0.1, 0.5),
+            "bootstrap_distribution": np.zeros(3),
+        },
+    ),
+    "ConfidenceInterval": ((0.1, 0.5), {}),
     "GTestResult": ((), {"statistic": 5.0, "dof": 4, "pvalue": 0.25}),
     "JointCounts": ((2,), {}),
     "PairwiseCounts": ((3,), {}),
@@ -92,6 +102,7 @@ VALID_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "binary_cross_entropy_with_logits": (([0.2, -1.0, 3.0], [0.0, 1.0, 1.0]), {}),
     "bits_per_byte": ((12.5, 10), {}),
     "bits_per_token": ((NLL,), {}),
+    "bootstrap": ((fastinfo.mutual_information, X, Y), {"n_resamples": 20, "seed": 1}),
     "conditional_entropy": ((X, Y), {}),
     "conditional_mutual_information": ((X, Y, Z), {}),
     "contingency": ((X, Y), {}),
@@ -143,7 +154,11 @@ DATA_KEYWORDS = {"permutation_test": ("given",)}
 
 # Results that the twin computes from other random numbers (documented): only the statistic and
 # the size of the null distribution agree.
-RANDOM_IN_TWIN = {"permutation_test"}
+RANDOM_IN_TWIN = {"permutation_test", "bootstrap"}
+
+# ``bootstrap(statistic, *variables)``: its data are named as the statistic names them (bad
+# statistics are tested in test_bootstrap.py; the bad data values here are not functions).
+STATISTIC_DATA = {"bootstrap": [("x", 1), ("y", 2)]}
 
 
 @pytest.fixture(autouse=True)
@@ -174,6 +189,8 @@ def positional_parameters(key: str) -> list[tuple[str, int]]:
     fn = PUBLIC[key][0]
     if inspect.isclass(fn) or key not in VALID_CALLS:
         return []
+    if key in STATISTIC_DATA:
+        return STATISTIC_DATA[key]
     args = VALID_CALLS[key][0]
     out = []
     for i, p in enumerate(inspect.signature(fn).parameters.values()):
@@ -205,6 +222,10 @@ def test_valid_call_works_and_matches_the_twin(key: str) -> None:
     if twin is None:
         return
     expected = result_of(twin, args, kwargs)
+    if key == "bootstrap":
+        assert result.estimate == pytest.approx(expected.estimate, rel=RTOL)
+        assert result.bootstrap_distribution.shape == expected.bootstrap_distribution.shape
+        return
     if key in RANDOM_IN_TWIN:
         assert result.statistic == pytest.approx(expected.statistic, rel=RTOL)
         assert result.null_distribution.shape == expected.null_distribution.shape

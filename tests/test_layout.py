@@ -34,6 +34,8 @@ NO_TWIN = {
     "show_config",
     "GTestResult",
     "PermutationTestResult",
+    "BootstrapResult",
+    "ConfidenceInterval",
     "METRICS",
     # Accumulators, not computations: every method is tested against the in-memory function and
     # fastinfo.reference on the concatenated samples (tests/test_streaming.py); a twin class
@@ -221,6 +223,7 @@ def minimal_call(module: Any, name: str) -> tuple[tuple[Any, ...], dict[str, Any
         "mutual_information_with": ([[0, 1], [1, 0], [1, 1]], [0, 1, 1]),
         "mutual_information_matrix": ([[0, 1], [1, 0], [1, 1]],),
         "permutation_test": (labels, labels),
+        "bootstrap": (fastinfo.mutual_information, labels, labels),
         "cross_entropy_loss": ([[0.0, 1.0], [1.0, 0.0]], [0, 1]),
         "binary_cross_entropy": ([0.2, 0.7], [0.0, 1.0]),
         "binary_cross_entropy_with_logits": ([0.2, -0.7], [0.0, 1.0]),
@@ -237,6 +240,7 @@ def minimal_call(module: Any, name: str) -> tuple[tuple[Any, ...], dict[str, Any
     keywords: dict[str, dict[str, Any]] = {
         "active_information_storage": {"history": 1},
         "entropy_rate": {"history": 1},
+        "bootstrap": {"n_resamples": 10, "seed": 0},
     }
     return data.get(name, (labels,)), keywords.get(name, {})
 

@@ -73,6 +73,11 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         ["permutation_test", "g_test", "PermutationTestResult", "GTestResult"],
     ),
     (
+        "Error bars",
+        "Bootstrap standard errors and confidence intervals; see :doc:`/guide/significance`.",
+        ["bootstrap", "BootstrapResult", "ConfidenceInterval"],
+    ),
+    (
         "Many variables",
         "Information shared by several variables; see :doc:`/guide/multivariate`.",
         [

@@ -5,7 +5,7 @@
   :func:`counts`, :func:`contingency`; tables of variables (:func:`mutual_information_matrix`,
   :func:`mutual_information_with`), clusterings (:func:`normalized_mutual_information`,
   :func:`adjusted_mutual_information`, :func:`variation_of_information`) and significance
-  (:func:`permutation_test`, :func:`g_test`).
+  (:func:`permutation_test`, :func:`g_test`) and error bars (:func:`bootstrap`).
 - Mergeable counts, batch by batch and across processes: :class:`JointCounts`,
   :class:`PairwiseCounts`, :class:`TargetCounts` (and ``fastinfo.dask``).
 - Continuous samples: :func:`discretize`, :func:`differential_entropy`; k-nearest-neighbour
@@ -27,6 +27,7 @@ from ._agreement import (
     variation_of_information,
 )
 from ._binning import differential_entropy, discretize
+from ._bootstrap import BootstrapResult, ConfidenceInterval, bootstrap
 from ._config import show_config
 from ._dataset import mutual_information_matrix, mutual_information_with
 from ._knn import kl_divergence_samples
@@ -68,6 +69,8 @@ from ._transfer import (
 )
 
 __all__ = [
+    "BootstrapResult",
+    "ConfidenceInterval",
     "GTestResult",
     "JointCounts",
     "PairwiseCounts",
@@ -80,6 +83,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "bits_per_byte",
     "bits_per_token",
+    "bootstrap",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",

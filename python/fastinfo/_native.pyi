@@ -19,6 +19,7 @@ __all__ = [
     "active_information_storage",
     "adjusted_mutual_information",
     "arrow_codes",
+    "bootstrap",
     "check_memory",
     "conditional_entropy",
     "conditional_mutual_information",
@@ -27,6 +28,7 @@ __all__ = [
     "dual_total_correlation",
     "entropy",
     "entropy_rate",
+    "estimate_with_options",
     "expected_mutual_information",
     "fixed_codes",
     "g_test",
@@ -82,6 +84,23 @@ def mutual_information(x: list[_Labels], y: list[_Labels], estimator: str) -> fl
 def conditional_mutual_information(
     x: list[_Labels], y: list[_Labels], given: list[_Labels], estimator: str
 ) -> float: ...
+def estimate_with_options(
+    variables: list[list[_Labels]],
+    quantity: str,
+    estimator: str,
+    alphabet_size: list[int] | None,
+    sample_weight: _Rows | None,
+) -> float: ...
+
+# Returns (estimate, resamples).
+def bootstrap(
+    variables: list[list[_Labels]],
+    quantity: str,
+    estimator: str,
+    alphabet_size: list[int] | None,
+    n_resamples: int,
+    seed: int,
+) -> tuple[float, _Rows]: ...
 def counts(x: list[_Labels]) -> tuple[list[_Labels], _Int64]: ...
 def contingency(
     x: list[_Labels], y: list[_Labels]
@@ -292,6 +311,7 @@ class Counts:
     ) -> tuple[list[Any], list[Any], _Int64, _Int64, _Int64]: ...
     def information_matrix(self, estimator: str, normalized: str | None) -> _Rows: ...
     def information_with(self, estimator: str) -> _Rows: ...
+
 # String labels (src/python/strings.rs): codes numbered in sorted order.
 def object_codes(
     values: list[Any] | tuple[Any, ...] | npt.NDArray[np.object_], name: str

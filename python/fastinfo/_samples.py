@@ -10,7 +10,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
-from . import _knn, _native
+from . import _knn, _native, _quantity
 from ._binning import BinsLike, binner
 from ._inputs import (
     ESTIMATORS,
@@ -73,6 +73,8 @@ def entropy(
     estimator: str = "plugin",
     bins: BinsLike | None = None,
     joint: bool = False,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Entropy H(X) of discrete samples.
 
@@ -101,6 +103,19 @@ def entropy(
         columns (e.g. a DataFrame of features) that is rarely what is meant, so fastinfo warns
         (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
         column); ``joint=True`` says that one joint variable is meant and silences the warning.
+    alphabet_size : int, optional
+        The number ``K`` of possible values of ``x`` (observed or not), for ``estimator="nsb"``
+        only; at least the number of distinct observed values. ``None`` (default): NSB takes
+        ``K`` = the number of distinct observed values. Other estimators raise ``ValueError``
+        when it is given (they do not use ``K``).
+    sample_weight : array_like, optional
+        One non-negative weight per sample (as scikit-learn's ``sample_weight``): every cell of
+        the table counts the summed weights of its samples. Integer weights give exactly the
+        counts of the samples repeated ``w`` times (``np.repeat(x, w)``), so every estimator
+        applies; other weights are summed per cell with compensated summation and take
+        ``estimator="plugin"`` only (the other estimators need integer counts: ``n``,
+        singletons). Zero-weight samples are dropped. NaN, infinite or negative weights, a wrong
+        length, or all weights zero raise ``ValueError``.
 
     Returns
     -------
@@ -131,14 +146,16 @@ def entropy(
       accounts for unseen values (Horvitz-Thompson).
     - ``"nsb"`` [5]_: the posterior mean of ``H`` under a mixture of symmetric Dirichlet priors
       weighted so that the prior on ``H`` is uniform; computed by adaptive quadrature over the
-      concentration. It needs the alphabet size ``K``: fastinfo uses the number of distinct
-      observed values ``K = m`` (the number of occupied cells of each joint table), which
-      shrinks towards the uniform distribution over what was observed. The slowest estimator.
+      concentration. It needs the alphabet size ``K``: give it as ``alphabet_size`` when it is
+      known; otherwise fastinfo uses the number of distinct observed values ``K = m`` (the
+      number of occupied cells of each joint table), which shrinks towards the uniform
+      distribution over what was observed. The slowest estimator.
 
     A constant sample has entropy 0 under every estimator (for Grassberger's this is a
-    convention: the formula gives ``log n - G(n)``, of order ``1/n``), and estimates are never
-    negative (clamped at 0). Conditional entropies and (conditional) mutual information combine the
-    estimates of each table, e.g. ``H(X | Y) = H(X, Y) - H(Y)`` and
+    convention: the formula gives ``log n - G(n)``, of order ``1/n``), except NSB with a given
+    ``alphabet_size``, which is then its posterior mean (positive: ``K`` values were possible).
+    Estimates are never negative (clamped at 0). Conditional entropies and (conditional) mutual
+    information combine the estimates of each table, e.g. ``H(X | Y) = H(X, Y) - H(Y)`` and
     ``I(X; Y) = H(X) + H(Y) - H(X, Y)``; the plug-in part is always summed term by term.
 
     References
@@ -166,13 +183,22 @@ def entropy(
     >>> x = [0, 1, 2, 3, 3, 4, 5, 5, 6, 7]  # 10 samples of a variable with many values
     >>> round(fastinfo.entropy(x), 4), round(fastinfo.entropy(x, estimator="grassberger"), 4)
     (2.0253, 2.7729)
+    >>> round(fastinfo.entropy(x, estimator="nsb", alphabet_size=20), 4)  # 20 possible values
+    2.6812
+    >>> fastinfo.entropy([0, 1, 2], sample_weight=[2, 1, 1]) == fastinfo.entropy([0, 0, 1, 2])
+    True
     """
     labels = binner(bins)
     variable = as_variable(labels(x, "x"), "x")
     labels.check()
     warn_joint([variable], joint)
     scale = log_base(base)
-    return _native.entropy(variable.columns, check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = _quantity.check_alphabet_size(alphabet_size, ["x"], e)
+    weights = _quantity.check_sample_weight(sample_weight, variable.n)
+    if sizes is not None or weights is not None:
+        return _quantity.estimate("entropy", [variable], e, sizes, weights) / scale
+    return _native.entropy(variable.columns, e) / scale
 
 
 def joint_entropy(
@@ -180,6 +206,8 @@ def joint_entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Joint entropy H(X1, ..., Xk) of several variables observed together.
 
@@ -193,6 +221,12 @@ def joint_entropy(
         See :func:`entropy`; the estimator is applied to the joint counts.
     bins : int, str or array_like, optional
         Bin floating-point variables first; see :func:`entropy`.
+
+    alphabet_size : int or sequence of int, optional
+        For ``estimator="nsb"``: an int is the size of the joint alphabet; a sequence gives one
+        size per variable, and the joint alphabet is their product. See :func:`entropy`.
+    sample_weight : array_like, optional
+        One non-negative weight per sample; see :func:`entropy`.
 
     Returns
     -------
@@ -214,8 +248,14 @@ def joint_entropy(
     labels.check()
     check_same_length(*coerced)
     scale = log_base(base)
+    e = check_estimator(estimator)
+    names = [f"variables[{i}]" for i in range(len(coerced))]
+    sizes = _quantity.check_alphabet_size(alphabet_size, names, e, joint=True)
+    weights = _quantity.check_sample_weight(sample_weight, coerced[0].n)
+    if sizes is not None or weights is not None:
+        return _quantity.estimate("entropy", coerced, e, sizes, weights) / scale
     columns = [v.columns for v in coerced]
-    return _native.joint_entropy(columns, check_estimator(estimator)) / scale
+    return _native.joint_entropy(columns, e) / scale
 
 
 def conditional_entropy(
@@ -227,6 +267,8 @@ def conditional_entropy(
     estimator: str = "plugin",
     bins: BinsLike | None = None,
     joint: bool = False,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Conditional entropy H(X | given) = H(X, given) - H(given).
 
@@ -250,6 +292,13 @@ def conditional_entropy(
         columns (e.g. a DataFrame of features) that is rarely what is meant, so fastinfo warns
         (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
         column); ``joint=True`` says that one joint variable is meant and silences the warning.
+    alphabet_size : sequence of int, optional
+        For ``estimator="nsb"``: one alphabet size per variable, ``(K_x, K_given)``, each at
+        least that variable's number of distinct observed values. Each entropy of the
+        combination is estimated with the product of the sizes of the variables it involves
+        (``H(X, given)`` with ``K_x K_given`` values). See :func:`entropy`.
+    sample_weight : array_like, optional
+        One non-negative weight per sample; see :func:`entropy`.
 
     Returns
     -------
@@ -269,7 +318,12 @@ def conditional_entropy(
     warn_joint([vx, vg], joint)
     check_same_length(vx, vg)
     scale = log_base(base)
-    return _native.conditional_entropy(vx.columns, vg.columns, check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = _quantity.check_alphabet_size(alphabet_size, ["x", "given"], e)
+    weights = _quantity.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        return _quantity.estimate("conditional_entropy", [vx, vg], e, sizes, weights) / scale
+    return _native.conditional_entropy(vx.columns, vg.columns, e) / scale
 
 
 def mutual_information(
@@ -284,6 +338,8 @@ def mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Mutual information I(X; Y) of paired samples.
 
@@ -326,6 +382,13 @@ def mutual_information(
         columns (e.g. a DataFrame of features) that is rarely what is meant, so fastinfo warns
         (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
         column); ``joint=True`` says that one joint variable is meant and silences the warning.
+
+    alphabet_size : sequence of int, optional
+        For ``estimator="nsb"``: one alphabet size per variable, ``(K_x, K_y)``, each at least
+        that variable's number of distinct observed values; ``H(X)``, ``H(Y)`` and ``H(X, Y)``
+        are estimated with ``K_x``, ``K_y`` and ``K_x K_y`` values. See :func:`entropy`.
+    sample_weight : array_like, optional
+        One non-negative weight per sample; see :func:`entropy`.
 
     Returns
     -------
@@ -379,11 +442,19 @@ def mutual_information(
     >>> y = labels + rng.normal(size=1_000_000)  # a mixture of N(0, 1) and N(1, 1): I = 0.1114
     >>> round(fastinfo.mutual_information(labels, y, estimator="ksg"), 2)
     0.11
+    >>> w = [0.5, 0.5, 1.0, 1.0]  # any non-negative weights with the plug-in estimator
+    >>> round(fastinfo.mutual_information([0, 1, 0, 1], [0, 1, 1, 1], sample_weight=w), 6)
+    0.132304
     """
     chosen = check_estimator(estimator, (*ESTIMATORS, *_knn.MUTUAL_INFORMATION_ESTIMATORS))
     if chosen in _knn.MUTUAL_INFORMATION_ESTIMATORS:
         if bins is not None:
             raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        if alphabet_size is not None or sample_weight is not None:
+            raise ValueError(
+                f"alphabet_size= and sample_weight= apply to the estimators of counts, not to "
+                f"estimator={chosen!r}"
+            )
         return _knn.mutual_information(
             x, y, estimator=chosen, k=k, base=base, jitter=jitter, seed=seed
         )
@@ -395,7 +466,12 @@ def mutual_information(
     warn_joint([vy], joint, "x")
     check_same_length(vx, vy)
     scale = log_base(base)
-    return _native.mutual_information(vx.columns, vy.columns, chosen) / scale
+    e = chosen
+    sizes = _quantity.check_alphabet_size(alphabet_size, ["x", "y"], e)
+    weights = _quantity.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        return _quantity.estimate("mutual_information", [vx, vy], e, sizes, weights) / scale
+    return _native.mutual_information(vx.columns, vy.columns, e) / scale
 
 
 def conditional_mutual_information(
@@ -411,6 +487,8 @@ def conditional_mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given).
 
@@ -448,6 +526,13 @@ def conditional_mutual_information(
         (``UserWarning``, pointing to :func:`fastinfo.mutual_information_with`, which scores each
         column); ``joint=True`` says that one joint variable is meant and silences the warning.
 
+    alphabet_size : sequence of int, optional
+        For ``estimator="nsb"``: one alphabet size per variable, ``(K_x, K_y, K_given)``; each
+        entropy of the combination is estimated with the product of the sizes of the variables
+        it involves. See :func:`entropy`.
+    sample_weight : array_like, optional
+        One non-negative weight per sample; see :func:`entropy`.
+
     Returns
     -------
     float
@@ -477,6 +562,11 @@ def conditional_mutual_information(
     if chosen in _knn.CONDITIONAL_ESTIMATORS:
         if bins is not None:
             raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        if alphabet_size is not None or sample_weight is not None:
+            raise ValueError(
+                f"alphabet_size= and sample_weight= apply to the estimators of counts, not to "
+                f"estimator={chosen!r}"
+            )
         return _knn.conditional_mutual_information(
             x, y, given, k=k, base=base, jitter=jitter, seed=seed
         )
@@ -490,9 +580,13 @@ def conditional_mutual_information(
     warn_joint([vz], joint)
     check_same_length(vx, vy, vz)
     scale = log_base(base)
-    return (
-        _native.conditional_mutual_information(vx.columns, vy.columns, vz.columns, chosen) / scale
-    )
+    e = chosen
+    sizes = _quantity.check_alphabet_size(alphabet_size, ["x", "y", "given"], e)
+    weights = _quantity.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        quantity = "conditional_mutual_information"
+        return _quantity.estimate(quantity, [vx, vy, vz], e, sizes, weights) / scale
+    return _native.conditional_mutual_information(vx.columns, vy.columns, vz.columns, e) / scale
 
 
 def counts(x: npt.ArrayLike, /) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:

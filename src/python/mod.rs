@@ -292,12 +292,14 @@ fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyArray1<i64>
 
 mod agreement;
 mod binning;
+mod bootstrap;
 mod config;
 mod dataset;
 mod knn;
 mod losses;
 mod multivariate;
 mod pmf;
+mod quantity;
 mod renyi;
 mod samples;
 mod significance;
@@ -379,6 +381,8 @@ mod _native {
         super::strings::register(m)?;
         super::knn::register(m)?;
         super::config::register(m)?;
+        super::quantity::register(m)?;
+        super::bootstrap::register(m)?;
         Ok(())
     }
 }

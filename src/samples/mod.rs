@@ -10,6 +10,7 @@
 //! (Rényi and Tsallis entropies) and [`streaming`] (mergeable counts, batch by batch).
 
 pub mod agreement;
+pub mod bootstrap;
 pub mod counts;
 pub mod dataset;
 pub mod estimate;
@@ -17,6 +18,7 @@ pub mod estimators;
 mod hashmap;
 pub mod label;
 pub mod multivariate;
+pub mod quantity;
 pub mod renyi;
 pub mod significance;
 pub mod streaming;

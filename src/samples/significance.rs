@@ -41,7 +41,7 @@
 //! - R. R. Sokal, F. J. Rohlf, *Biometry*, 3rd ed. (1995), §17 (the G-test).
 
 mod null;
-mod random;
+pub(crate) mod random;
 mod strata;
 mod tables;
 

@@ -24,6 +24,7 @@ from ._agreement import (
     variation_of_information,
 )
 from ._binning import differential_entropy, discretize
+from ._bootstrap import bootstrap
 from ._dataset import mutual_information_matrix, mutual_information_with
 from ._knn import kl_divergence_samples, mutual_info_classif, mutual_info_regression
 from ._losses import (
@@ -65,6 +66,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "bits_per_byte",
     "bits_per_token",
+    "bootstrap",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .. import _quantity as options
 from .._binning import BinsLike
 from .._inputs import (
     ESTIMATORS,
@@ -206,6 +208,8 @@ def entropy(
     estimator: str = "plugin",
     bins: BinsLike | None = None,
     joint: bool = False,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Entropy H(X) of discrete samples (see :func:`fastinfo.entropy`)."""
     labels = binner(bins)
@@ -213,7 +217,12 @@ def entropy(
     labels.check()
     warn_joint([variable], joint)
     scale = log_base(base)
-    return _conditional_entropy(variable, [], check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = options.check_alphabet_size(alphabet_size, ["x"], e)
+    weights = options.check_sample_weight(sample_weight, variable.n)
+    if sizes is not None or weights is not None:
+        return _weighted("entropy", [variable], e, sizes, weights) / scale
+    return _conditional_entropy(variable, [], e) / scale
 
 
 def joint_entropy(
@@ -221,6 +230,8 @@ def joint_entropy(
     base: Base = None,
     estimator: str = "plugin",
     bins: BinsLike | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Joint entropy H(X1, ..., Xk) (see :func:`fastinfo.joint_entropy`)."""
     if not variables:
@@ -234,6 +245,11 @@ def joint_entropy(
     check_same_length(*coerced)
     scale = log_base(base)
     estimator = check_estimator(estimator)
+    names = [f"variables[{i}]" for i in range(len(coerced))]
+    sizes = options.check_alphabet_size(alphabet_size, names, estimator, joint=True)
+    weights = options.check_sample_weight(sample_weight, coerced[0].n)
+    if sizes is not None or weights is not None:
+        return _weighted("entropy", coerced, estimator, sizes, weights) / scale
     merged = Variable(
         "variables",
         [c for v in coerced for c in v.columns],
@@ -252,6 +268,8 @@ def conditional_entropy(
     estimator: str = "plugin",
     bins: BinsLike | None = None,
     joint: bool = False,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Conditional entropy H(X | given) (see :func:`fastinfo.conditional_entropy`)."""
     labels = binner(bins)
@@ -260,7 +278,12 @@ def conditional_entropy(
     warn_joint([vx, vg], joint)
     check_same_length(vx, vg)
     scale = log_base(base)
-    return _conditional_entropy(vx, [vg], check_estimator(estimator)) / scale
+    e = check_estimator(estimator)
+    sizes = options.check_alphabet_size(alphabet_size, ["x", "given"], e)
+    weights = options.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        return _weighted("conditional_entropy", [vx, vg], e, sizes, weights) / scale
+    return _conditional_entropy(vx, [vg], e) / scale
 
 
 def _information(x: Variable, y: Variable, given: list[Variable], estimator: str) -> float:
@@ -294,12 +317,19 @@ def mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
     chosen = check_estimator(estimator, (*ESTIMATORS, *MUTUAL_INFORMATION_ESTIMATORS))
     if chosen in MUTUAL_INFORMATION_ESTIMATORS:
         if bins is not None:
             raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        if alphabet_size is not None or sample_weight is not None:
+            raise ValueError(
+                f"alphabet_size= and sample_weight= apply to the estimators of counts, not to "
+                f"estimator={chosen!r}"
+            )
         return _knn.mutual_information(
             x, y, estimator=chosen, k=k, base=base, jitter=jitter, seed=seed
         )
@@ -311,7 +341,12 @@ def mutual_information(
     warn_joint([vy], joint, "x")
     check_same_length(vx, vy)
     scale = log_base(base)
-    return _information(vx, vy, [], chosen) / scale
+    e = chosen
+    sizes = options.check_alphabet_size(alphabet_size, ["x", "y"], e)
+    weights = options.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        return _weighted("mutual_information", [vx, vy], e, sizes, weights) / scale
+    return _information(vx, vy, [], e) / scale
 
 
 def conditional_mutual_information(
@@ -327,12 +362,19 @@ def conditional_mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    alphabet_size: int | Sequence[int] | None = None,
+    sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
     chosen = check_estimator(estimator, (*ESTIMATORS, *CONDITIONAL_ESTIMATORS))
     if chosen in CONDITIONAL_ESTIMATORS:
         if bins is not None:
             raise ValueError(f"bins= cannot be combined with estimator={chosen!r}: it uses no bins")
+        if alphabet_size is not None or sample_weight is not None:
+            raise ValueError(
+                f"alphabet_size= and sample_weight= apply to the estimators of counts, not to "
+                f"estimator={chosen!r}"
+            )
         return _knn.conditional_mutual_information(
             x, y, given, k=k, base=base, jitter=jitter, seed=seed
         )
@@ -346,7 +388,13 @@ def conditional_mutual_information(
     warn_joint([vz], joint)
     check_same_length(vx, vy, vz)
     scale = log_base(base)
-    return _information(vx, vy, [vz], chosen) / scale
+    e = chosen
+    sizes = options.check_alphabet_size(alphabet_size, ["x", "y", "given"], e)
+    weights = options.check_sample_weight(sample_weight, vx.n)
+    if sizes is not None or weights is not None:
+        quantity = "conditional_mutual_information"
+        return _weighted(quantity, [vx, vy, vz], e, sizes, weights) / scale
+    return _information(vx, vy, [vz], e) / scale
 
 
 def _distinct(variable: Variable) -> tuple[list[npt.NDArray[Any]], Codes]:
@@ -391,3 +439,16 @@ def contingency(
         result = np.zeros(shape, dtype=np.int64)
         result.reshape(-1)[cells] = counts
     return vx.decode(x_values), vy.decode(y_values), result
+
+
+def _weighted(
+    quantity: str,
+    variables: list[Variable],
+    estimator: str,
+    sizes: list[int] | None,
+    weights: npt.NDArray[np.float64] | None,
+) -> float:
+    """The twin of the table options (``alphabet_size``, ``sample_weight``)."""
+    from ._quantity import estimate
+
+    return estimate(quantity, variables, estimator, sizes, weights)

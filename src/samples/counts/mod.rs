@@ -51,11 +51,13 @@ pub fn dense_limit(n: usize) -> u64 {
 mod dense;
 mod sparse;
 mod table;
+mod weighted;
 
 use dense::{dense_counts, over_parts};
 use sparse::{count_part, merge_parts, sorted_rows, Part};
 use table::Cells;
 pub use table::{Codebook, JointCounts};
+pub use weighted::{weighted_counts, RealTable, Weighted};
 
 /// A two-way contingency table in coordinate form.
 #[derive(Debug, Clone, PartialEq)]

@@ -443,11 +443,6 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
             "fastinfo.reference.pmf: q=None reaches numpy arithmetic, whose TypeError "
             "('... NoneType ...') does not name q (fastinfo.pmf names q)"
         )
-    if bad == "huge" and key == "bits_per_byte":
-        return (
-            "bits_per_byte(12.5, 10**400): n_bytes is converted with float(), OverflowError 'int "
-            "too large to convert to float' instead of 0.0 or a ValueError naming n_bytes"
-        )
     if bad == "option-huge" and name == "base":
         return (
             "base=10**400: base is converted with float(), OverflowError 'int too large to "

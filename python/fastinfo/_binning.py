@@ -7,6 +7,7 @@ The argument checks and coercions here (:func:`as_continuous`, :func:`check_bins
 
 from __future__ import annotations
 
+import importlib
 import math
 import numbers
 import operator
@@ -192,12 +193,13 @@ def _rule_bin_count(column: FloatArray, rule: str) -> int | None:
     """
     try:
         try:
-            from numpy.lib._histograms_impl import _hist_bin_selectors  # numpy >= 2
+            histograms = importlib.import_module("numpy.lib._histograms_impl")  # numpy >= 2
         except ImportError:  # pragma: no cover - numpy 1.x
-            from numpy.lib.histograms import _hist_bin_selectors  # type: ignore[no-redef]
+            histograms = importlib.import_module("numpy.lib.histograms")
+        selectors: dict[str, Callable[..., Any]] = histograms._hist_bin_selectors
         lo, hi = float(column.min()), float(column.max())
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            width = float(_hist_bin_selectors[rule](column, (lo, hi)))
+            width = float(selectors[rule](column, (lo, hi)))
             count = math.ceil((hi - lo) / width) if width > 0 else 1
     except Exception:
         return None

@@ -84,7 +84,7 @@ mod tests {
                 state = state
                     .wrapping_mul(6_364_136_223_846_793_005)
                     .wrapping_add(1_442_695_040_888_963_407);
-                if i % 3 == 0 {
+                if i % 5 == 1 {
                     i64::MIN + (i % 7)
                 } else {
                     (state >> 20) as i64 - (1 << 42)

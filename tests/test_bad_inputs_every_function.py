@@ -488,11 +488,6 @@ def known_defect(key: str, name: str, bad: str, impl: str) -> str | None:
             f"mask): the masked entry is used, the result equals that of the unmasked data; it "
             f"should leave the masked sample out or raise naming {name}"
         )
-    if bad == "huge" and key == "bits_per_byte":
-        return (
-            "bits_per_byte(12.5, 10**400): n_bytes is converted with float(), OverflowError 'int "
-            "too large to convert to float' instead of 0.0 or a ValueError naming n_bytes"
-        )
     return None
 
 

@@ -7,6 +7,7 @@ The argument checks and coercions here (:func:`as_continuous`, :func:`check_bins
 
 from __future__ import annotations
 
+import importlib
 import math
 import numbers
 import operator
@@ -206,8 +207,33 @@ def label_dtype(bins: int) -> type[np.unsignedinteger[Any]]:
     return np.uint32
 
 
+def _rule_bin_count(column: FloatArray, rule: str) -> int | None:
+    """The number of bins ``np.histogram_bin_edges(column, rule)`` will make, or None.
+
+    Found without allocating the edges (numpy allocates them before any check of ours could run:
+    one outlier far from a tight bulk asked ``"fd"`` for hundreds of MiB); None where it cannot
+    be told (the helper is private to numpy: any failure means "unknown").
+    """
+    try:
+        try:
+            histograms = importlib.import_module("numpy.lib._histograms_impl")  # numpy >= 2
+        except ImportError:  # pragma: no cover - numpy 1.x
+            histograms = importlib.import_module("numpy.lib.histograms")
+        selectors: dict[str, Callable[..., Any]] = histograms._hist_bin_selectors
+        lo, hi = float(column.min()), float(column.max())
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            width = float(selectors[rule](column, (lo, hi)))
+            count = math.ceil((hi - lo) / width) if width > 0 else 1
+    except Exception:
+        return None
+    return count if count >= 1 else None
+
+
 def rule_edges(column: FloatArray, rule: str, name: str) -> Edges:
     """``np.histogram_bin_edges(column, rule)`` (``column`` finite), with errors naming ``bins``."""
+    count = _rule_bin_count(column, rule)
+    if count is not None and count <= MAX_BINS:
+        check_edges_memory(count, f"bins={rule!r} for {name}")
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             edges = np.histogram_bin_edges(column, bins=rule)
@@ -312,7 +338,15 @@ def _edges(
     if ranges is None:
         ranges = _ranges(samples)
     dtype = samples.array.dtype
-    edges = []
+    if isinstance(bins, int):
+        # The edges of every column together, before any is made.
+        check_memory(
+            8 * (bins + 1) * samples.columns,
+            f"bins: {bins} bins for each of {samples.columns} columns",
+            "pass a smaller number of bins, or fewer columns at a time",
+        )
+    edges: list[Edges] = []
+    held = 0
     for j, (lo, hi) in enumerate(ranges):
         column_name = samples.names[j]
         check_span(lo, hi, dtype, column_name)
@@ -325,6 +359,12 @@ def _edges(
             edges.append(quantile_edges(samples.column(j), count, sort_first=True))
         elif isinstance(bins, str):
             edges.append(rule_edges(samples.column(j), bins, column_name))
+            held += edges[-1].size
+            check_memory(
+                8 * held,
+                f"bins={bins!r}: the edges of {j + 1} of {samples.columns} columns",
+                "pass a number of bins, or fewer columns at a time",
+            )
         else:
             # Equal-width edges depend only on the range and dtype: numpy's own edges for them.
             extremes = np.array([lo, hi], dtype=dtype)
@@ -336,6 +376,11 @@ def _edges(
             except ValueError as exc:
                 raise ValueError(
                     f"bins={bins} is too many for the range of {column_name}: {exc}"
+                ) from None
+            except MemoryError:
+                raise MemoryError(
+                    f"bins={bins}: the {bins + 1} bin edges of {column_name} could not be "
+                    "allocated; pass a smaller number of bins"
                 ) from None
     return edges
 

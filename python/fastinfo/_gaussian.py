@@ -11,7 +11,7 @@ from typing import Union
 import numpy as np
 import numpy.typing as npt
 
-from ._inputs import Base, _without_missing, check_bool, log_base
+from ._inputs import Base, _without_missing, check_bool, check_memory, log_base
 
 Float64 = npt.NDArray[np.float64]
 Result = Union[float, Float64]
@@ -149,15 +149,120 @@ def cholesky(cov: Float64, name: str) -> Float64:
     Raises ValueError naming the first batch element that is not positive definite.
     """
     try:
-        return np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
+        factor = np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
     except np.linalg.LinAlgError:
         pass
+    else:
+        return _refine_ill_conditioned(cov, factor)
     for index in np.ndindex(*cov.shape[:-2]):
         try:
             np.linalg.cholesky(cov[index])
         except np.linalg.LinAlgError:
             raise not_positive_definite(name, index) from None
     raise not_positive_definite(name, ())  # pragma: no cover - the loop finds it
+
+
+#: A factor is refactorised carefully when some ``L_jj^2`` is below this share of ``S_jj``: the
+#: subtraction ``S_jj - sum_k L_jk^2`` then lost more than three of its digits to cancellation.
+_CANCELLATION = 1e-3
+
+
+def _refine_ill_conditioned(cov: Float64, factor: Float64) -> Float64:
+    """``factor`` with the batch elements whose diagonal lost digits to cancellation refactorised.
+
+    LAPACK forms ``L_jj^2 = S_jj - sum_k L_jk^2`` in floating point, so a nearly singular
+    covariance (``[[1, 1 - 1e-12], [1 - 1e-12, 1]]``) gets a diagonal entry with a relative error
+    of about ``eps * S_jj / L_jj^2`` (3e-5 there), which the log-determinants and the KL divergence
+    inherit. Those matrices are refactorised by :func:`_careful_cholesky`.
+    """
+    diagonal = _diagonal(factor)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        lost = diagonal * diagonal < _CANCELLATION * _diagonal(cov)
+    if not lost.any():
+        return factor
+    factor = factor.copy()
+    lost_any = lost.any(axis=-1)
+    for index in zip(*np.nonzero(lost_any)) if lost_any.ndim else [()]:
+        factor[index] = _careful_cholesky(cov[index])
+    return factor
+
+
+#: Largest dimension refactorised in double-double arithmetic (a Python loop of ``d^3 / 6`` steps).
+_CAREFUL_MAX_D = 32
+
+_DoubleDouble = tuple[float, float]
+
+
+def _two_sum(a: float, b: float) -> _DoubleDouble:
+    s = a + b
+    v = s - a
+    return s, (a - (s - v)) + (b - v)
+
+
+def _split(a: float) -> tuple[float, float]:
+    t = 134217729.0 * a
+    high = t - (t - a)
+    return high, a - high
+
+
+def _two_product(a: float, b: float) -> _DoubleDouble:
+    p = a * b
+    (ah, al), (bh, bl) = _split(a), _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _dd_add(x: _DoubleDouble, y: _DoubleDouble) -> _DoubleDouble:
+    s, e = _two_sum(x[0], y[0])
+    return _two_sum(s, e + x[1] + y[1])
+
+
+def _dd_mul(x: _DoubleDouble, y: _DoubleDouble) -> _DoubleDouble:
+    p, e = _two_product(x[0], y[0])
+    return _two_sum(p, e + x[0] * y[1] + x[1] * y[0])
+
+
+def _dd_div(x: _DoubleDouble, y: _DoubleDouble) -> _DoubleDouble:
+    q1 = x[0] / y[0]
+    r = _dd_add(x, _dd_mul((-q1, 0.0), y))
+    return _two_sum(q1, r[0] / y[0])
+
+
+def _dd_sqrt(x: _DoubleDouble) -> _DoubleDouble:
+    root = math.sqrt(x[0])
+    p, e = _two_product(root, root)
+    r = _dd_add(x, (-p, -e))
+    return _two_sum(root, r[0] / (2.0 * root))
+
+
+def _careful_cholesky(a: Float64) -> Float64:
+    """Lower Cholesky factor of one ``(d, d)`` matrix, computed in double-double arithmetic.
+
+    Each Schur complement ``S_jj - sum_k L_jk^2`` is then formed with about 32 digits, so the
+    factor is accurate to the last bit of a double even where the subtraction cancels 12 of
+    them; matrices larger than ``_CAREFUL_MAX_D``, or with entries too large to split exactly,
+    keep LAPACK's factor.
+    """
+    d = a.shape[-1]
+    lapack = np.asarray(np.linalg.cholesky(a), dtype=np.float64)
+    if d > _CAREFUL_MAX_D or not (np.abs(a) < 1e290).all():
+        return lapack
+    entries = a.tolist()
+    factor: list[list[_DoubleDouble]] = [[(0.0, 0.0)] * d for _ in range(d)]
+    for j in range(d):
+        pivot: _DoubleDouble = (float(entries[j][j]), 0.0)
+        for k in range(j):
+            square = _dd_mul(factor[j][k], factor[j][k])
+            pivot = _dd_add(pivot, (-square[0], -square[1]))
+        if not pivot[0] > 0.0:
+            return lapack
+        factor[j][j] = _dd_sqrt(pivot)
+        for i in range(j + 1, d):
+            entry: _DoubleDouble = (float(entries[i][j]), 0.0)
+            for k in range(j):
+                product = _dd_mul(factor[i][k], factor[j][k])
+                entry = _dd_add(entry, (-product[0], -product[1]))
+            factor[i][j] = _dd_div(entry, factor[j][j])
+    return np.array([[hi + lo for hi, lo in row] for row in factor], dtype=np.float64)
 
 
 def forward_substitution(lower: Float64, rhs: Float64, block: int = 64) -> Float64:
@@ -335,6 +440,12 @@ def kl_divergence(
         batch_shape(
             ("mean0", m0.shape), ("cov0", v0.shape), ("mean1", m1.shape), ("cov1", v1.shape)
         )
+        shape = np.broadcast_shapes(v0.shape, v1.shape, m0.shape, m1.shape)
+        check_memory(
+            8 * 6 * math.prod(shape),
+            f"the Gaussian KL divergences of a batch of shape {shape}",
+            "pass smaller batches",
+        )
         v0, v1, m0, m1 = (np.atleast_1d(a) for a in np.broadcast_arrays(v0, v1, m0, m1))
         log_r = np.log(v0) - np.log(v1)
         t = (v0 - v1) / v1
@@ -355,10 +466,23 @@ def kl_divergence(
             ("mean1", m1.shape[:-1]),
             ("cov1", s1.shape[:-2]),
         )
+        batch = np.broadcast_shapes(s0.shape[:-2], s1.shape[:-2], m0.shape[:-1], m1.shape[:-1])
+        # The stacked right-hand sides, the solution and its squares, the factors' copies.
+        check_memory(
+            8 * 4 * math.prod(batch) * d * (d + 1),
+            f"the Gaussian KL divergences of a batch of shape {batch} in {d} dimensions",
+            "pass smaller batches",
+        )
         l0, l1 = cholesky(s0, "cov0"), cholesky(s1, "cov1")
-        delta = np.atleast_1d(m1 - m0)
+        # m1 - m0 may overflow though both are finite: then half of it is used, and the squared
+        # norm is scaled back by 4 (overflowing to +inf only if the divergence does).
+        with np.errstate(over="ignore"):
+            delta = np.atleast_1d(m1 - m0)
+        weight = np.float64(1.0)
+        if not np.isfinite(delta).all():
+            delta = np.atleast_1d(0.5 * m1 - 0.5 * m0)
+            weight = np.float64(4.0)
         delta = np.broadcast_to(delta, (*delta.shape[:-1], d))
-        batch = np.broadcast_shapes(l0.shape[:-2], l1.shape[:-2], delta.shape[:-1])
         rhs = np.concatenate(
             [
                 np.broadcast_to(l0, (*batch, d, d)),
@@ -373,7 +497,12 @@ def kl_divergence(
         log_u = 2.0 * (np.log(d0) - np.log(d1))
         diagonal_terms = np.sum(_u_minus_one_minus_log_u(t, log_u), axis=-1)
         lower = np.sum(np.tril(m, -1) ** 2, axis=(-2, -1))
-        kl = 0.5 * (diagonal_terms + lower + np.sum(z * z, axis=-1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            quadratic = weight * np.sum(z * z, axis=-1)
+        # Inputs are finite, so a NaN can only come from an overflow (inf - inf) while solving
+        # for a huge mean difference: the divergence exceeds the largest double.
+        quadratic = np.where(np.isnan(quadratic), np.inf, quadratic)
+        kl = 0.5 * (diagonal_terms + lower + quadratic)
     return scalar_or_array(np.asarray(kl / scale, dtype=np.float64))
 
 

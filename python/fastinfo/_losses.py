@@ -646,4 +646,10 @@ def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = Non
     unit = unit_base(base)
     scale, total = scaled_sum(nll_values(total_nll, "total_nll"))
     count = check_bytes(n_bytes)
-    return (scale / count) * total * (unit / math.log(2))
+    try:
+        return (scale / count) * total * (unit / math.log(2))
+    except OverflowError:
+        # n_bytes beyond the largest float: divide by its leading bits, then scale by 2^-shift
+        # (the value is tiny, possibly 0.0, but computed rather than refused).
+        shift = count.bit_length() - 64
+        return math.ldexp((scale / (count >> shift)) * total * (unit / math.log(2)), -shift)

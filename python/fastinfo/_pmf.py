@@ -92,6 +92,14 @@ def _binary(
         raise ValueError(
             f"p and q must have broadcastable shapes, got {pa.shape} and {qa.shape}"
         ) from None
+    # Broadcasting made views; the rows are copied (both, at worst) before the extension runs.
+    ax = check_axis(axis)
+    k = pa.shape[ax] if -pa.ndim <= ax < pa.ndim else 1
+    check_memory(
+        16 * pa.size + 8 * (pa.size // max(k, 1)),
+        f"the rows of p and q broadcast to shape {pa.shape}",
+        "pass smaller batches, or loop over the broadcast axis",
+    )
     prows, batch = to_rows(pa, axis, "p")
     qrows, _ = to_rows(qa, axis, "q")
     if prows.shape[0] == 0:

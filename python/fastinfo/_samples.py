@@ -668,7 +668,9 @@ def contingency(
     vx, vy = as_variable(x, "x"), as_variable(y, "y")
     check_same_length(vx, vy)
     sparse = check_bool(sparse, "sparse")
-    x_values, y_values, rows, columns, cell_counts = _native.contingency(vx.columns, vy.columns)
+    x_values, y_values, rows, columns, cell_counts = _native.contingency(
+        vx.columns, vy.columns, not sparse
+    )
     shape = (int(x_values[0].shape[0]), int(y_values[0].shape[0]))
     if sparse:
         import scipy.sparse

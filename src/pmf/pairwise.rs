@@ -23,6 +23,7 @@ mod fill;
 mod prepare;
 
 use crate::pmf::rows::{pair, Distributions};
+use crate::runtime::memory;
 use crate::{Error, Result};
 use fill::{as_uninit, fill_block};
 use prepare::prepare_pair;
@@ -191,10 +192,20 @@ pub fn nearest(
             ),
         });
     }
+    // The output (indices and values, and the bindings' int64 copy of the indices) and the
+    // candidates of the row blocks in flight, before anything is allocated.
+    let n = p.rows();
+    let (what, advice) = (
+        || format!("the {k} nearest rows of Q for {n} rows of P"),
+        "use a smaller k, or pass P in blocks of rows",
+    );
+    let in_flight = n.min(ROW_BLOCK * rayon::current_num_threads()) as u128;
+    let bytes = 24 * (n as u128) * (k as u128) + in_flight * 2 * (k as u128) * 16;
+    memory::check(what, bytes, advice)?;
     let (pp, pq) = prepare_pair(p, q, metric, normalize)?;
-    let (n, m) = (pp.rows, pq.rows);
-    let mut indices = vec![0u64; n * k];
-    let mut values = vec![0.0; n * k];
+    let m = pq.rows;
+    let mut indices = memory::try_filled(n * k, 0u64, what, advice)?;
+    let mut values = memory::try_filled(n * k, 0.0, what, advice)?;
     indices
         .par_chunks_mut(ROW_BLOCK * k)
         .zip(values.par_chunks_mut(ROW_BLOCK * k))

@@ -41,8 +41,8 @@ fn adjusted_mutual_information(
     average: &str,
 ) -> PyResult<f64> {
     let (x, y) = (labels(&x)?, labels(&y)?);
-    run(py, |_| {
-        agreement::adjusted_mutual_information(&x, &y, average.parse()?)
+    run(py, |interrupt| {
+        agreement::adjusted_mutual_information(&x, &y, average.parse()?, interrupt)
     })
 }
 
@@ -78,5 +78,7 @@ fn expected_mutual_information(
     b: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<f64> {
     let (a, b) = (sizes(&a, "a")?, sizes(&b, "b")?);
-    run(py, |_| agreement::expected_mutual_information(&a, &b))
+    run(py, |interrupt| {
+        agreement::expected_mutual_information(&a, &b, interrupt)
+    })
 }

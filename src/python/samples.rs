@@ -1,6 +1,7 @@
 //! Bindings of the samples functions: entropies, information, counts and tables.
 
 use super::{int64_array, labels, run, CoordinateTable, LabelArray, ValueCounts};
+use crate::samples::counts as counting;
 use crate::samples::estimate;
 use pyo3::prelude::*;
 
@@ -88,7 +89,9 @@ fn conditional_mutual_information(
 #[pyfunction]
 fn counts<'py>(py: Python<'py>, x: Vec<LabelArray<'py>>) -> PyResult<ValueCounts<'py>> {
     let columns = labels(&x)?;
-    let (keys, counts) = run(py, |_| Ok(crate::joint_counts(&columns)?.nonzero_cells()))?;
+    let (keys, counts) = run(py, |interrupt| {
+        Ok(counting::joint_counts_with(&columns, interrupt)?.nonzero_cells())
+    })?;
     let values = x
         .iter()
         .zip(&keys)
@@ -98,15 +101,22 @@ fn counts<'py>(py: Python<'py>, x: Vec<LabelArray<'py>>) -> PyResult<ValueCounts
 }
 
 /// The contingency table of `x` and `y` in coordinate form:
-/// `(x_values, y_values, rows, columns, counts)`.
+/// `(x_values, y_values, rows, columns, counts)`. With `dense`, a dense table that is certainly
+/// over the memory budget is refused before anything is counted.
 #[pyfunction]
 fn contingency<'py>(
     py: Python<'py>,
     x: Vec<LabelArray<'py>>,
     y: Vec<LabelArray<'py>>,
+    dense: bool,
 ) -> PyResult<CoordinateTable<'py>> {
     let (xl, yl) = (labels(&x)?, labels(&y)?);
-    let table = run(py, |_| crate::contingency(&xl, &yl))?;
+    let table = run(py, |interrupt| {
+        if dense {
+            counting::check_dense_contingency(&xl, &yl)?;
+        }
+        counting::contingency_with(&xl, &yl, interrupt)
+    })?;
     let x_values = x
         .iter()
         .zip(&table.x_values)

@@ -81,6 +81,38 @@ pub fn check_within(
     Ok(())
 }
 
+/// A vector of `len` copies of `value`, allocated fallibly: [`Error::TooLarge`] naming `what`
+/// (with `advice`) when the allocator refuses, instead of aborting the process. Callers check the
+/// budget first ([`check`]); this catches what the budget cannot see (an address-space limit, a
+/// machine already short of memory).
+pub fn try_filled<T: Clone>(
+    len: usize,
+    value: T,
+    what: impl FnOnce() -> String,
+    advice: &str,
+) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    try_reserve(&mut v, len, what, advice)?;
+    v.resize(len, value);
+    Ok(v)
+}
+
+/// Reserves room for `additional` more elements in `v` fallibly (see [`try_filled`]).
+pub fn try_reserve<T>(
+    v: &mut Vec<T>,
+    additional: usize,
+    what: impl FnOnce() -> String,
+    advice: &str,
+) -> Result<()> {
+    v.try_reserve_exact(additional)
+        .map_err(|_| Error::TooLarge {
+            what: what(),
+            bytes: (additional as u128) * std::mem::size_of::<T>() as u128,
+            budget: budget().unwrap_or(0),
+            advice: format!("the allocation failed; {advice}"),
+        })
+}
+
 /// `bytes` for a message: `"512 bytes"`, `"63.5 MiB"`, `"2.0 GiB"`.
 #[must_use]
 pub fn size_text(bytes: u128) -> String {

@@ -36,13 +36,14 @@
 
 use crate::numeric::compensated_sum;
 use crate::numeric::special::{deviance, hypergeometric_pmf, hypergeometric_support};
-use crate::samples::counts::{joint_counts, JointCounts};
+use crate::samples::counts::{joint_counts_with, JointCounts};
 use crate::samples::estimate::{
     check_same_length, conditional_entropy_of_table, entropy_from_counts, information_of_table,
 };
 use crate::samples::estimators::Estimator;
 use crate::{Error, Labels, Result};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 crate::options::named_options! {
     /// The mean of `H(X)` and `H(Y)` that normalises the mutual information.
@@ -83,6 +84,11 @@ struct Pair {
 
 impl Pair {
     fn new(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Pair> {
+        Pair::new_with(x, y, &AtomicBool::new(false))
+    }
+
+    /// [`Pair::new`], stopping with [`Error::Interrupted`] once `interrupt` is raised.
+    fn new_with(x: &[Labels<'_>], y: &[Labels<'_>], interrupt: &AtomicBool) -> Result<Pair> {
         let n = x
             .first()
             .ok_or(Error::EmptyInput {
@@ -92,7 +98,7 @@ impl Pair {
         check_same_length("x", x, n)?;
         check_same_length("y", y, n)?;
         let columns: Vec<Labels<'_>> = x.iter().chain(y).copied().collect();
-        let table = joint_counts(&columns)?;
+        let table = joint_counts_with(&columns, interrupt)?;
         let xs: Vec<usize> = (0..x.len()).collect();
         let ys: Vec<usize> = (x.len()..columns.len()).collect();
         let nonzero = |m: JointCounts| -> Vec<u64> {
@@ -169,12 +175,16 @@ pub fn normalized_mutual_information(
 /// Adjusted mutual information `(I − E[I]) / (mean(H(X), H(Y)) − E[I])`, with the exact expected
 /// mutual information under the hypergeometric model: 1 for identical labelings, about 0 for
 /// independent ones, and negative when they agree less than chance.
+///
+/// The expected MI is the long part (seconds for thousands of clusters): it stops with
+/// [`Error::Interrupted`] once `interrupt` is raised.
 pub fn adjusted_mutual_information(
     x: &[Labels<'_>],
     y: &[Labels<'_>],
     average: Average,
+    interrupt: &AtomicBool,
 ) -> Result<f64> {
-    let pair = Pair::new(x, y)?;
+    let pair = Pair::new_with(x, y, interrupt)?;
     let (rows, columns) = (pair.row_sums.len(), pair.column_sums.len());
     if rows == 1 && columns == 1 {
         return Ok(1.0);
@@ -190,7 +200,7 @@ pub fn adjusted_mutual_information(
         return Ok(0.0);
     }
     let mi = pair.mutual_information();
-    let emi = expected_mutual_information(&pair.row_sums, &pair.column_sums)?;
+    let emi = expected_mutual_information(&pair.row_sums, &pair.column_sums, interrupt)?;
     let (hx, hy) = pair.entropies();
     let away_from_zero = |v: f64| {
         if v < 0.0 {
@@ -304,7 +314,10 @@ fn distinct(sizes: &[u64]) -> Vec<(u64, u64)> {
 /// Accuracy: each `P(k)` comes from Loader's decomposition and the terms are positive, so the
 /// relative error is a few ulps times the number of terms walked — far below that of the
 /// textbook evaluation by `exp` of a sum of nine log-gammas (`~n ln n · ε` relative per term).
-pub fn expected_mutual_information(a: &[u64], b: &[u64]) -> Result<f64> {
+///
+/// `interrupt` is checked before each distinct row size; once raised, the call returns
+/// [`Error::Interrupted`].
+pub fn expected_mutual_information(a: &[u64], b: &[u64], interrupt: &AtomicBool) -> Result<f64> {
     let total_a: u128 = a.iter().map(|&v| u128::from(v)).sum();
     let total_b: u128 = b.iter().map(|&v| u128::from(v)).sum();
     if total_a == 0 {
@@ -327,6 +340,9 @@ pub fn expected_mutual_information(a: &[u64], b: &[u64]) -> Result<f64> {
         .par_iter()
         .with_max_len(1)
         .map(|&(u, _)| {
+            if interrupt.load(Ordering::Relaxed) {
+                return 0.0;
+            }
             compensated_sum(
                 columns
                     .iter()
@@ -334,6 +350,9 @@ pub fn expected_mutual_information(a: &[u64], b: &[u64]) -> Result<f64> {
             )
         })
         .collect();
+    if interrupt.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
     let total = compensated_sum(
         rows.iter()
             .zip(&row_sums)
@@ -385,13 +404,13 @@ mod tests {
             (&[40, 30, 20, 9, 1], &[25, 25, 25, 25]),
         ];
         for (a, b) in cases {
-            let fast = expected_mutual_information(a, b).unwrap();
+            let fast = expected_mutual_information(a, b, &AtomicBool::new(false)).unwrap();
             let slow = textbook_emi(a, b);
             assert!(
                 (fast - slow).abs() <= 1e-13 * slow.abs().max(1e-3),
                 "{a:?} {b:?}: {fast} vs {slow}"
             );
-            let swapped = expected_mutual_information(b, a).unwrap();
+            let swapped = expected_mutual_information(b, a, &AtomicBool::new(false)).unwrap();
             assert!((fast - swapped).abs() <= 1e-14 * fast.abs().max(1e-3));
         }
     }
@@ -400,7 +419,7 @@ mod tests {
     fn expected_mi_of_all_distinct_labels_is_ln_n() {
         // Every table with unit margins is a permutation matrix, whose MI is ln n.
         let ones = vec![1u64; 500];
-        let emi = expected_mutual_information(&ones, &ones).unwrap();
+        let emi = expected_mutual_information(&ones, &ones, &AtomicBool::new(false)).unwrap();
         assert!((emi - 500f64.ln()).abs() < 1e-12);
         // One labeling all distinct: every table has MI = H(other).
         let other = [200u64, 250, 50];
@@ -408,16 +427,19 @@ mod tests {
             .iter()
             .map(|&c| -(c as f64 / 500.0) * (c as f64 / 500.0).ln())
             .sum();
-        let emi = expected_mutual_information(&ones, &other).unwrap();
+        let emi = expected_mutual_information(&ones, &other, &AtomicBool::new(false)).unwrap();
         assert!((emi - h).abs() < 1e-13, "{emi} vs {h}");
     }
 
     #[test]
     fn expected_mi_is_tiny_for_a_single_cluster_and_rejects_bad_totals() {
-        assert_eq!(expected_mutual_information(&[10], &[3, 7]).unwrap(), 0.0);
-        assert!(expected_mutual_information(&[3, 4], &[3, 3]).is_err());
-        assert!(expected_mutual_information(&[], &[]).is_err());
-        assert!(expected_mutual_information(&[0, 0], &[0]).is_err());
+        assert_eq!(
+            expected_mutual_information(&[10], &[3, 7], &AtomicBool::new(false)).unwrap(),
+            0.0
+        );
+        assert!(expected_mutual_information(&[3, 4], &[3, 3], &AtomicBool::new(false)).is_err());
+        assert!(expected_mutual_information(&[], &[], &AtomicBool::new(false)).is_err());
+        assert!(expected_mutual_information(&[0, 0], &[0], &AtomicBool::new(false)).is_err());
     }
 
     #[test]
@@ -425,7 +447,7 @@ mod tests {
         // E[I] ≈ (r − 1)(c − 1) / (2n) for many samples per cell.
         let a = vec![100_000u64; 10];
         let b = vec![50_000u64; 20];
-        let emi = expected_mutual_information(&a, &b).unwrap();
+        let emi = expected_mutual_information(&a, &b, &AtomicBool::new(false)).unwrap();
         let asymptotic = 9.0 * 19.0 / (2.0 * 1e6);
         assert!(
             (emi / asymptotic - 1.0).abs() < 1e-3,
@@ -448,7 +470,7 @@ mod tests {
             Average::Max,
         ] {
             let ami = |x: &Vec<u8>, y: &Vec<u8>| {
-                adjusted_mutual_information(&l(x), &l(y), average).unwrap()
+                adjusted_mutual_information(&l(x), &l(y), average, &AtomicBool::new(false)).unwrap()
             };
             let nmi = |x: &Vec<u8>, y: &Vec<u8>| {
                 normalized_mutual_information(&l(x), &l(y), average).unwrap()
@@ -463,8 +485,13 @@ mod tests {
         }
         let one = vec![3i64];
         assert_eq!(
-            adjusted_mutual_information(&[Labels::from(&one)], &[Labels::from(&one)], Average::Max)
-                .unwrap(),
+            adjusted_mutual_information(
+                &[Labels::from(&one)],
+                &[Labels::from(&one)],
+                Average::Max,
+                &AtomicBool::new(false),
+            )
+            .unwrap(),
             1.0
         );
     }

@@ -214,9 +214,24 @@ pub fn mutual_information_matrix(
         memory_limit,
         "use fastinfo.mutual_information_with to score columns against one target instead",
     )?;
-    // The codes share the budget with the output.
-    let memory_limit = memory_limit.saturating_sub(output as u64);
-    let columns = encode(x, n, memory_limit, interrupt)?;
+    // The codes share the budget with the output; a refusal names both and the whole budget
+    // (not the share left to the codes, which read "budget 0 bytes").
+    let columns = match encode(x, n, memory_limit.saturating_sub(output as u64), interrupt) {
+        Err(Error::TooLarge {
+            what,
+            bytes,
+            advice,
+            ..
+        }) => {
+            return Err(Error::TooLarge {
+                what: format!("{what}, with the {d} x {d} float64 matrix,"),
+                bytes: bytes + output,
+                budget: memory_limit,
+                advice,
+            })
+        }
+        encoded => encoded?,
+    };
     let margins = Margins {
         columns: &columns,
         summaries: columns
@@ -234,6 +249,7 @@ pub fn mutual_information_matrix(
     for (i, &h) in entropies.iter().enumerate() {
         out[i * d + i] = h;
     }
+    let memory_limit = memory_limit.saturating_sub(output as u64);
     for (i, j, value) in pair_informations(&columns, &margins, memory_limit, interrupt)? {
         out[i * d + j] = value;
         out[j * d + i] = value;

@@ -262,5 +262,10 @@ def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
 def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = None) -> float:
     """``total NLL in nats / (n_bytes ln 2)`` (see :func:`fastinfo.bits_per_byte`)."""
     values, count = nll_values(total_nll, "total_nll"), check_bytes(n_bytes)
+    if count > 2**1000:  # beyond floats: numpy cannot divide by it; the value is below 1e-290
+        shift = count.bit_length() - 64
+        return math.ldexp(unit_base(base) * float(np.sum(values / (count >> shift))), -shift) / (
+            math.log(2)
+        )
     per_byte = float(np.sum(values / count))  # divided first: no overflow of the total
     return unit_base(base) * per_byte / math.log(2)

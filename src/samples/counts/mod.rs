@@ -26,9 +26,11 @@
 //! `table.rs` holds the counted table and its queries (marginals, cells in order), `dense.rs` the
 //! dense part tables and `sparse.rs` the hashed part tables, their merge, and the sorted rows.
 
+use crate::runtime::memory;
 use crate::samples::label::extremes;
 use crate::{with_labels, Error, Label, Labels, Result};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Inputs shorter than this are counted on the calling thread.
 const PARALLEL_MIN: usize = 1 << 15;
@@ -49,6 +51,7 @@ pub fn dense_limit(n: usize) -> u64 {
 }
 
 mod dense;
+mod sorted;
 mod sparse;
 mod table;
 mod weighted;
@@ -94,6 +97,15 @@ fn ranks(table: &JointCounts) -> Option<Vec<u64>> {
 
 /// The contingency table of `x` against `y` (each one or more columns), non-empty cells only.
 pub fn contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Contingency> {
+    contingency_with(x, y, &AtomicBool::new(false))
+}
+
+/// [`contingency`], stopping with [`Error::Interrupted`] once `interrupt` is raised.
+pub fn contingency_with(
+    x: &[Labels<'_>],
+    y: &[Labels<'_>],
+    interrupt: &AtomicBool,
+) -> Result<Contingency> {
     let columns: Vec<Labels<'_>> = x.iter().chain(y).copied().collect();
     if x.is_empty() {
         return Err(Error::EmptyInput {
@@ -105,7 +117,14 @@ pub fn contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Contingency> {
             argument: "y".into(),
         });
     }
-    let table = joint_counts(&columns)?;
+    let table = joint_counts_with(&columns, interrupt)?;
+    // The coordinates (and the bindings' int64 copies of them), 48 bytes per non-empty cell.
+    let cells = table.stored_cells();
+    memory::check(
+        || format!("the {cells} cells of a contingency table"),
+        48 * cells as u128,
+        "use fewer samples, or labels with fewer distinct values",
+    )?;
     let x_columns: Vec<usize> = (0..x.len()).collect();
     let y_columns: Vec<usize> = (x.len()..columns.len()).collect();
     let mx = table.marginal(&x_columns);
@@ -118,6 +137,14 @@ pub fn contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Contingency> {
         r.as_ref().map_or(i as u64, |r| r[i])
     };
     let (mut rows, mut cols, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    let what = || format!("the {cells} cells of a contingency table");
+    let advice = "use fewer samples, or labels with fewer distinct values";
+    memory::try_reserve(&mut rows, cells, what, advice)?;
+    memory::try_reserve(&mut cols, cells, what, advice)?;
+    memory::try_reserve(&mut counts, cells, what, advice)?;
+    if interrupt.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
     table.for_each_cell(0..table.stored_cells(), |codes, c| {
         rows.push(rank(&mx, &rank_x, &codes[..x.len()]));
         cols.push(rank(&my, &rank_y, &codes[x.len()..]));
@@ -130,6 +157,26 @@ pub fn contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<Contingency> {
         columns: cols,
         counts,
     })
+}
+
+/// Refuses, before anything is counted, a dense contingency table of `x` against `y` that is
+/// certainly over the memory budget: it has at least as many rows (columns) as an even sample of
+/// 2^16 values of any column of `x` (`y`) shows distinct values. Exact for shorter inputs.
+pub fn check_dense_contingency(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<()> {
+    const SAMPLE: usize = 1 << 16;
+    let seen = |v: &[Labels<'_>]| {
+        v.iter()
+            .map(|c| sorted::sampled_distinct(*c, SAMPLE))
+            .max()
+            .unwrap_or(0) as u128
+    };
+    let (a, b) = (seen(x), seen(y));
+    memory::check(
+        || format!("a dense contingency table of at least {a} x {b} int64 cells"),
+        8 * a * b,
+        "pass sparse=True for the non-empty cells only, or call fastinfo.mutual_information, \
+         which never builds the dense table",
+    )
 }
 
 /// Minimum and maximum key of a non-empty column, in parallel.
@@ -208,9 +255,22 @@ fn small_product(ranges: &[(u64, u64)], limit: u64) -> Option<(Vec<u64>, Vec<u64
 /// Counts of every combination of values of `columns` (all of the same length ≥ 1).
 ///
 /// Dense path first: ranges are guessed from a sample and the data is counted in one pass, which
-/// fails fast (and falls back to exact ranges) if a value lies outside the guess. Wide columns are
+/// fails fast (and falls back to exact ranges) if a value lies outside the guess. One wide column
+/// whose values look mostly distinct is sorted (`sorted.rs`); otherwise wide columns are
 /// factorised on the fly by each thread and the parts merged.
 pub fn joint_counts(columns: &[Labels<'_>]) -> Result<JointCounts> {
+    joint_counts_with(columns, &AtomicBool::new(false))
+}
+
+/// Bytes per sample and factorised column that hashing mostly distinct values takes at its peak
+/// (each thread's dictionary and cells, then the merge), measured at about 12 times an int64
+/// input of two columns.
+const HASHED_BYTES_PER_VALUE: u128 = 64;
+
+/// [`joint_counts`], stopping with [`Error::Interrupted`] once `interrupt` is raised (checked
+/// every [`BLOCK`] samples of the hashed path), and checking the memory budget before hashing
+/// columns whose values look mostly distinct (which needs memory per distinct value).
+pub fn joint_counts_with(columns: &[Labels<'_>], interrupt: &AtomicBool) -> Result<JointCounts> {
     let n = check_columns(columns)?;
     let limit = dense_limit(n);
     let dense = |mins: Vec<u64>, cards: Vec<u64>, table: Vec<u64>| JointCounts {
@@ -252,9 +312,31 @@ pub fn joint_counts(columns: &[Labels<'_>]) -> Result<JointCounts> {
         .iter()
         .map(|r| r.and_then(|(lo, hi)| (hi - lo < SMALL_RANGE).then_some((lo, hi - lo + 1))))
         .collect();
-    let parts: Option<Vec<Part>> = over_parts(n, |b, e| count_part(columns, &offsets, b, e, limit))
-        .into_iter()
+    let factorised: Vec<usize> = (0..columns.len())
+        .filter(|&j| offsets[j].is_none())
         .collect();
+    if factorised
+        .iter()
+        .any(|&j| sorted::mostly_distinct(columns[j]))
+    {
+        if let [column] = columns {
+            return sorted::sorted_histogram(*column, interrupt);
+        }
+        let k = columns.len();
+        memory::check(
+            || format!("counting {k} columns of {n} samples with mostly distinct values"),
+            HASHED_BYTES_PER_VALUE * (factorised.len() as u128 + 1) * n as u128,
+            "use fewer samples at a time, or labels with fewer distinct values",
+        )?;
+    }
+    let parts: Option<Vec<Part>> = over_parts(n, |b, e| {
+        count_part(columns, &offsets, b, e, limit, interrupt)
+    })
+    .into_iter()
+    .collect();
+    if interrupt.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
     Ok(match parts {
         Some(parts) => merge_parts(&parts, &offsets, n),
         None => sorted_rows(columns, &offsets, n),

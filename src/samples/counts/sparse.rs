@@ -8,6 +8,7 @@ use super::{dense_limit, BLOCK};
 use crate::samples::hashmap::{Dictionary, U64Map};
 use crate::{with_labels, Label, Labels};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How one column is coded inside a thread's part of the samples.
 pub(super) enum PartCoder {
@@ -115,13 +116,15 @@ pub(super) struct Part {
 }
 
 /// Counts samples `begin..end` of `columns`, factorising wide columns on the fly.
-/// `None` if the product of the part's radices overflows `u64`.
+/// `None` if the product of the part's radices overflows `u64`. Stops early (with a partial
+/// count, which the caller discards) once `interrupt` is raised.
 pub(super) fn count_part(
     columns: &[Labels<'_>],
     offsets: &[Option<(u64, u64)>],
     begin: usize,
     end: usize,
     limit: u64,
+    interrupt: &AtomicBool,
 ) -> Option<Part> {
     let mut coders: Vec<PartCoder> = offsets
         .iter()
@@ -135,7 +138,7 @@ pub(super) fn count_part(
     let mut codes = vec![vec![0u64; BLOCK]; columns.len()];
     let mut acc = vec![0u64; BLOCK];
     let mut start = begin;
-    while start < end {
+    while start < end && !interrupt.load(Ordering::Relaxed) {
         let len = BLOCK.min(end - start);
         for ((coder, column), out) in coders.iter_mut().zip(columns).zip(codes.iter_mut()) {
             coder.codes(*column, start, &mut out[..len]);

@@ -710,7 +710,7 @@ pub(super) fn target_informations(
             if interrupt.load(Ordering::Relaxed) {
                 return Vec::new();
             }
-            let table = target_table(unit, columns, y, cy, n, splits);
+            let table = target_table(unit, columns, y, cy, n, splits, interrupt);
             let mut dims = unit.cards.clone();
             dims.push(cy);
             let mut cache = MarginCache::new(&table, &dims);
@@ -744,6 +744,7 @@ fn target_table(
     cy: usize,
     n: usize,
     splits: usize,
+    interrupt: &AtomicBool,
 ) -> Vec<u64> {
     let cells = unit.card * cy;
     if let [j] = unit.members.as_slice() {
@@ -760,7 +761,7 @@ fn target_table(
             let mut buffer = vec![0u16; CODE_BUFFER];
             let mut since_flush = 0usize;
             let mut start = rows.start;
-            while start < rows.end {
+            while start < rows.end && !interrupt.load(Ordering::Relaxed) {
                 let end = rows.end.min(start + CODE_BUFFER);
                 let codes = &mut buffer[..end - start];
                 unit_codes(unit, columns, start..end, codes);

@@ -11,7 +11,7 @@
 use super::{interrupted, Columns, COLUMN_CHUNK, NARROW};
 use crate::{with_labels, Label, Labels, Result};
 use rayon::prelude::*;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Widest value range coded through a two-byte offset and a 2^16-entry histogram.
 const MEDIUM_WIDTH: u64 = 1 << 16;
@@ -96,13 +96,16 @@ fn block_rows<T>(d: usize) -> usize {
 }
 
 /// Per-column minimum and maximum keys of a row-major `n × d` matrix.
-fn row_major_ranges<T: Label>(data: &[T], d: usize) -> Vec<(u64, u64)> {
+fn row_major_ranges<T: Label>(data: &[T], d: usize, interrupt: &AtomicBool) -> Vec<(u64, u64)> {
     let rows = block_rows::<T>(d);
     let (lo, hi) = data
         .par_chunks(rows * d)
         .map(|block| {
             let mut lo = block[..d].to_vec();
             let mut hi = lo.clone();
+            if interrupt.load(Ordering::Relaxed) {
+                return (lo, hi);
+            }
             for row in block.chunks_exact(d) {
                 for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(row) {
                     *l = if v < *l { v } else { *l };
@@ -161,7 +164,13 @@ fn fill_column<T: Label>(x: &[T], lo: u64, raw: &mut Raw) {
 ///
 /// One-byte columns go by tiles of [`TILE`] columns, rows inner: each row's tile is one cache line
 /// read, and the [`TILE`] output streams each fill a line before moving on.
-fn transpose<T: Label>(data: &[T], d: usize, mins: &[u64], raws: &mut [Raw]) {
+fn transpose<T: Label>(
+    data: &[T],
+    d: usize,
+    mins: &[u64],
+    raws: &mut [Raw],
+    interrupt: &AtomicBool,
+) {
     let rows = block_rows::<T>(d);
     let blocks = (data.len() / d).div_ceil(rows);
     let mut per_block: Vec<Vec<RawChunk<'_>>> =
@@ -189,6 +198,9 @@ fn transpose<T: Label>(data: &[T], d: usize, mins: &[u64], raws: &mut [Raw]) {
         .into_par_iter()
         .zip(data.par_chunks(rows * d))
         .for_each(|(mut chunks, block)| {
+            if interrupt.load(Ordering::Relaxed) {
+                return;
+            }
             let mut small: Vec<(usize, &mut [u8], u64)> = Vec::new();
             for (j, chunk) in chunks.iter_mut().enumerate() {
                 let lo = mins[j];
@@ -402,9 +414,10 @@ pub(super) fn encode(
             .map(|c| with_labels!(*c, s => crate::samples::counts::key_range(s)))
             .collect(),
         Columns::RowMajor { data, columns } => {
-            with_labels!(*data, s => row_major_ranges(s, *columns))
+            with_labels!(*data, s => row_major_ranges(s, *columns, interrupt))
         }
     };
+    interrupted(interrupt)?;
     let widths: Vec<u128> = ranges
         .iter()
         .map(|&(lo, hi)| u128::from(hi - lo) + 1)
@@ -425,7 +438,7 @@ pub(super) fn encode(
             .zip(&mins)
             .for_each(|((raw, c), &lo)| with_labels!(*c, s => fill_column(s, lo, raw))),
         Columns::RowMajor { data, columns } => {
-            with_labels!(*data, s => transpose(s, *columns, &mins, &mut raws));
+            with_labels!(*data, s => transpose(s, *columns, &mins, &mut raws, interrupt));
         }
     }
     interrupted(interrupt)?;

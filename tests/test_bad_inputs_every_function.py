@@ -445,6 +445,7 @@ def meaning_problem(
 # argument.
 AS_VARIABLE = {
     "adjusted_mutual_information",
+    "bootstrap",
     "conditional_entropy",
     "conditional_mutual_information",
     "contingency",

@@ -145,12 +145,12 @@ def test_demo_tolerances_shrink_with_n():
         (("--e1", "nan"), "argument --e1: must be a probability"),
         (("--seed", "-1"), "argument --seed: must be at least 0"),
         (("--n", "ten"), "argument --n: invalid int value"),
-        (("profile",), "argument command: invalid choice"),
+        (("nonsense",), "argument command: invalid choice"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
 )
 def test_bad_demo_arguments_are_one_line_and_exit_code_2(args, message):
-    result = run_cli("demo", *args) if args[0] != "profile" else run_cli(*args)
+    result = run_cli("demo", *args) if args[0] != "nonsense" else run_cli(*args)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1, result.stderr

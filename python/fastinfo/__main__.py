@@ -144,8 +144,8 @@ def _parser() -> argparse.ArgumentParser:
             "Each estimate is compared with the truth within a tolerance derived from its "
             "standard error, which grows as n shrinks. Exit code 0 when every estimate is "
             "within its tolerance, 1 otherwise, 2 for invalid arguments. "
-            "Commands for data files: fastinfo profile | mi | entropy | pairwise FILE ... "
-            "(each with --help)."
+            "Commands for data files: fastinfo profile, mi, entropy and pairwise "
+            "(fastinfo profile --help, and so on)."
         ),
     )
     parser.add_argument(

@@ -188,6 +188,11 @@ def numbers(result: Any) -> np.ndarray:
 
 def scaled(result: Any, factor: float) -> Any:
     """``result`` with every float (not the integer indices of ``nearest``) times ``factor``."""
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        fields = {
+            f.name: scaled(getattr(result, f.name), factor) for f in dataclasses.fields(result)
+        }
+        return dataclasses.replace(result, **fields)
     if isinstance(result, tuple):
         return tuple(scaled(r, factor) for r in result)
     array = np.asarray(result)

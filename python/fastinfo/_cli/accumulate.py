@@ -162,7 +162,7 @@ class Table:
         """Count the pairs ``(a[i], b[i])`` of codes; ``shape`` bounds them."""
         self.add_shape(*shape)
         # The extension's sparse table (the non-empty cells, each once): no dense table per batch.
-        xv, yv, rows, columns, cells = fastinfo._native.contingency([a], [b])
+        xv, yv, rows, columns, cells = fastinfo._native.contingency([a], [b], False)
         x, y = xv[0].astype(np.int64), yv[0].astype(np.int64)
         self.counts[x[rows], y[columns]] += cells
 

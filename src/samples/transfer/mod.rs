@@ -570,7 +570,7 @@ mod tests {
         let xs = [Labels::from(&x)];
         assert!(matches!(
             entropy_rate(&xs, 3, Estimator::Plugin, false, &never()),
-            Err(Error::InvalidArgument { argument, .. }) if argument == "history"
+            Err(Error::InvalidArgument { argument, .. }) if argument == "x"
         ));
         assert!(matches!(
             entropy_rate(&xs, 0, Estimator::Plugin, false, &never()),

@@ -176,14 +176,26 @@ def _method(counts: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     return dask.delayed(getattr, pure=True)(counts, name)(*args, **kwargs)
 
 
+def _lazy(
+    name: str,
+    variables: list[Any],
+    names: list[str],
+    base: Base,
+    estimator: str,
+    split_every: int | None,
+) -> Any:
+    """The lazy ``JointCounts.<name>`` of ``variables`` (one group of columns per argument)."""
+    log_base(base)
+    check_estimator(estimator)
+    counts, groups = _joint(variables, names, split_every)
+    return _method(counts, name, *groups, base=base, estimator=estimator)
+
+
 def entropy(
     x: Any, /, *, base: Base = None, estimator: str = "plugin", split_every: int | None = None
 ) -> Any:
     """Lazy :func:`fastinfo.entropy`."""
-    log_base(base)
-    check_estimator(estimator)
-    counts, (gx,) = _joint([x], ["x"], split_every)
-    return _method(counts, "entropy", gx, base=base, estimator=estimator)
+    return _lazy("entropy", [x], ["x"], base, estimator, split_every)
 
 
 def joint_entropy(
@@ -209,10 +221,7 @@ def conditional_entropy(
     split_every: int | None = None,
 ) -> Any:
     """Lazy :func:`fastinfo.conditional_entropy`."""
-    log_base(base)
-    check_estimator(estimator)
-    counts, (gx, gg) = _joint([x, given], ["x", "given"], split_every)
-    return _method(counts, "conditional_entropy", gx, gg, base=base, estimator=estimator)
+    return _lazy("conditional_entropy", [x, given], ["x", "given"], base, estimator, split_every)
 
 
 def mutual_information(
@@ -225,10 +234,7 @@ def mutual_information(
     split_every: int | None = None,
 ) -> Any:
     """Lazy :func:`fastinfo.mutual_information`."""
-    log_base(base)
-    check_estimator(estimator)
-    counts, (gx, gy) = _joint([x, y], ["x", "y"], split_every)
-    return _method(counts, "mutual_information", gx, gy, base=base, estimator=estimator)
+    return _lazy("mutual_information", [x, y], ["x", "y"], base, estimator, split_every)
 
 
 def conditional_mutual_information(
@@ -242,11 +248,9 @@ def conditional_mutual_information(
     split_every: int | None = None,
 ) -> Any:
     """Lazy :func:`fastinfo.conditional_mutual_information`."""
-    log_base(base)
-    check_estimator(estimator)
-    counts, (gx, gy, gg) = _joint([x, y, given], ["x", "y", "given"], split_every)
-    return _method(
-        counts, "conditional_mutual_information", gx, gy, gg, base=base, estimator=estimator
+    names = ["x", "y", "given"]
+    return _lazy(
+        "conditional_mutual_information", [x, y, given], names, base, estimator, split_every
     )
 
 

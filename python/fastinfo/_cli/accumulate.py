@@ -21,7 +21,6 @@ import numpy as np
 import numpy.typing as npt
 
 import fastinfo
-
 from fastinfo._inputs import native
 
 from .errors import UsageError
@@ -387,9 +386,11 @@ class Pairs:
 
 
 def _native_columns(labels: Sequence[IntArray]) -> list[tuple[str, IntArray, None]]:
-    """Label arrays (see :mod:`fastinfo._cli.source`: integers, one array per variable) as the
-    extension's streaming counts read them, without a copy and without the per-column checks of
-    the public ``update`` (these labels are the command line's own, already integers)."""
+    """Label arrays as the extension's streaming counts read them, without a copy.
+
+    The labels are the command line's own (:mod:`fastinfo._cli.source`: integers, one array per
+    variable), so the per-column checks of the public ``update`` are skipped.
+    """
     return [("int", native(x), None) for x in labels]
 
 

@@ -355,15 +355,11 @@ class Source:
                 for batch in dataset.to_batches(columns=list(names), batch_size=self.batch_rows):
                     yield batch, None
             else:
-                import pyarrow.parquet as pq
+                from fastinfo._batches import parquet_batches
 
-                # Neither mapped nor pre-buffered: the RSS stays about a batch (pre-buffering
-                # held ~0.5 GB at 3e7 rows of 17 int8 columns, and was not faster).
-                with pq.ParquetFile(self.path, pre_buffer=False) as reader:
-                    for batch in reader.iter_batches(
-                        batch_size=self.batch_rows, columns=list(names), use_threads=True
-                    ):
-                        yield batch, None
+                # The reader of update_batches too (its settings are explained there).
+                for batch in parquet_batches(self.path, names, self.batch_rows):
+                    yield batch, None
         else:
             with pa.memory_map(self.path) as source:
                 try:

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 import fastinfo
+from fastinfo._batches import prefetched
 
 from . import accumulate, output
-from .common import column_info, emit, float_values, open_source, prefetched, scale_of, unit_name
+from .common import column_info, emit, float_values, open_source, scale_of, unit_name
 from .errors import UsageError
 from .progress import Progress
 from .source import Binning, Column, Source, float_without_bins, labels, rule_count

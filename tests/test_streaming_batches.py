@@ -415,3 +415,20 @@ def test_a_read_error_in_the_reader_thread_reaches_the_caller(tmp_path):
     with pytest.raises(pa.ArrowInvalid, match="oops"):
         jc.update_batches(path)
     assert jc.n == 0
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
+                                   "uint64"])  # fmt: skip
+def test_arrow_integers_view_the_buffer_as_to_numpy_would(dtype):
+    from fastinfo._batches import arrow_integers
+
+    whole = pa.array(np.arange(50).astype(dtype))
+    for array in (whole, whole.slice(7, 20), whole.slice(49), whole.slice(3, 0)):
+        view = arrow_integers(array)
+        expected = array.to_numpy()
+        assert view.dtype == expected.dtype
+        np.testing.assert_array_equal(view, expected)
+        assert view.flags.aligned
+    for other in (pa.array([1, None]), pa.array(["a"]), pa.array([0.5]), pa.array([True]),
+                  pa.array(["a", "b"]).dictionary_encode()):  # fmt: skip
+        assert arrow_integers(other) is None

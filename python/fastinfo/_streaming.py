@@ -108,7 +108,8 @@ def _arrow(x: Any, name: str) -> _Column | None:
         if pa.types.is_binary(dictionary.type) or pa.types.is_large_binary(dictionary.type):
             return "bytes", codes, dictionary.to_pylist()
         return _column(dictionary.to_numpy(zero_copy_only=False)[codes], name)
-    return _column(x.to_numpy(zero_copy_only=False), name)
+    view = _batches.arrow_integers(x)  # no pandas import, unlike to_numpy
+    return _column(view if view is not None else x.to_numpy(zero_copy_only=False), name)
 
 
 def _column(x: Any, name: str) -> _Column:

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fastinfo._batches import arrow_integers
+
 from .errors import UsageError, unknown_column
 
 #: The label of a missing value in an integer column (never a value of a narrower column; for
@@ -470,7 +472,8 @@ def labels(column: Column, array: Any) -> npt.NDArray[Any]:
         if not pa.types.is_integer(array.type):  # dates, times, timestamps: their integers
             array = array.cast(pa.int64() if array.type.bit_width == 64 else pa.int32())
         if nulls == 0:
-            return np.asarray(array.to_numpy(zero_copy_only=False))
+            view = arrow_integers(array)
+            return view if view is not None else np.asarray(array.to_numpy(zero_copy_only=False))
         column.missing += nulls
         if array.type in (pa.int64(), pa.uint64()):
             low, high = pc.min_max(array).values()

@@ -96,6 +96,30 @@ def test_profile_equals_the_python_api(files, data, fmt):
     assert [r["rank"] for r in out["ranking"]] == [1, 2, 3, 4, 5]
 
 
+@pytest.mark.parametrize("target", [True, False], ids=["target", "no target"])
+def test_profile_without_the_matrix(files, data, target):
+    # --no-matrix counts each column with the target (TargetCounts), or each column alone.
+    names = ["a", "b", "s"]
+    extra = ["--target", "t"] if target else []
+    out = run_json(
+        "profile", files["parquet"], "--columns", ",".join(names), "--no-matrix", *extra,
+        "--batch-rows", "100",
+    )  # fmt: skip
+    assert out["matrix"] is None
+    assert out["rows"] == len(data["a"])
+    for info in out["columns"]:
+        close(info["entropy"], fastinfo.entropy(data[info["name"]]))
+        assert info["distinct"] == len(fastinfo.counts(data[info["name"]])[0])
+    if target:
+        close(out["target"]["entropy"], fastinfo.entropy(data["t"]))
+        ranking = {r["column"]: r["mutual_information"] for r in out["ranking"]}
+        for name in names:
+            close(ranking[name], fastinfo.mutual_information(data[name], data["t"]))
+    else:
+        assert out["target"] is None
+        assert out["ranking"] == []
+
+
 def test_profile_of_wide_and_narrow_columns(files, data):
     # Narrow pairs are counted in packed blocks, wide ones (i, j: 600 values) pair by pair.
     names = ["i", "a", "j", "d", "b"]

@@ -282,6 +282,8 @@ def test_bad_streams_and_options(frame):
     tc = fastinfo.TargetCounts(3)
     with pytest.raises(TypeError, match="target="):
         tc.update_batches([frame])
+    with pytest.raises(ValueError, match="target names 'y', which a batch lacks"):
+        tc.update_batches([frame], target="y")
     with pytest.raises(TypeError, match="a pair \\(X, y\\)"):
         tc.update_batches([np.zeros((2, 3))])
     with pytest.raises(TypeError, match="pick columns of tables"):

@@ -248,11 +248,11 @@ def _table_names(batch: Any) -> list[Any] | None:
     return None
 
 
-def _require_columns(wanted: Sequence[Any], present: list[Any]) -> None:
+def _require_columns(wanted: Sequence[Any], present: list[Any], option: str = "columns") -> None:
     missing = [c for c in wanted if c not in present]
     if missing:
         raise ValueError(
-            f"columns names {missing[0]!r}, which a batch lacks (its columns: {present})"
+            f"{option} names {missing[0]!r}, which a batch lacks (its columns: {present})"
         )
 
 
@@ -596,13 +596,13 @@ class JointCounts(_Counts):
         dataset or a table is read in batches of 2**20 rows (only ``columns``, if given) by a
         background thread while the previous batch is counted: both release the GIL, and at
         most two batches wait, so memory stays a few batches. This is the reader of the command
-        line (``fastinfo entropy``, ``fastinfo mi``).
+        line (the same thread and Parquet settings).
 
         **All or nothing.** The batches are counted into a copy that replaces these counts at
-        the end. If a batch fails (with the error ``update`` raises, and on Python 3.11+ a note
-        naming the batch) or the loop is interrupted (Ctrl-C), the error propagates and these
-        counts are unchanged, the batches before it included; call ``update`` batch by batch to
-        keep those.
+        the end (the copy costs the memory of the counts, not of the batches). If a batch fails
+        (with the error ``update`` raises, and on Python 3.11+ a note naming the batch) or the
+        loop is interrupted (Ctrl-C), the error propagates and these counts are unchanged, the
+        batches before it included; call ``update`` batch by batch to keep those.
 
         **Progress.** With ``progress=True`` a bar on stderr shows the batches and rows
         counted, the rate and, when the total is known (``len(batches)``, or the rows in a
@@ -1157,7 +1157,8 @@ class TargetCounts(_TableCounts):
                         "(or pass (X, y) pairs)"
                     )
                 chosen = names if names is not None else [c for c in present if c != target]
-                _require_columns([*chosen, target], present)
+                _require_columns([target], present, "target")
+                _require_columns(chosen, present)
                 work.update(_sub_table(batch, chosen), _table_column(batch, target))
             elif isinstance(batch, (tuple, list)):
                 if names is not None or target is not None:

@@ -434,3 +434,22 @@ def test_arrow_integers_view_the_buffer_as_to_numpy_would(dtype):
     for other in (pa.array([1, None]), pa.array(["a"]), pa.array([0.5]), pa.array([True]),
                   pa.array(["a", "b"]).dictionary_encode()):  # fmt: skip
         assert arrow_integers(other) is None
+
+
+def test_a_failed_stream_stops_its_reader_thread(frame, parquet, monkeypatch):
+    # Batches of 100 rows: the reader has many left when the first one fails.
+    monkeypatch.setattr("fastinfo._batches.BATCH_ROWS", 100)
+
+    def readers():
+        return [t for t in threading.enumerate() if t.name == "fastinfo-read" and t.is_alive()]
+
+    jc = fastinfo.JointCounts(1)
+    with pytest.raises(TypeError, match="one array per variable") as info:
+        jc.update_batches(parquet, columns=["a", "s"])  # two columns for one variable
+    assert info.tb is not None  # the traceback, and the frames it holds, are still alive
+    deadline = time.monotonic() + 5
+    while readers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not readers()
+    assert jc.n == 0
+    del info

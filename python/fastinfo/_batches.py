@@ -11,7 +11,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ BATCH_ROWS = 1 << 20
 RICH_HINT = "pip install 'fastinfo[cli]'"
 
 
-def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+def prefetched(items: Iterable[T], depth: int = 2) -> Generator[T, None, None]:
     """The items of ``items``, produced up to ``depth`` ahead by a background thread.
 
     Reading (pyarrow decodes without the GIL) overlaps the consumer's work (the extension counts
@@ -68,7 +68,7 @@ def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
 
 
 def parquet_batches(
-    path: str, columns: Sequence[str] | None, batch_rows: int = BATCH_ROWS
+    path: str, columns: Sequence[str] | None, batch_rows: int | None = None
 ) -> Iterator[Any]:
     """Record batches of one Parquet file, as the command line and ``update_batches`` read it.
 
@@ -84,7 +84,7 @@ def parquet_batches(
 
     with pq.ParquetFile(path, pre_buffer=False) as reader:
         yield from reader.iter_batches(
-            batch_size=batch_rows,
+            batch_size=BATCH_ROWS if batch_rows is None else batch_rows,
             columns=None if columns is None else list(columns),
             use_threads=True,
         )
@@ -305,12 +305,21 @@ def consume(
     if progress:
         require_rich("progress=True")
     batches, total, unit = stream(source, columns)
-    with Bar(description, total, unit, shown=progress) as bar:
-        for index, batch in enumerate(batches):
-            try:
-                rows = count(batch)
-            except Exception as exc:
-                if hasattr(exc, "add_note"):
-                    exc.add_note(f"(in batch {index} of update_batches; the counts are unchanged)")
-                raise
-            bar.advance(rows)
+    try:
+        with Bar(description, total, unit, shown=progress) as bar:
+            for index, batch in enumerate(batches):
+                try:
+                    rows = count(batch)
+                except Exception as exc:
+                    if hasattr(exc, "add_note"):
+                        exc.add_note(
+                            f"(in batch {index} of update_batches; the counts are unchanged)"
+                        )
+                    raise
+                bar.advance(rows)
+    finally:
+        # Stop a reader thread of ours now, not when the traceback that holds this frame goes
+        # (a user's own iterator is left as it is).
+        close = getattr(batches, "close", None)
+        if batches is not source and close is not None:
+            close()

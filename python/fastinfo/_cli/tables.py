@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -85,10 +86,11 @@ def _read(
         for arrays, n, done in source.raw_batches([c.name for c in columns]):
             yield [labels(c, arrays[c.name]) for c in columns], n, done
 
-    with Progress("reading", total, unit, quiet=quiet) as bar:
+    batches = prefetched(decoded())
+    with Progress("reading", total, unit, quiet=quiet) as bar, contextlib.closing(batches):
         # Reading and decoding the next batch (pyarrow, in a thread) overlaps the counting of
-        # this one: both release the GIL.
-        for batch, n, done in prefetched(decoded()):
+        # this one: both release the GIL. On an error, closing stops the reader at once.
+        for batch, n, done in batches:
             consume(batch)
             rows += n
             bar.update(done)

@@ -57,8 +57,9 @@ def _scan(
     high = {c.name: -math.inf for c in columns}
     valid = dict.fromkeys(low, 0)
     total, unit = source.progress_total()
-    with Progress("ranges", total, unit, quiet=quiet) as bar:
-        for arrays, _, done in source.raw_batches([c.name for c in columns]):
+    batches = prefetched(source.raw_batches([c.name for c in columns]))
+    with Progress("ranges", total, unit, quiet=quiet) as bar, contextlib.closing(batches):
+        for arrays, _, done in batches:  # read ahead in a thread, as in _read
             for c in columns:
                 values = np.asarray(float_values(arrays[c.name]))
                 finite = values[np.isfinite(values)]

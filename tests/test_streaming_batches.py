@@ -139,7 +139,15 @@ def test_pairwise_and_target_counts_equal_the_in_memory_functions(frame):
 def test_files_datasets_and_tables_are_read_in_batches(frame, parquet, tmp_path):
     expected = fastinfo.JointCounts(2)
     expected.update(frame["a"], frame["s"])
-    for source in (parquet, str(parquet), ds.dataset(parquet), pq.read_table(parquet)):
+    sources = (
+        parquet,
+        str(parquet),
+        ds.dataset(parquet),
+        pq.read_table(parquet),
+        pq.ParquetFile(parquet),
+        ds.dataset(parquet).scanner().to_reader(),
+    )
+    for source in sources:
         jc = fastinfo.JointCounts(2).update_batches(source, columns=["a", "s"])
         assert jc == expected, type(source)
     # A directory of files, and an Arrow IPC (Feather) file, through pyarrow.dataset.

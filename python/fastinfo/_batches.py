@@ -135,8 +135,9 @@ def stream(
 
     ``source`` is an iterable of batches (consumed in the calling thread, as it comes), a path to
     a Parquet file or a directory / file that ``pyarrow.dataset`` reads, a
-    ``pyarrow.dataset.Dataset`` or a ``pyarrow.Table``. Files and datasets are read in batches
-    of :data:`BATCH_ROWS` rows (only ``columns``, if given) by a thread, ahead of the counting.
+    ``pyarrow.dataset.Dataset``, a ``pyarrow.parquet.ParquetFile``, a ``pyarrow.Table`` or a
+    ``pyarrow.RecordBatchReader``. Files, datasets and readers are read in batches of
+    :data:`BATCH_ROWS` rows (only ``columns``, if given) by a thread, ahead of the counting.
     """
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
@@ -173,6 +174,18 @@ def stream(
     if pa is not None and isinstance(source, pa.Table):
         table = source if columns is None else source.select(list(columns))
         return iter(table.to_batches(max_chunksize=BATCH_ROWS)), table.num_rows, "rows"
+    if pa is not None and isinstance(source, pa.RecordBatchReader):
+        # pyarrow's own stream (e.g. Scanner.to_reader()): read ahead like a file.
+        selected = (b if columns is None else b.select(list(columns)) for b in source)
+        return prefetched(selected), None, "batches"
+    pq_module = sys.modules.get("pyarrow.parquet")
+    if pq_module is not None and isinstance(source, pq_module.ParquetFile):
+        batches = source.iter_batches(
+            batch_size=BATCH_ROWS,
+            columns=None if columns is None else list(columns),
+            use_threads=True,
+        )
+        return prefetched(batches), int(source.metadata.num_rows), "rows"
     if _is_frame(source) or isinstance(source, (bytes, dict)):
         raise TypeError(
             f"{name} must be an iterable of batches, a path or a pyarrow Dataset, got one "

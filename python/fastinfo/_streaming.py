@@ -565,12 +565,13 @@ class JointCounts(_Counts):
 
         Parameters
         ----------
-        batches : iterable of batches, path, pyarrow.dataset.Dataset or pyarrow.Table
+        batches : iterable of batches, path, or a pyarrow Dataset, ParquetFile, Table or reader
             Each batch is a tuple of ``n_variables`` arrays (what ``update`` takes), or a table
             (a pandas or polars DataFrame, a pyarrow RecordBatch or Table) whose columns (or
             ``columns``) are the variables. A path (``str`` or ``os.PathLike``) to a Parquet file
             (or to a directory or file that ``pyarrow.dataset`` reads), a
-            ``pyarrow.dataset.Dataset`` or a ``pyarrow.Table`` is read in batches.
+            ``pyarrow.dataset.Dataset``, a ``pyarrow.parquet.ParquetFile``, a ``pyarrow.Table``
+            or a ``pyarrow.RecordBatchReader`` is read in batches.
         columns : sequence of column names, optional
             The columns of each table that are the variables, in order (also the only columns
             read from a file). Default: all columns.
@@ -592,8 +593,8 @@ class JointCounts(_Counts):
 
         Notes
         -----
-        **Sources.** An iterable is consumed in the calling thread, as it comes. A path, a
-        dataset or a table is read in batches of 2**20 rows (only ``columns``, if given) by a
+        **Sources.** An iterable is consumed in the calling thread, as it comes. A path or a
+        pyarrow source is read in batches of 2**20 rows (only ``columns``, if given) by a
         background thread while the previous batch is counted: both release the GIL, and at
         most two batches wait, so memory stays a few batches. This is the reader of the command
         line (the same thread and Parquet settings).
@@ -940,9 +941,9 @@ class PairwiseCounts(_TableCounts):
 
         Parameters
         ----------
-        batches : iterable of batches, path, pyarrow.dataset.Dataset or pyarrow.Table
+        batches : iterable of batches, path, or a pyarrow Dataset, ParquetFile, Table or reader
             Each batch is what ``update`` takes: an (n, d) array or a table (pandas or polars
-            DataFrame, pyarrow RecordBatch or Table). A path, a dataset or a table is read in
+            DataFrame, pyarrow RecordBatch or Table). A path or a pyarrow source is read in
             batches, as :meth:`JointCounts.update_batches` describes.
         columns : sequence of column names, optional
             The columns of each table to count, in order (also the only columns read from a
@@ -1098,10 +1099,10 @@ class TargetCounts(_TableCounts):
 
         Parameters
         ----------
-        batches : iterable of batches, path, pyarrow.dataset.Dataset or pyarrow.Table
+        batches : iterable of batches, path, or a pyarrow Dataset, ParquetFile, Table or reader
             Each batch is a pair ``(X, y)`` (what ``update`` takes), or a table (pandas or
             polars DataFrame, pyarrow RecordBatch or Table) holding the columns and the target
-            column named by ``target``. A path, a dataset or a table is read in batches, as
+            column named by ``target``. A path or a pyarrow source is read in batches, as
             :meth:`JointCounts.update_batches` describes.
         columns : sequence of column names, optional
             The columns of each table that are ``X``, in order. Default: every column but the

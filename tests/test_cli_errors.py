@@ -83,6 +83,20 @@ def test_unparseable_csv_line_has_its_number(files):
     )
 
 
+def test_a_read_error_in_the_reader_thread_is_one_line_in_a_subprocess(files):
+    # The bad line comes after the first batches were read by the reader thread and counted
+    # in the main thread: the error crosses threads and still makes one line and exit code 2.
+    for command in (["profile"], ["entropy", "--columns", "x,y"], ["mi", "--x", "x", "--y", "y"]):
+        result = run(*command[:1], files["dir"] / "late.csv", *command[1:], "--batch-rows", "100")
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"fastinfo {command[0]}: {files['dir'] / 'late.csv'}, line 20002: column 'x': cannot "
+            "read 'oops' as int64 (column types are inferred from the start of the file)"
+        ]
+
+
 def test_float_column_without_binning(files):
     line = bad("profile", files["parquet"], match="column 'f' holds floats")
     assert "--bins" in line

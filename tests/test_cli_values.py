@@ -96,6 +96,50 @@ def test_profile_equals_the_python_api(files, data, fmt):
     assert [r["rank"] for r in out["ranking"]] == [1, 2, 3, 4, 5]
 
 
+def test_profile_of_a_parquet_directory_equals_its_single_file(files, tmp_path):
+    # A directory goes through pyarrow.dataset (schema, row count, batches); a file through
+    # its footer and ParquetFile.
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    ds.write_dataset(
+        pq.read_table(files["parquet"]), tmp_path / "parts", format="parquet",
+        max_rows_per_file=250, max_rows_per_group=250,
+    )  # fmt: skip
+    assert len(list((tmp_path / "parts").iterdir())) > 1
+    args = ["--target", "t", "--columns", "a,b,s,w", "--batch-rows", "100"]
+    single = run_json("profile", files["parquet"], *args)
+    parts = run_json("profile", tmp_path / "parts", *args)
+    assert parts["rows"] == single["rows"]
+    assert parts["columns"] == single["columns"]
+    close(np.array(parts["matrix"]["values"]), np.array(single["matrix"]["values"]))
+    assert [r["column"] for r in parts["ranking"]] == [r["column"] for r in single["ranking"]]
+
+
+@pytest.mark.parametrize("target", [True, False], ids=["target", "no target"])
+def test_profile_without_the_matrix(files, data, target):
+    # --no-matrix counts each column with the target (TargetCounts), or each column alone.
+    names = ["a", "b", "s"]
+    extra = ["--target", "t"] if target else []
+    out = run_json(
+        "profile", files["parquet"], "--columns", ",".join(names), "--no-matrix", *extra,
+        "--batch-rows", "100",
+    )  # fmt: skip
+    assert out["matrix"] is None
+    assert out["rows"] == len(data["a"])
+    for info in out["columns"]:
+        close(info["entropy"], fastinfo.entropy(data[info["name"]]))
+        assert info["distinct"] == len(fastinfo.counts(data[info["name"]])[0])
+    if target:
+        close(out["target"]["entropy"], fastinfo.entropy(data["t"]))
+        ranking = {r["column"]: r["mutual_information"] for r in out["ranking"]}
+        for name in names:
+            close(ranking[name], fastinfo.mutual_information(data[name], data["t"]))
+    else:
+        assert out["target"] is None
+        assert out["ranking"] == []
+
+
 def test_profile_of_wide_and_narrow_columns(files, data):
     # Narrow pairs are counted in packed blocks, wide ones (i, j: 600 values) pair by pair.
     names = ["i", "a", "j", "d", "b"]

@@ -16,7 +16,7 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _native
+from . import _batches, _native
 from ._dataset import _check_normalized, _labelled
 from ._inputs import (
     Base,
@@ -108,7 +108,8 @@ def _arrow(x: Any, name: str) -> _Column | None:
         if pa.types.is_binary(dictionary.type) or pa.types.is_large_binary(dictionary.type):
             return "bytes", codes, dictionary.to_pylist()
         return _column(dictionary.to_numpy(zero_copy_only=False)[codes], name)
-    return _column(x.to_numpy(zero_copy_only=False), name)
+    view = _batches.arrow_integers(x)  # no pandas import, unlike to_numpy
+    return _column(view if view is not None else x.to_numpy(zero_copy_only=False), name)
 
 
 def _column(x: Any, name: str) -> _Column:
@@ -213,6 +214,77 @@ def _size(value: object, name: str) -> int:
     return int(value)
 
 
+# -- streams of batches (update_batches) -----------------------------------------------------
+
+
+def _column_names(columns: object) -> list[Any] | None:
+    """``columns=`` of ``update_batches``: None, or a non-empty list of column names."""
+    if columns is None:
+        return None
+    if isinstance(columns, (str, bytes)):
+        raise TypeError(
+            f"columns must be a list of column names, got {columns!r}: write [{columns!r}]"
+        )
+    try:
+        names: list[Any] = list(columns)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"columns must be a list of column names, got {columns!r}") from None
+    if not names:
+        raise ValueError("columns is empty: name at least one column")
+    return names
+
+
+def _table_names(batch: Any) -> list[Any] | None:
+    """The column names of a batch that is a table (pandas, polars, pyarrow), else None."""
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(batch, pandas.DataFrame):
+        return list(batch.columns)
+    polars = sys.modules.get("polars")
+    if polars is not None and isinstance(batch, polars.DataFrame):
+        return list(batch.columns)
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(batch, (pa.RecordBatch, pa.Table)):
+        return list(batch.column_names)
+    return None
+
+
+def _require_columns(wanted: Sequence[Any], present: list[Any], option: str = "columns") -> None:
+    missing = [c for c in wanted if c not in present]
+    if missing:
+        raise ValueError(
+            f"{option} names {missing[0]!r}, which a batch lacks (its columns: {present})"
+        )
+
+
+def _table_column(batch: Any, name: Any) -> Any:
+    polars = sys.modules.get("polars")
+    if polars is not None and isinstance(batch, polars.DataFrame):
+        return batch.get_column(name)
+    if type(batch).__module__.startswith("pyarrow"):
+        return batch.column(name)
+    return batch[name]
+
+
+def _sub_table(batch: Any, names: Sequence[Any]) -> Any:
+    if type(batch).__module__.startswith(("pyarrow", "polars")):
+        return batch.select(list(names))
+    return batch[list(names)]
+
+
+def _not_a_batch(batch: Any, what: str) -> TypeError:
+    return TypeError(
+        f"a batch must be {what} or a table (a pandas or polars DataFrame, a pyarrow "
+        f"RecordBatch or Table), got {type(batch).__name__}"
+    )
+
+
+def _tables_only(batch: Any) -> TypeError:
+    return TypeError(
+        f"columns= and target= pick columns of tables (DataFrames, pyarrow record batches), "
+        f"but a batch is a {type(batch).__name__}"
+    )
+
+
 class _Counts:
     """What the three classes share: the native counts, merging, pickling, equality."""
 
@@ -260,6 +332,10 @@ class _Counts:
         total = self.copy()
         total._merge_checked(other)
         return total
+
+    def _adopt(self, work: Any) -> None:
+        """Take the counts of ``work`` (a copy these counts updated), at the end of a stream."""
+        self._counts = work._counts
 
     def merge(self, other: Any, /) -> Any:
         """Add the counts of ``other`` (the same class and size) in place; return ``self``.
@@ -482,6 +558,108 @@ class JointCounts(_Counts):
             )
         self._counts.update(columns, names)
 
+    def update_batches(
+        self, batches: Any, /, *, columns: Sequence[Any] | None = None, progress: bool = False
+    ) -> JointCounts:
+        """Count a stream of batches, optionally with a progress bar; return ``self``.
+
+        Parameters
+        ----------
+        batches : iterable of batches, path, or a pyarrow Dataset, ParquetFile, Table or reader
+            Each batch is a tuple of ``n_variables`` arrays (what ``update`` takes), or a table
+            (a pandas or polars DataFrame, a pyarrow RecordBatch or Table) whose columns (or
+            ``columns``) are the variables. A path (``str`` or ``os.PathLike``) to a Parquet file
+            (or to a directory or file that ``pyarrow.dataset`` reads), a
+            ``pyarrow.dataset.Dataset``, a ``pyarrow.parquet.ParquetFile``, a ``pyarrow.Table``
+            or a ``pyarrow.RecordBatchReader`` is read in batches.
+        columns : sequence of column names, optional
+            The columns of each table that are the variables, in order (also the only columns
+            read from a file). Default: all columns.
+        progress : bool, default False
+            Show a progress bar on stderr (see Notes); needs rich.
+
+        Returns
+        -------
+        JointCounts
+            ``self``, so that ``fastinfo.JointCounts(2).update_batches(...)`` reads well.
+
+        Raises
+        ------
+        TypeError, ValueError
+            A batch that ``update`` refuses (with the same message), or one that is neither a
+            tuple nor a table. The counts are then unchanged.
+        ImportError
+            ``progress=True`` without rich, or a path without pyarrow.
+
+        Notes
+        -----
+        **Sources.** An iterable is consumed in the calling thread, as it comes. A path or a
+        pyarrow source is read in batches of 2**20 rows (only ``columns``, if given) by a
+        background thread while the previous batch is counted: both release the GIL, and at
+        most two batches wait, so memory stays a few batches. This is the reader of the command
+        line (the same thread and Parquet settings).
+
+        **All or nothing.** The batches are counted into a copy that replaces these counts at
+        the end (the copy costs the memory of the counts, not of the batches). If a batch fails
+        (with the error ``update`` raises, and on Python 3.11+ a note naming the batch) or the
+        loop is interrupted (Ctrl-C), the error propagates and these counts are unchanged, the
+        batches before it included; call ``update`` batch by batch to keep those.
+
+        **Progress.** With ``progress=True`` a bar on stderr shows the batches and rows
+        counted, the rate and, when the total is known (``len(batches)``, or the rows in a
+        Parquet or Arrow file's metadata), the time left. As in the command line, it is drawn
+        only when stderr is a terminal (or in a Jupyter notebook) and the work lasts longer than
+        a second (``FASTINFO_PROGRESS_DELAY`` seconds): nothing is written to a pipe or a log
+        file. ``progress=True`` without rich (``pip install 'fastinfo[cli]'``) raises
+        ImportError.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastinfo
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.integers(0, 4, 1000)
+        >>> y = (x + rng.integers(0, 2, 1000)) % 4
+        >>> batches = [(x[i : i + 300], y[i : i + 300]) for i in range(0, 1000, 300)]
+        >>> jc = fastinfo.JointCounts(2).update_batches(batches)
+        >>> jc.n
+        1000
+        >>> jc.mutual_information(0, 1) == fastinfo.mutual_information(x, y)
+        True
+
+        Tables give their columns by name (here pandas DataFrames; a Parquet path or a
+        ``pyarrow.dataset.Dataset`` works the same way, read ahead in a thread):
+
+        >>> import pandas as pd
+        >>> frames = [pd.DataFrame({"x": x[i : i + 500], "y": y[i : i + 500], "z": 0})
+        ...           for i in (0, 500)]
+        >>> fastinfo.JointCounts(2).update_batches(frames, columns=["x", "y"]) == jc
+        True
+        """
+        k = self.n_variables
+        names = _column_names(columns)
+        shown = check_bool(progress, "progress")
+        work = self.copy()
+
+        def count(batch: Any) -> int:
+            before = work.n
+            present = _table_names(batch)
+            if present is not None:
+                chosen = present if names is None else names
+                _require_columns(chosen, present)
+                work.update(*[_table_column(batch, c) for c in chosen])
+            elif isinstance(batch, (tuple, list)):
+                if names is not None:
+                    raise _tables_only(batch)
+                work.update(*batch)
+            else:
+                raise _not_a_batch(batch, f"a tuple of {k} arrays (one per variable)")
+            return int(work.n - before)
+
+        _batches.consume(batches, names, count, progress=shown, description="counting")
+        self._adopt(work)
+        return self
+
     def _kind(self, v: int) -> str | None:
         return self._counts.kinds()[v]
 
@@ -673,6 +851,10 @@ class _TableCounts(_Counts):
         new._names = self._names
         return new
 
+    def _adopt(self, work: Any) -> None:
+        super()._adopt(work)
+        self._names = work._names
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_restore_table, (type(self).__name__, self._counts.to_bytes(), self._names))
 
@@ -751,6 +933,69 @@ class PairwiseCounts(_TableCounts):
         self._counts.update(columns, [f"X[:, {j}]" for j in range(len(columns))])
         if names is not None and self._names is None:
             self._names = names
+
+    def update_batches(
+        self, batches: Any, /, *, columns: Sequence[Any] | None = None, progress: bool = False
+    ) -> PairwiseCounts:
+        """Count a stream of batches of rows, optionally with a progress bar; return ``self``.
+
+        Parameters
+        ----------
+        batches : iterable of batches, path, or a pyarrow Dataset, ParquetFile, Table or reader
+            Each batch is what ``update`` takes: an (n, d) array or a table (pandas or polars
+            DataFrame, pyarrow RecordBatch or Table). A path or a pyarrow source is read in
+            batches, as :meth:`JointCounts.update_batches` describes.
+        columns : sequence of column names, optional
+            The columns of each table to count, in order (also the only columns read from a
+            file). Default: all columns.
+        progress : bool, default False
+            Show a progress bar on stderr; needs rich.
+
+        Returns
+        -------
+        PairwiseCounts
+            ``self``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            A batch that ``update`` refuses, with the same message. The counts are then
+            unchanged.
+        ImportError
+            ``progress=True`` without rich, or a path without pyarrow.
+
+        Notes
+        -----
+        Sources, the all-or-nothing rule and the progress bar are those of
+        :meth:`JointCounts.update_batches`. This is how ``fastinfo profile`` reads a file.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastinfo
+        >>> X = np.random.default_rng(0).integers(0, 3, (1000, 4))
+        >>> pc = fastinfo.PairwiseCounts(4).update_batches(np.array_split(X, 3))
+        >>> np.array_equal(pc.mutual_information_matrix(), fastinfo.mutual_information_matrix(X))
+        True
+        """
+        names = _column_names(columns)
+        shown = check_bool(progress, "progress")
+        work = self.copy()
+
+        def count(batch: Any) -> int:
+            before = work.n
+            if names is not None:
+                present = _table_names(batch)
+                if present is None:
+                    raise _tables_only(batch)
+                _require_columns(names, present)
+                batch = _sub_table(batch, names)
+            work.update(batch)
+            return int(work.n - before)
+
+        _batches.consume(batches, names, count, progress=shown, description="counting")
+        self._adopt(work)
+        return self
 
     def mutual_information_matrix(
         self, *, base: Base = None, estimator: str = "plugin", normalized: str | None = None
@@ -840,6 +1085,94 @@ class TargetCounts(_TableCounts):
         self._counts.update([*columns, target], labels)
         if names is not None and self._names is None:
             self._names = names
+
+    def update_batches(
+        self,
+        batches: Any,
+        /,
+        *,
+        columns: Sequence[Any] | None = None,
+        target: Any = None,
+        progress: bool = False,
+    ) -> TargetCounts:
+        """Count a stream of batches, optionally with a progress bar; return ``self``.
+
+        Parameters
+        ----------
+        batches : iterable of batches, path, or a pyarrow Dataset, ParquetFile, Table or reader
+            Each batch is a pair ``(X, y)`` (what ``update`` takes), or a table (pandas or
+            polars DataFrame, pyarrow RecordBatch or Table) holding the columns and the target
+            column named by ``target``. A path or a pyarrow source is read in batches, as
+            :meth:`JointCounts.update_batches` describes.
+        columns : sequence of column names, optional
+            The columns of each table that are ``X``, in order. Default: every column but the
+            target.
+        target : column name, optional
+            The column of each table that is ``y``; needed when the batches are tables.
+        progress : bool, default False
+            Show a progress bar on stderr; needs rich.
+
+        Returns
+        -------
+        TargetCounts
+            ``self``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            A batch that ``update`` refuses, with the same message; a table without ``target``.
+            The counts are then unchanged.
+        ImportError
+            ``progress=True`` without rich, or a path without pyarrow.
+
+        Notes
+        -----
+        Sources, the all-or-nothing rule and the progress bar are those of
+        :meth:`JointCounts.update_batches`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> import fastinfo
+        >>> rng = np.random.default_rng(0)
+        >>> frame = pd.DataFrame({"a": rng.integers(0, 3, 900), "b": rng.integers(0, 3, 900)})
+        >>> frame["t"] = frame["a"] % 2
+        >>> tc = fastinfo.TargetCounts(2).update_batches(
+        ...     [frame[:400], frame[400:]], target="t")
+        >>> tc.mutual_information_with().equals(
+        ...     fastinfo.mutual_information_with(frame[["a", "b"]], frame["t"]))
+        True
+        """
+        names = _column_names(columns)
+        shown = check_bool(progress, "progress")
+        work = self.copy()
+
+        def count(batch: Any) -> int:
+            before = work.n
+            present = _table_names(batch)
+            if present is not None:
+                if target is None:
+                    raise TypeError(
+                        "the batches are tables: name their target column with target= "
+                        "(or pass (X, y) pairs)"
+                    )
+                chosen = names if names is not None else [c for c in present if c != target]
+                _require_columns([target], present, "target")
+                _require_columns(chosen, present)
+                work.update(_sub_table(batch, chosen), _table_column(batch, target))
+            elif isinstance(batch, (tuple, list)):
+                if names is not None or target is not None:
+                    raise _tables_only(batch)
+                work.update(*batch)
+            else:
+                raise _not_a_batch(batch, "a pair (X, y)")
+            return int(work.n - before)
+
+        read = None if names is None or target is None else [*names, target]
+        _batches.consume(batches, read, count, progress=shown, description="counting")
+        self._adopt(work)
+        return self
 
     def mutual_information_with(self, *, base: Base = None, estimator: str = "plugin") -> Any:
         """The scores of :func:`fastinfo.mutual_information_with` of the counted rows.

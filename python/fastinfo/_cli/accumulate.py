@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 import fastinfo
+from fastinfo._inputs import native
 
 from .errors import UsageError
 
@@ -384,14 +385,13 @@ class Pairs:
         return np.array([information_of_table(self.target[i].counts) for i in range(self.d)])
 
 
-def _matrix_batch(labels: Sequence[IntArray]) -> IntArray:
-    """One batch of label columns as a Fortran-ordered matrix (each column contiguous)."""
-    columns = [x.view(np.int64) if x.dtype == np.uint64 else x for x in labels]
-    dtype = np.result_type(*[c.dtype for c in columns])
-    out = np.empty((columns[0].shape[0], len(columns)), dtype=dtype, order="F")
-    for j, c in enumerate(columns):
-        out[:, j] = c
-    return out
+def _native_columns(labels: Sequence[IntArray]) -> list[tuple[str, IntArray, None]]:
+    """Label arrays as the extension's streaming counts read them, without a copy.
+
+    The labels are the command line's own (:mod:`fastinfo._cli.source`: integers, one array per
+    variable), so the per-column checks of the public ``update`` are skipped.
+    """
+    return [("int", native(x), None) for x in labels]
 
 
 class StreamingJoint:
@@ -400,6 +400,7 @@ class StreamingJoint:
     def __init__(self, k: int) -> None:
         self.k = k
         self.counts = _streaming.JointCounts(k)
+        self.names = [f"variables[{i}]" for i in range(k)]
 
     @property
     def n(self) -> int:
@@ -408,7 +409,7 @@ class StreamingJoint:
 
     def update(self, *labels: IntArray) -> None:
         """Count one batch (``k`` label arrays of equal length)."""
-        self.counts.update(*labels)
+        self.counts._counts.update(_native_columns(labels), self.names)
 
     def distinct(self, i: int) -> int:
         """Number of distinct values of variable ``i``."""
@@ -450,6 +451,7 @@ class StreamingPairs:
         self.pairs = _streaming.PairwiseCounts(self.variables) if pairs else None
         self.target = _streaming.TargetCounts(d) if target and not pairs else None
         self.alone = [_streaming.JointCounts(1) for _ in range(self.variables)] if not pairs else []
+        self.names = [f"X[:, {j}]" for j in range(d)] + (["y"] if target else [])
 
     @property
     def n(self) -> int:
@@ -459,13 +461,14 @@ class StreamingPairs:
 
     def update(self, columns: Sequence[IntArray], target: IntArray | None = None) -> None:
         """Count one batch: ``d`` label arrays (and the target's) of equal length."""
+        # Straight to the extension: one column per variable, no (n, d) matrix built per batch.
         variables = list(columns) + ([target] if target is not None else [])
         if self.pairs is not None:
-            self.pairs.update(_matrix_batch(variables))
+            self.pairs._counts.update(_native_columns(variables), self.names)
         if self.target is not None and target is not None:
-            self.target.update(_matrix_batch(columns), target)
+            self.target._counts.update(_native_columns(variables), self.names)
         for counts, x in zip(self.alone, variables):
-            counts.update(x)
+            counts._counts.update(_native_columns([x]), ["x"])
 
     def distinct(self, v: int) -> int:
         """Distinct values of column ``v`` (``d`` is the target)."""

@@ -1,21 +1,16 @@
-"""Helpers of every data command: units, opening files, reading ahead, the output choice."""
+"""Helpers of every data command: units, opening files, the output choice."""
 
 from __future__ import annotations
 
 import argparse
 import math
-import queue
-import threading
-from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from . import output
 from .errors import UsageError
 from .source import Column, Source
-
-T = TypeVar("T")
 
 
 def require(module: str) -> None:
@@ -73,44 +68,3 @@ def emit(args: argparse.Namespace, result: dict[str, Any], report: output.Report
         output.print_csv(report)
     else:
         output.print_report(report)
-
-
-def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """The items of ``items``, produced up to ``depth`` ahead by a background thread.
-
-    An exception of the producer is raised here, in order; when the consumer stops (an error,
-    Ctrl-C), the producer stops at its next item.
-    """
-    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                slots.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(("item", item)):
-                    return
-            put(("done", None))
-        except BaseException as exc:  # handed to the consumer
-            put(("error", exc))
-
-    worker = threading.Thread(target=produce, name="fastinfo-read", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, value = slots.get()
-            if kind == "done":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()

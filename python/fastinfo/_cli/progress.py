@@ -7,18 +7,12 @@ rate and the time left from the file's metadata.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from types import TracebackType
 from typing import Any
 
-
-def _delay() -> float:
-    try:
-        return max(0.0, float(os.environ.get("FASTINFO_PROGRESS_DELAY", "1")))
-    except ValueError:
-        return 1.0
+from fastinfo._batches import progress_delay
 
 
 class Progress:
@@ -30,7 +24,7 @@ class Progress:
         self.unit = unit
         self.enabled = not quiet and sys.stderr.isatty()
         self.start = time.monotonic()
-        self.delay = _delay()
+        self.delay = progress_delay()
         self._bar: Any = None
         self._task: Any = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -10,9 +11,10 @@ from typing import Any
 import numpy as np
 
 import fastinfo
+from fastinfo._batches import prefetched
 
 from . import accumulate, output
-from .common import column_info, emit, float_values, open_source, prefetched, scale_of, unit_name
+from .common import column_info, emit, float_values, open_source, scale_of, unit_name
 from .errors import UsageError
 from .progress import Progress
 from .source import Binning, Column, Source, float_without_bins, labels, rule_count
@@ -55,8 +57,9 @@ def _scan(
     high = {c.name: -math.inf for c in columns}
     valid = dict.fromkeys(low, 0)
     total, unit = source.progress_total()
-    with Progress("ranges", total, unit, quiet=quiet) as bar:
-        for arrays, _, done in source.raw_batches([c.name for c in columns]):
+    batches = prefetched(source.raw_batches([c.name for c in columns]))
+    with Progress("ranges", total, unit, quiet=quiet) as bar, contextlib.closing(batches):
+        for arrays, _, done in batches:  # read ahead in a thread, as in _read
             for c in columns:
                 values = np.asarray(float_values(arrays[c.name]))
                 finite = values[np.isfinite(values)]
@@ -84,10 +87,11 @@ def _read(
         for arrays, n, done in source.raw_batches([c.name for c in columns]):
             yield [labels(c, arrays[c.name]) for c in columns], n, done
 
-    with Progress("reading", total, unit, quiet=quiet) as bar:
+    batches = prefetched(decoded())
+    with Progress("reading", total, unit, quiet=quiet) as bar, contextlib.closing(batches):
         # Reading and decoding the next batch (pyarrow, in a thread) overlaps the counting of
-        # this one: both release the GIL.
-        for batch, n, done in prefetched(decoded()):
+        # this one: both release the GIL. On an error, closing stops the reader at once.
+        for batch, n, done in batches:
             consume(batch)
             rows += n
             bar.update(done)

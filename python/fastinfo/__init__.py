@@ -60,7 +60,8 @@ from ._samples import (
     set_num_threads,
 )
 from ._significance import GTestResult, PermutationTestResult, g_test, permutation_test
-from ._streaming import JointCounts, PairwiseCounts, TargetCounts
+from ._streaming import JointCounts
+from ._table_counts import PairwiseCounts, TargetCounts
 from ._transfer import (
     active_information_storage,
     entropy_rate,

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _streaming
+from . import _streaming, _table_counts
 from ._inputs import Base, check_estimator, log_base
 from ._pmf import nearest as _nearest
 from ._pmf import pairwise as _pairwise
@@ -266,14 +266,14 @@ def _table_blocks(X: Any) -> tuple[list[Any], int]:
     return list(np.asarray(X.to_delayed(), dtype=object)[:, 0]), int(X.shape[1])
 
 
-def _count_pairs(d: int, block: Any) -> _streaming.PairwiseCounts:
-    pc = _streaming.PairwiseCounts(d)
+def _count_pairs(d: int, block: Any) -> _table_counts.PairwiseCounts:
+    pc = _table_counts.PairwiseCounts(d)
     pc.update(block)
     return pc
 
 
-def _count_target(d: int, block: Any, y: Any) -> _streaming.TargetCounts:
-    tc = _streaming.TargetCounts(d)
+def _count_target(d: int, block: Any, y: Any) -> _table_counts.TargetCounts:
+    tc = _table_counts.TargetCounts(d)
     tc.update(block, y)
     return tc
 

@@ -51,6 +51,8 @@ pub fn dense_limit(n: usize) -> u64 {
 }
 
 mod dense;
+#[doc(hidden)]
+pub mod passes;
 mod sorted;
 mod sparse;
 mod table;

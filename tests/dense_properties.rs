@@ -101,9 +101,19 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
+    case_of_length(prop_oneof![1usize..=5000, 32_700usize..=40_000])
+}
+
+/// Inputs of several chunks of the shared queue of the dense counting (2^16 samples each), so that
+/// threads share the chunks and a value outside the guess can lie in any chunk.
+fn long_case() -> impl Strategy<Value = Case> {
+    case_of_length(prop_oneof![131_000usize..=140_000, 196_000usize..=200_000])
+}
+
+fn case_of_length(n: impl Strategy<Value = usize>) -> impl Strategy<Value = Case> {
     (
         any::<u64>(),
-        prop_oneof![1usize..=5000, 32_700usize..=40_000],
+        n,
         prop::collection::vec(0usize..8, 1..=3),
         1u64..=16,
         prop::collection::vec(0u8..3, 3),
@@ -194,20 +204,36 @@ fn everything(columns: &[Labels<'_>]) -> (Vec<Vec<u64>>, Vec<u64>, Vec<u64>) {
     (keys, counts, bits)
 }
 
+fn check(c: &Case) -> std::result::Result<(), TestCaseError> {
+    let owned = columns(c);
+    let labels: Vec<Labels<'_>> = owned.iter().map(Column::labels).collect();
+    let one = pool(1).install(|| everything(&labels));
+    let two = pool(2).install(|| everything(&labels));
+    let three = pool(3).install(|| everything(&labels));
+    prop_assert_eq!(&one, &two);
+    prop_assert_eq!(&one, &three);
+    let (keys, counts, _) = one;
+    let counted: BTreeMap<Vec<u64>, u64> = (0..counts.len())
+        .map(|i| (keys.iter().map(|k| k[i]).collect(), counts[i]))
+        .collect();
+    prop_assert_eq!(counted, brute_force(&labels));
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn dense_counts_are_exact_and_thread_independent(c in case()) {
-        let owned = columns(&c);
-        let labels: Vec<Labels<'_>> = owned.iter().map(Column::labels).collect();
-        let one = pool(1).install(|| everything(&labels));
-        let two = pool(2).install(|| everything(&labels));
-        prop_assert_eq!(&one, &two);
-        let (keys, counts, _) = one;
-        let counted: BTreeMap<Vec<u64>, u64> = (0..counts.len())
-            .map(|i| (keys.iter().map(|k| k[i]).collect(), counts[i]))
-            .collect();
-        prop_assert_eq!(counted, brute_force(&labels));
+        check(&c)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn chunked_counts_are_exact_and_thread_independent(c in long_case()) {
+        check(&c)?;
     }
 }

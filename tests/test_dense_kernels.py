@@ -118,3 +118,28 @@ def test_a_value_outside_the_guessed_range_is_counted(dtype: type) -> None:
     ref_values, ref_counts = fastinfo.reference.counts(x)
     np.testing.assert_array_equal(values, ref_values)
     np.testing.assert_array_equal(counts, ref_counts)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_many_chunks_give_the_same_table_for_any_thread_count(dtype: type) -> None:
+    # 2^16 samples per chunk of the shared queue: values outside the guessed range in the last
+    # chunk and in the second, and a length that is not a multiple of the chunk.
+    n = 3 * 65_536 + 9_000
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 2, n).astype(dtype)
+    y = rng.integers(0, 2, n).astype(dtype)
+    far = np.iinfo(dtype).max if dtype is not np.bool_ else True
+    x[n - 5_001] = far  # in the last chunk, not among the samples of the range guess
+    y[65_536 + 101] = far
+    results = []
+    for k in (1, 2, 3):
+        with threads(k):
+            results.append(calls(x, y, y))
+    assert all(same(a, b) for a, b in zip(results[0], results[1])), results
+    assert all(same(a, b) for a, b in zip(results[0], results[2])), results
+    values, counts = fastinfo.reference.counts(x)
+    np.testing.assert_array_equal(results[0][1][0], values)
+    np.testing.assert_array_equal(results[0][1][1], counts)
+    assert results[0][2] == pytest.approx(
+        fastinfo.reference.mutual_information(x, y), rel=1e-10, abs=1e-12
+    )

@@ -238,6 +238,12 @@ impl<'a> CodeBlock<'a> {
         self.inside = pair_codes(level, a, b, min, card, self.codes);
     }
 
+    /// Whether every sample pushed so far was inside its column's range.
+    #[must_use]
+    pub fn inside(&self) -> bool {
+        self.inside
+    }
+
     fn grow(&mut self, card: u32) {
         self.cells *= u64::from(card);
         assert!(self.cells <= 1 << 32, "codes fit in u32");

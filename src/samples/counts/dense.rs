@@ -6,6 +6,8 @@ use crate::runtime::simd::histogram::{self, CodeBlock, Lane};
 use crate::runtime::simd::{self, Level};
 use crate::{with_labels, Label, Labels};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Length of the contiguous part each thread counts.
 pub(super) fn part_len(n: usize) -> usize {
@@ -83,22 +85,112 @@ fn fold_subtables(mut table: Vec<u32>, cells: usize) -> Vec<u32> {
     table
 }
 
-/// Histogram of `x` into `card` bins of `key − min`, in `u32` (`x.len()` ≤ 2^31; `min` and
-/// `min + card − 1` keys of values of `T`). `None` if a value falls outside `[min, min + card)`.
+/// Samples per chunk of the shared queue of dense counting (256 KiB of `int32` labels).
+const CHUNK: usize = 1 << 16;
+
+/// Counts `0..n` chunk by chunk: the pool's threads take chunks of [`CHUNK`] samples in turn from
+/// one shared queue, each into its own state (made by `new` when it takes its first chunk), with
+/// `count(state, begin, end)`; `false` stops every thread. Returns the states of the threads that
+/// counted, in no particular order, or `None` if a chunk returned `false`.
 ///
-/// 8-bit labels are counted by their offset modulo 256 with no check at all (every offset has a
-/// cell); the cells past `card` tell afterwards whether the guess held. Wider labels are checked
-/// block by block, while the block is in L1, and counted straight from the labels.
-pub(super) fn histogram_part<T: Label + Lane>(
+/// The states are tables of integer counts, so the order in which they are added does not change
+/// the result, and which thread counted which chunk does not either: the tables are the same for
+/// any thread count. A thread that is slow to start (woken late, or sharing its core) counts fewer
+/// chunks instead of holding up the call, and the calling thread starts at once. Each thread
+/// counts at most `n` samples, so callers need `n` ≤ [`MAX_PART`] for `u32` counters.
+pub(super) fn over_chunks<S: Send>(
+    n: usize,
+    new: impl Fn() -> S + Sync,
+    count: impl Fn(&mut S, usize, usize) -> bool + Sync,
+) -> Option<Vec<S>> {
+    debug_assert!(n <= MAX_PART, "u32 counters");
+    let threads = rayon::current_num_threads();
+    if n < PARALLEL_MIN || threads < 2 {
+        let mut state = new();
+        return count(&mut state, 0, n).then(|| vec![state]);
+    }
+    let chunks = n.div_ceil(CHUNK);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let states = Mutex::new(Vec::with_capacity(threads));
+    let work = || {
+        let mut state = None;
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= chunks || failed.load(Ordering::Relaxed) {
+                break;
+            }
+            let s = state.get_or_insert_with(&new);
+            if !count(s, c * CHUNK, ((c + 1) * CHUNK).min(n)) {
+                failed.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        if let Some(s) = state {
+            states
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(s);
+        }
+    };
+    rayon::scope(|scope| {
+        for _ in 1..threads.min(chunks) {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    if failed.load(Ordering::Relaxed) {
+        return None;
+    }
+    Some(states.into_inner().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// One thread's dense table of one column: `SUBTABLES` interleaved sub-tables when the column has
+/// at most [`INTERLEAVED_CELLS`] values (always 256 cells each for 8-bit labels), else one.
+fn new_table<T: Lane>(card: usize) -> Vec<u32> {
+    if T::BITS == 8 {
+        vec![0u32; SUBTABLES * 256]
+    } else if card <= INTERLEAVED_CELLS {
+        vec![0u32; SUBTABLES * card]
+    } else {
+        vec![0u32; card]
+    }
+}
+
+/// Adds the histogram of `x` (in `[min, min + card)`, keys of values of `T`) into `table` (made by
+/// [`new_table`]); `false` if a value of a label wider than 8 bits falls outside (8-bit labels are
+/// counted by their offset modulo 256 with no check at all; [`finish_table`] checks the cells past
+/// `card`). Wider labels are checked block by block, while the block is in L1, and counted straight
+/// from the labels.
+fn add_histogram<T: Label + Lane>(
     level: Level,
     x: &[T],
-    min: u64,
+    min: T,
     card: usize,
-) -> Option<Vec<u32>> {
-    let min = T::from_key(min);
+    table: &mut [u32],
+) -> bool {
     if T::BITS == 8 {
-        let mut table = vec![0u32; SUBTABLES * 256];
-        histogram::count_bytes::<T, SUBTABLES>(x, min, &mut table);
+        histogram::count_bytes::<T, SUBTABLES>(x, min, table);
+        return true;
+    }
+    let interleave = card <= INTERLEAVED_CELLS;
+    for block in x.chunks(COUNT_BLOCK) {
+        let inside = if interleave {
+            histogram::count_offsets::<T, SUBTABLES>(level, block, min, card as u32, table)
+        } else {
+            histogram::count_offsets::<T, 1>(level, block, min, card as u32, table)
+        };
+        if !inside {
+            return false;
+        }
+    }
+    true
+}
+
+/// The `card` cells of a table of [`add_histogram`] (its sub-tables added); `None` if an 8-bit
+/// label fell outside the range.
+fn finish_table<T: Lane>(table: Vec<u32>, card: usize) -> Option<Vec<u32>> {
+    if T::BITS == 8 {
         let mut table = fold_subtables(table, 256);
         if table[card..].iter().any(|&c| c != 0) {
             return None;
@@ -106,30 +198,57 @@ pub(super) fn histogram_part<T: Label + Lane>(
         table.truncate(card);
         return Some(table);
     }
-    let interleave = card <= INTERLEAVED_CELLS;
-    let mut table = vec![0u32; if interleave { SUBTABLES * card } else { card }];
-    for block in x.chunks(COUNT_BLOCK) {
-        let inside = if interleave {
-            histogram::count_offsets::<T, SUBTABLES>(level, block, min, card as u32, &mut table)
-        } else {
-            histogram::count_offsets::<T, 1>(level, block, min, card as u32, &mut table)
-        };
-        if !inside {
-            return None;
-        }
-    }
-    Some(if interleave {
+    Some(if card <= INTERLEAVED_CELLS {
         fold_subtables(table, card)
     } else {
         table
     })
 }
 
+/// Histogram of `x` into `card` bins of `key − min`, in `u32` (`x.len()` ≤ 2^31; `min` and
+/// `min + card − 1` keys of values of `T`). `None` if a value falls outside `[min, min + card)`.
+pub(super) fn histogram_part<T: Label + Lane>(
+    level: Level,
+    x: &[T],
+    min: u64,
+    card: usize,
+) -> Option<Vec<u32>> {
+    let mut table = new_table::<T>(card);
+    if !add_histogram(level, x, T::from_key(min), card, &mut table) {
+        return None;
+    }
+    finish_table::<T>(table, card)
+}
+
+/// The `u32` tables of the threads that counted `x` into `card` bins of `key − min`, from the
+/// shared chunk queue (by thread parts past [`MAX_PART`] samples); `None` if a value is outside.
+pub(super) fn histogram_tables<T: Label + Lane>(
+    x: &[T],
+    min: u64,
+    card: usize,
+) -> Vec<Option<Vec<u32>>> {
+    let level = simd::level();
+    if x.len() > MAX_PART {
+        return over_parts(x.len(), |b, e| histogram_part(level, &x[b..e], min, card));
+    }
+    let m = T::from_key(min);
+    let tables = over_chunks(
+        x.len(),
+        || new_table::<T>(card),
+        |table, b, e| add_histogram(level, &x[b..e], m, card, table),
+    );
+    match tables {
+        Some(tables) => tables
+            .into_iter()
+            .map(|t| finish_table::<T>(t, card))
+            .collect(),
+        None => vec![None],
+    }
+}
+
 /// Dense histogram of `key − min` over `card` bins, in parallel (`None` if a value is outside).
 pub(super) fn dense_histogram<T: Label + Lane>(x: &[T], min: u64, card: usize) -> Option<Vec<u64>> {
-    let level = simd::level();
-    let parts = over_parts(x.len(), |b, e| histogram_part(level, &x[b..e], min, card));
-    add_parts(parts, card)
+    add_parts(histogram_tables(x, min, card), card)
 }
 
 /// Appends samples `start..end` of `column` (range `[min, min + card)` in keys) to `block`.
@@ -186,23 +305,44 @@ fn push_same_type_pair(
     same!(U8, U16, U32, U64, I8, I16, I32, I64)
 }
 
-/// Dense joint histogram of samples `begin..end` of `k ≥ 2` offset-coded columns, in `u32`:
-/// block by block, the mixed-radix codes of the block (one checked pass per column, or one for
-/// the first two columns when they have the same type) then the counting loop over them.
-/// `None` if a value falls outside its column's range.
-fn joint_part(
+/// Which passes [`joint_counts_part`] runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum JointPass {
+    /// The code pass only.
+    Codes,
+    /// The code pass and the counting loop.
+    Count,
+}
+
+/// One thread's dense joint table of `cells` cells: [`SUBTABLES`] interleaved sub-tables when
+/// small, else one.
+fn new_joint_table(cells: usize) -> Vec<u32> {
+    vec![
+        0u32;
+        if cells <= INTERLEAVED_CELLS {
+            SUBTABLES * cells
+        } else {
+            cells
+        }
+    ]
+}
+
+/// Adds the joint histogram of samples `begin..end` of `k ≥ 2` offset-coded columns into `table`
+/// (made by [`new_joint_table`]): block by block, the mixed-radix codes of the block (one checked
+/// pass per column, or one for the first two columns when they have the same type) then the
+/// counting loop over them. `false` if a value falls outside its column's range. With
+/// [`JointPass::Codes`], only the code pass runs (for timing it alone) and `table` stays empty.
+fn add_joint(
     level: Level,
     columns: &[Labels<'_>],
-    mins: &[u64],
-    cards: &[u64],
-    begin: usize,
-    end: usize,
-) -> Option<Vec<u32>> {
-    let cells = cards.iter().product::<u64>() as usize;
+    ranges: &[(u64, u64)],
+    (begin, end): (usize, usize),
+    table: &mut [u32],
+    pass: JointPass,
+) -> bool {
+    let cells = ranges.iter().map(|r| r.1).product::<u64>() as usize;
     let interleave = cells <= INTERLEAVED_CELLS;
-    let mut table = vec![0u32; if interleave { SUBTABLES * cells } else { cells }];
     let mut codes = [0u32; COUNT_BLOCK];
-    let ranges: Vec<(u64, u64)> = mins.iter().copied().zip(cards.iter().copied()).collect();
     let mut start = begin;
     while start < end {
         let stop = (start + COUNT_BLOCK).min(end);
@@ -215,24 +355,81 @@ fn joint_part(
             start,
             stop,
         );
-        for (column, &range) in columns.iter().zip(&ranges).skip(fused) {
+        for (column, &range) in columns.iter().zip(ranges).skip(fused) {
             with_labels!(*column, x => push_column(&mut block, level, x, range, start, stop));
         }
-        let inside = if interleave {
-            block.count::<SUBTABLES>(&mut table)
+        let inside = if pass == JointPass::Codes {
+            block.inside()
+        } else if interleave {
+            block.count::<SUBTABLES>(table)
         } else {
-            block.count::<1>(&mut table)
+            block.count::<1>(table)
         };
         if !inside {
-            return None;
+            return false;
         }
         start = stop;
     }
-    Some(if interleave {
+    true
+}
+
+/// The `cells` cells of a table of [`add_joint`] (its sub-tables added).
+fn finish_joint(table: Vec<u32>, cells: usize) -> Vec<u32> {
+    if cells <= INTERLEAVED_CELLS {
         fold_subtables(table, cells)
     } else {
         table
-    })
+    }
+}
+
+/// Dense joint histogram of samples `begin..end` of `k ≥ 2` offset-coded columns, in `u32`
+/// (see [`add_joint`]). `None` if a value falls outside its column's range.
+pub(super) fn joint_counts_part(
+    level: Level,
+    columns: &[Labels<'_>],
+    mins: &[u64],
+    cards: &[u64],
+    begin: usize,
+    end: usize,
+    pass: JointPass,
+) -> Option<Vec<u32>> {
+    let cells = cards.iter().product::<u64>() as usize;
+    let ranges: Vec<(u64, u64)> = mins.iter().copied().zip(cards.iter().copied()).collect();
+    let mut table = new_joint_table(cells);
+    add_joint(level, columns, &ranges, (begin, end), &mut table, pass)
+        .then(|| finish_joint(table, cells))
+}
+
+/// The `u32` tables of the threads that counted `k ≥ 2` offset-coded columns, from the shared
+/// chunk queue (by thread parts past [`MAX_PART`] samples); with [`JointPass::Codes`] only the
+/// code pass runs. `None` if a value falls outside its column's range.
+pub(super) fn joint_tables(
+    columns: &[Labels<'_>],
+    mins: &[u64],
+    cards: &[u64],
+    pass: JointPass,
+) -> Vec<Option<Vec<u32>>> {
+    let level = simd::level();
+    let n = columns[0].len();
+    let cells = cards.iter().product::<u64>() as usize;
+    if n > MAX_PART {
+        return over_parts(n, |begin, end| {
+            joint_counts_part(level, columns, mins, cards, begin, end, pass)
+        });
+    }
+    let ranges: Vec<(u64, u64)> = mins.iter().copied().zip(cards.iter().copied()).collect();
+    let tables = over_chunks(
+        n,
+        || new_joint_table(cells),
+        |table, b, e| add_joint(level, columns, &ranges, (b, e), table, pass),
+    );
+    match tables {
+        Some(tables) => tables
+            .into_iter()
+            .map(|t| Some(finish_joint(t, cells)))
+            .collect(),
+        None => vec![None],
+    }
 }
 
 /// Dense joint histogram of `k ≥ 2` offset-coded columns (row-major, the last column fastest).
@@ -242,13 +439,8 @@ pub(super) fn dense_joint_histogram(
     mins: &[u64],
     cards: &[u64],
 ) -> Option<Vec<u64>> {
-    let level = simd::level();
-    let n = columns[0].len();
     let cells = cards.iter().product::<u64>() as usize;
-    let parts = over_parts(n, |begin, end| {
-        joint_part(level, columns, mins, cards, begin, end)
-    });
-    add_parts(parts, cells)
+    add_parts(joint_tables(columns, mins, cards, JointPass::Count), cells)
 }
 
 /// Writes `key − min` of `column[start..start + out.len()]` into `out`; `false` if any code is

@@ -16,10 +16,12 @@
 //! No table is ever proportional to the product of alphabet sizes unless that product is small.
 //!
 //! # Parallelism and determinism
-//! Samples are split into one contiguous part per thread; each part is counted into its own table
-//! (`u32` counts, parts are at most 2^31 samples) and the parts are added in `u64`. Integer counts do
-//! not depend on the split, so every table is identical for any number of threads; tables are always
-//! reported in ascending order of value.
+//! Dense tables are counted from a shared queue of chunks of 2^16 samples, which the pool's threads
+//! take in turn, each into its own table (`u32` counts; inputs past 2^31 samples are split into one
+//! contiguous part per thread instead); hashed tables from one contiguous part per thread. The
+//! tables are added in `u64`. Integer counts do not depend on the split, so every table is
+//! identical for any number of threads; tables are always reported in ascending order of value.
+//! `docs/kernels.md` gives the cost of each pass.
 //!
 //! # Files
 //! This file chooses the strategy ([`joint_counts`], [`histogram`], [`contingency`]);
@@ -51,6 +53,8 @@ pub fn dense_limit(n: usize) -> u64 {
 }
 
 mod dense;
+#[doc(hidden)]
+pub mod passes;
 mod sorted;
 mod sparse;
 mod table;

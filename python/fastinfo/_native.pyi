@@ -186,12 +186,14 @@ def cross_entropy_loss(
     ignore_index: int | None,
     label_smoothing: float,
     reduction: str,
+    sample_weight: npt.NDArray[np.float64] | None,
 ) -> float | npt.NDArray[np.float64]: ...
 def binary_cross_entropy(
     values: _Scores,
     targets: npt.NDArray[np.float64],
     from_logits: bool,
     reduction: str,
+    sample_weight: npt.NDArray[np.float64] | None,
 ) -> float | npt.NDArray[np.float64]: ...
 
 # --- multivariate, time series, generalised entropies (src/python/multivariate.rs) ---

@@ -198,3 +198,27 @@ def test_bad_weights_name_sample_weight(impl: Any, weights: Any, error: type) ->
     for call in calls:
         with pytest.raises(error, match="sample_weight"):
             call()
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_perplexity_and_bits_per_token_take_weights(impl: Any) -> None:
+    rng = np.random.default_rng(3)
+    nll = rng.exponential(2.0, 300)
+    w = rng.integers(0, 4, 300)
+    repeated = np.repeat(nll, w)
+    close(impl.bits_per_token(nll, sample_weight=w), impl.bits_per_token(repeated), rtol=1e-14)
+    close(impl.perplexity(nll, sample_weight=w), impl.perplexity(repeated), rtol=1e-13)
+    # A mask: the weighted mean of the loss per token, then its perplexity.
+    logits = rng.standard_normal((300, 10))
+    labels = rng.integers(0, 10, 300)
+    mask = (rng.random(300) < 0.7).astype(float)
+    per_token = impl.cross_entropy_loss(logits, labels, reduction="none")
+    mean = impl.cross_entropy_loss(logits, labels, sample_weight=mask)
+    close(impl.perplexity(per_token, sample_weight=mask), math.exp(mean))
+    assert impl.perplexity([1.0, math.inf], sample_weight=[1, 0]) == math.e
+    close(impl.bits_per_token([[1.0, 3.0]], sample_weight=[[1, 3]], base=2), 2.5)
+    with pytest.raises(ValueError, match="sample_weight"):
+        impl.perplexity(2.0, sample_weight=[1.0])
+    for bad in ([1.0, -1.0], [0, 0], [1.0], [np.nan, 1.0]):
+        with pytest.raises(ValueError, match="sample_weight"):
+            impl.bits_per_token([1.0, 2.0], sample_weight=bad)

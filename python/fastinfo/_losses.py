@@ -235,6 +235,26 @@ def nll_values(nll: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
     return flat
 
 
+def mean_nll(nll: npt.ArrayLike, sample_weight: object) -> float:
+    """The mean of the checked ``nll`` values, weighted by ``sample_weight`` if given."""
+    values = nll_values(nll, "nll")
+    if sample_weight is None:
+        scale, total = scaled_sum(values)
+        return scale * (total / values.size)
+    if np.ndim(nll) == 0:
+        raise ValueError(
+            "sample_weight needs the NLL of each token (an array), got a single number for nll"
+        )
+    weights = check_sample_weight(sample_weight, np.shape(nll), "nll")
+    assert weights is not None
+    check_weight_values(weights)
+    weights = weights / weights.max()  # the same mean; no overflow of the weighted terms
+    with np.errstate(invalid="ignore"):
+        terms = np.where(weights == 0, 0.0, weights * values)  # 0 * inf = 0
+    scale, total = scaled_sum(terms)
+    return scale * (total / float(np.sum(weights)))
+
+
 def unit_base(base: Base) -> float:
     """``ln base`` for the evaluation units (``None``: nats); ``base`` must exceed 1.
 
@@ -616,7 +636,9 @@ def binary_cross_entropy_with_logits(
     return _binary(logits, targets, "logits", base, reduction, sample_weight)
 
 
-def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+def perplexity(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
     """Perplexity ``exp(mean NLL in nats)`` of a model on a sequence of tokens.
 
     Parameters
@@ -628,6 +650,11 @@ def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     base : float, optional
         The unit of ``nll``: ``None`` (default) for nats, ``2`` for bits. The result does not
         depend on it: ``perplexity = base ** mean(nll)``.
+    sample_weight : array_like, optional
+        One non-negative weight per token of an array ``nll`` (e.g. an attention mask): the
+        mean becomes ``sum(w * nll) / sum(w)``, as ``cross_entropy_loss(...,
+        sample_weight=w)``; a token of weight 0 adds nothing, even an infinite NLL. The weights
+        must be finite, not all 0.
 
     Returns
     -------
@@ -655,18 +682,20 @@ def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     4.0
     >>> fastinfo.perplexity(0.0)
     1.0
+    >>> fastinfo.perplexity([1.0, 1.0, 50.0], sample_weight=[1, 1, 0])  # a masked token
+    2.718281828459045
     """
     unit = unit_base(base)
-    values = nll_values(nll, "nll")
-    scale, total = scaled_sum(values)
-    mean_nats = scale * (total / values.size) * unit
+    mean_nats = mean_nll(nll, sample_weight) * unit
     try:
         return math.exp(mean_nats)
     except OverflowError:
         return math.inf
 
 
-def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+def bits_per_token(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
     """Mean negative log-likelihood per token in bits: ``mean NLL in nats / ln 2``.
 
     Parameters
@@ -676,6 +705,11 @@ def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
         Non-negative, in units of ``base``.
     base : float, optional
         The unit of ``nll``: ``None`` (default) for nats, ``2`` for bits (returned unchanged).
+    sample_weight : array_like, optional
+        One non-negative weight per token of an array ``nll`` (e.g. an attention mask): the
+        mean becomes ``sum(w * nll) / sum(w)``, as ``cross_entropy_loss(...,
+        sample_weight=w)``; a token of weight 0 adds nothing, even an infinite NLL. The weights
+        must be finite, not all 0.
 
     Returns
     -------
@@ -692,9 +726,7 @@ def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     2.0
     """
     unit = unit_base(base)
-    values = nll_values(nll, "nll")
-    scale, total = scaled_sum(values)
-    return scale * (total / values.size) * (unit / math.log(2))
+    return mean_nll(nll, sample_weight) * (unit / math.log(2))
 
 
 def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = None) -> float:

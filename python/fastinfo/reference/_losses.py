@@ -295,17 +295,34 @@ def _finish(values: Matrix, shape: tuple[int, ...], scale: float) -> Result:
     return result
 
 
-def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
-    """``exp(mean NLL in nats)`` (see :func:`fastinfo.perplexity`)."""
+def _mean_nll(nll: npt.ArrayLike, sample_weight: npt.ArrayLike | None) -> float:
+    """``sum(w * nll) / sum(w)`` (``w = 1`` without weights), without overflow."""
     values = nll_values(nll, "nll")
-    nats = unit_base(base) * float(np.sum(values / values.size))  # the mean, without overflow
+    if sample_weight is None:
+        return float(np.sum(values / values.size))
+    if np.ndim(nll) == 0:
+        raise ValueError("sample_weight needs the NLL of each token (an array), got a number")
+    weights = check_sample_weight(sample_weight, np.shape(nll), "nll")
+    assert weights is not None
+    check_weight_values(weights)
+    share = weights / np.sum(weights)
+    with np.errstate(invalid="ignore"):
+        return float(np.sum(np.where(share == 0, 0.0, share * values)))
+
+
+def perplexity(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
+    """``exp(mean NLL in nats)`` (see :func:`fastinfo.perplexity`)."""
+    nats = unit_base(base) * _mean_nll(nll, sample_weight)
     return math.exp(nats) if nats < 709.78 else math.inf
 
 
-def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+def bits_per_token(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
     """``mean NLL in nats / ln 2`` (see :func:`fastinfo.bits_per_token`)."""
-    values = nll_values(nll, "nll")
-    nats = unit_base(base) * float(np.sum(values / values.size))  # the mean, without overflow
+    nats = unit_base(base) * _mean_nll(nll, sample_weight)
     return nats / math.log(2)
 
 

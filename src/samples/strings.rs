@@ -270,13 +270,33 @@ pub fn factorise(
         (n as u128) * (4 + 40),
         "",
     )?;
-    let mut codes = Vec::with_capacity(n);
+    // Every allocation that grows with the input is fallible: a failed one is a MemoryError,
+    // never an abort. The map and the distinct keys grow by doubling, reserved before an insert.
+    let what = || format!("the codes of the strings of {argument}");
+    let mut codes: Vec<u32> = Vec::new();
+    memory::try_reserve(&mut codes, n, what, "")?;
     let mut keys: Vec<&[u8]> = Vec::new();
     let mut firsts: Vec<u64> = Vec::new();
     let mut map: HashMap<&[u8], u32, foldhash::fast::RandomState> = HashMap::default();
     strings.for_each(|i, s| {
         if i % POLL == POLL - 1 && interrupt.load(Ordering::Relaxed) {
             return Err(Error::Interrupted);
+        }
+        // Room for one more distinct string first (two compares; a doubling now and then), so
+        // that the insert below never allocates.
+        if map.len() == map.capacity() {
+            let more = map.len().max(64);
+            map.try_reserve(more).map_err(|_| Error::TooLarge {
+                what: what(),
+                bytes: (more as u128) * 32,
+                budget: memory::budget().unwrap_or(0),
+                advice: "the allocation failed".to_string(),
+            })?;
+        }
+        if keys.len() == keys.capacity() {
+            let more = keys.len().max(64);
+            memory::try_reserve(&mut keys, more, what, "")?;
+            memory::try_reserve(&mut firsts, more, what, "")?;
         }
         let code = *map.entry(s).or_insert_with(|| {
             keys.push(s);

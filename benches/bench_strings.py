@@ -9,8 +9,9 @@ Run from the repository root after installing the extension (release build)::
 The words are the identifiers and words (``\\w+``) of the Python standard library's own sources,
 in file order: a real text with a Zipf-like law (tens of thousands of distinct words). The same
 words go into every container fastinfo reads: a list, an object array (how pandas object columns
-arrive), a numpy ``U`` array, a pandas ``string[pyarrow]`` Series, a pyarrow array and a polars
-Series (pyarrow and polars are optional: their rows are skipped when missing).
+arrive), a numpy ``U`` array, a pandas ``string[pyarrow]`` Series, pyarrow arrays (``string``,
+``large_string``, sliced, chunked and ``string_view``) and a polars Series (pyarrow and polars are
+optional: their rows are skipped when missing).
 
 Per container, every contender computes the plug-in entropy of the words (nats):
 
@@ -119,6 +120,15 @@ def containers(words: list[str]) -> dict[str, Any]:
     if pa is not None:
         found["pandas string[pyarrow]"] = pd.Series(words, dtype="string[pyarrow]")
         found["pyarrow"] = pa.array(words, pa.string())
+        # The other Arrow layouts fastinfo reads in place: 64-bit offsets, a slice at a non-zero
+        # offset, many chunks (not concatenated) and views.
+        found["pyarrow large_string"] = pa.array(words, pa.large_string())
+        found["pyarrow sliced"] = pa.array(["pad", *words], pa.string()).slice(1)
+        found["pyarrow chunked"] = pa.chunked_array(
+            [words[i : i + 4096] for i in range(0, len(words), 4096)], pa.string()
+        )
+        if hasattr(pa, "string_view"):
+            found["pyarrow string_view"] = pa.array(words, pa.string_view())
     if pl is not None:
         found["polars"] = pl.Series(words, dtype=pl.String)
     return found
@@ -134,16 +144,17 @@ def contenders(kind: str, x: Any) -> dict[str, Callable[[], float]]:
         found["Counter"] = lambda: entropy_of_counts(
             list(collections.Counter(x.to_list()).values())
         )
-    elif kind == "pyarrow":
+    elif kind.startswith("pyarrow"):
         found["pd.factorize + int"] = lambda: fastinfo.entropy(
             pd.factorize(pd.Series(x, dtype=pd.ArrowDtype(x.type)))[0]
         )
-        found["pyarrow dictionary_encode + int"] = lambda: fastinfo.entropy(
-            pc.dictionary_encode(x).indices.to_numpy()
-        )
-        found["Counter"] = lambda: entropy_of_counts(
-            list(collections.Counter(x.to_pylist()).values())
-        )
+        if kind == "pyarrow":
+            found["pyarrow dictionary_encode + int"] = lambda: fastinfo.entropy(
+                pc.dictionary_encode(x).indices.to_numpy()
+            )
+            found["Counter"] = lambda: entropy_of_counts(
+                list(collections.Counter(x.to_pylist()).values())
+            )
     elif kind == "list":  # pandas refuses lists: an object array first
         found["pd.factorize + int"] = lambda: fastinfo.entropy(
             pd.factorize(np.array(x, dtype=object))[0]

@@ -44,6 +44,17 @@ def containers(words: list[str]) -> dict[str, Any]:
         "pyarrow-string-view": pa.array(words, pa.string_view()),
         "pyarrow-sliced": pa.array(["pad", *words, "pad"]).slice(1, len(words)),
         "pyarrow-chunked": pa.chunked_array([h for h in halves if h] or [[]], pa.string()),
+        "pyarrow-large-string-chunked-sliced": pa.chunked_array(
+            [pa.array(["pad", *h], pa.large_string()).slice(1) for h in halves if h] or [[]],
+            pa.large_string(),
+        ),
+        "pyarrow-string-view-sliced": pa.array(["pad", *words, "pad"], pa.string_view()).slice(
+            1, len(words)
+        ),
+        "pyarrow-string-view-chunked": pa.chunked_array(
+            [pa.array(["pad", *h], pa.string_view()).slice(1) for h in halves if h] or [[]],
+            pa.string_view(),
+        ),
         "polars": pl.Series(words, dtype=pl.String),
     }
 
@@ -72,6 +83,28 @@ def test_every_container_gives_the_same_estimates(kind: str) -> None:
     assert fastinfo.mutual_information(x, y) == fastinfo.mutual_information(codes, y)
     xv, _, _ = fastinfo.contingency(x, y)
     assert xv.tolist() == expected(words)[0]
+
+
+# Strings longer than the 12 bytes an Arrow view holds inline, sharing their 4-byte prefixes.
+LONG_WORDS = [*WORDS, "a string of words", "a string of words!", "thirteen byte", "twelve bytes"]
+
+
+@pytest.mark.parametrize("kind", sorted(containers(WORDS)))
+def test_long_strings_in_every_container(kind: str) -> None:
+    words = LONG_WORDS * 2 + LONG_WORDS[2:9]
+    values, counts = fastinfo.counts(containers(words)[kind])
+    assert (values.tolist(), counts.tolist()) == expected(words)
+
+
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=60), st.integers(0, 5))
+def test_arrow_views_match_np_unique(words: list[str], cut: int) -> None:
+    view = pa.array(["pad", *words], pa.string_view()).slice(1)
+    chunked = pa.chunked_array([view.slice(0, cut), view.slice(cut)], pa.string_view())
+    binary = pa.array([w.encode() for w in words], pa.binary_view())
+    for x in (view, chunked):
+        values, counts = fastinfo.counts(x)
+        assert (values.tolist(), counts.tolist()) == expected(words)
+    assert fastinfo.entropy(binary) == fastinfo.entropy(view)
 
 
 @given(st.lists(st.text(max_size=6), min_size=1, max_size=60))
@@ -131,6 +164,8 @@ def test_missing_strings_are_named(call: Callable[[Any], Any]) -> None:
         np.array(["a", None, "b"], dtype=object),
         pd.Series(["a", None, "b"], dtype="string[pyarrow]"),
         pa.array(["a", None, "b"]),
+        pa.array(["pad", "a", None, "b"], pa.string_view()).slice(1),
+        pa.chunked_array([["a"], [None, "b"]], pa.large_string()),
         pl.Series(["a", None, "b"]),
     ):
         with pytest.raises(ValueError, match=r"x contains .*missing value.* at index 1"):

@@ -177,6 +177,9 @@ def mutual_information_matrix(
         Return the normalised mutual information ``I(X_i; X_j) / avg(H(X_i), H(X_j))`` with
         this average, as ``sklearn.metrics.normalized_mutual_info_score(average_method=...)``:
         two constant columns score 1, a pair with ``I = 0`` scores 0, and the diagonal is 1.
+        Values that are 1 in theory are exactly 1.0 (a column that is a function of the other
+        with ``"min"``; columns equal up to a renaming of their labels with every average): a
+        ratio within 256 ulps of 1 or 0 is returned as 1 or 0.
     bins : int, str or array_like, optional
         Discretise floating-point columns into histogram bins first, each
         column on its own, exactly as ``bins=`` of :func:`fastinfo.mutual_information` does: a

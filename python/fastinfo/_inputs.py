@@ -385,10 +385,10 @@ def _arrow_strings(x: Any) -> Any:
         return None
     types = pa.types
     kind = array.type
-    if types.is_string_view(kind) or types.is_binary_view(kind):
-        array = array.cast(pa.large_string() if types.is_string_view(kind) else pa.large_binary())
-    elif not (
-        types.is_string(kind)
+    if not (
+        types.is_string_view(kind)
+        or types.is_binary_view(kind)
+        or types.is_string(kind)
         or types.is_large_string(kind)
         or types.is_binary(kind)
         or types.is_large_binary(kind)
@@ -413,8 +413,23 @@ def _arrow_variable(array: Any, name: str) -> Variable:
         )
     chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
     buffers: list[tuple[Any, npt.NDArray[np.uint8]]] = []
+    views: list[tuple[npt.NDArray[np.uint8], list[npt.NDArray[np.uint8]]]] = []
     for chunk in chunks:
         if len(chunk) == 0:
+            continue
+        if pa.types.is_string_view(chunk.type) or pa.types.is_binary_view(chunk.type):
+            # 16 bytes per string, then the chunk's data buffers: read in place, no cast.
+            _, packed, *data_buffers = chunk.buffers()
+            start = 16 * chunk.offset
+            views.append(
+                (
+                    np.frombuffer(packed, dtype=np.uint8)[start : start + 16 * len(chunk)],
+                    [
+                        np.frombuffer(b, dtype=np.uint8) if b is not None else np.empty(0, np.uint8)
+                        for b in data_buffers
+                    ],
+                )
+            )
             continue
         _, offsets, data = chunk.buffers()[:3]
         wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
@@ -422,12 +437,20 @@ def _arrow_variable(array: Any, name: str) -> Variable:
         positions = positions[chunk.offset : chunk.offset + len(chunk) + 1]
         raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
         buffers.append((positions, raw))
-    codes, firsts = _native.arrow_codes(buffers, name)
+    if views:
+        codes, firsts = _native.arrow_view_codes(views, name)
+    else:
+        codes, firsts = _native.arrow_codes(buffers, name)
     found: list[npt.NDArray[Any]] = []
 
     def decode(values: IntArray) -> npt.NDArray[Any]:
         if not found:  # the distinct strings as Python objects, made only when asked for
-            found.append(np.asarray(array.take(firsts).to_numpy(zero_copy_only=False)))
+            source = array
+            if views:  # pyarrow has no take of views: their plain layout (only when asked for)
+                source = array.cast(
+                    pa.large_string() if pa.types.is_string_view(array.type) else pa.large_binary()
+                )
+            found.append(np.asarray(source.take(firsts).to_numpy(zero_copy_only=False)))
         return found[0][values]
 
     return Variable(name, [codes], [decode], False)

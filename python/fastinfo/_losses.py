@@ -15,7 +15,15 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import Base, _without_missing, check_bool, check_memory, log_base, native
+from ._inputs import (
+    Base,
+    _refuse_unusable,
+    _without_missing,
+    check_bool,
+    check_memory,
+    log_base,
+    native,
+)
 
 Result = Union[float, npt.NDArray[np.float64]]
 Floats = npt.NDArray[np.floating[Any]]
@@ -152,6 +160,51 @@ def binary_labels(
     return flat
 
 
+def check_sample_weight(
+    sample_weight: object, shape: tuple[int, ...], data: str
+) -> npt.NDArray[np.float64] | None:
+    """``sample_weight`` as a flat, contiguous float64 array, or None.
+
+    One weight per sample: the shape ``shape`` of the argument ``data``. The values (finite,
+    non-negative, not all zero) are checked by the core as it reads them; the twin checks them
+    with :func:`check_weight_values`.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.asarray(
+            _without_missing(_refuse_unusable(sample_weight, "sample_weight"), "sample_weight")
+        )
+    except ValueError as error:  # a ragged nested list
+        raise ValueError(f"sample_weight is not a regular array of numbers: {error}") from None
+    if weights.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must hold real numbers, got dtype {weights.dtype}")
+    if weights.shape != shape:
+        what = f"{shape[0]} samples" if len(shape) == 1 else f"shape {shape}"
+        raise ValueError(
+            f"sample_weight must have one weight per sample of {data} ({what}), "
+            f"got shape {weights.shape}"
+        )
+    return np.ascontiguousarray(weights, dtype=np.float64).reshape(-1)
+
+
+def check_weight_values(weights: npt.NDArray[np.float64]) -> None:
+    """Raise ValueError naming ``sample_weight`` unless the weights are valid.
+
+    Every weight finite and non-negative, and one positive: what the core checks (for the twin).
+    """
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise ValueError(
+            f"sample_weight[{index}] = {weights[index]}; weights must be finite and non-negative"
+        )
+    if weights.size and not (weights > 0).any():
+        raise ValueError(
+            "sample_weight: the weights sum to 0: at least one sample needs a positive weight"
+        )
+
+
 def check_output_memory(n: int) -> None:
     """Raise MemoryError if ``n`` float64 values would exceed the memory budget."""
     check_memory(
@@ -180,6 +233,26 @@ def nll_values(nll: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
             "never negative (nor NaN)"
         )
     return flat
+
+
+def mean_nll(nll: npt.ArrayLike, sample_weight: object) -> float:
+    """The mean of the checked ``nll`` values, weighted by ``sample_weight`` if given."""
+    values = nll_values(nll, "nll")
+    if sample_weight is None:
+        scale, total = scaled_sum(values)
+        return scale * (total / values.size)
+    if np.ndim(nll) == 0:
+        raise ValueError(
+            "sample_weight needs the NLL of each token (an array), got a single number for nll"
+        )
+    weights = check_sample_weight(sample_weight, np.shape(nll), "nll")
+    assert weights is not None
+    check_weight_values(weights)
+    weights = weights / weights.max()  # the same mean; no overflow of the weighted terms
+    with np.errstate(invalid="ignore"):
+        terms = np.where(weights == 0, 0.0, weights * values)  # 0 * inf = 0
+    scale, total = scaled_sum(terms)
+    return scale * (total / float(np.sum(weights)))
 
 
 def unit_base(base: Base) -> float:
@@ -243,6 +316,7 @@ def cross_entropy_loss(
     ignore_index: int | None = None,
     label_smoothing: float = 0.0,
     reduction: str = "mean",
+    sample_weight: npt.ArrayLike | None = None,
 ) -> Result:
     """Cross-entropy loss of class scores against class labels (PyTorch's ``CrossEntropyLoss``).
 
@@ -275,6 +349,15 @@ def cross_entropy_loss(
     reduction : {"mean", "sum", "none"}, default "mean"
         ``"mean"`` over the rows not ignored (``nan`` if there are none), ``"sum"``, or one value
         per row.
+    sample_weight : array_like, optional
+        One non-negative weight per row (the shape of ``labels``), as scikit-learn's
+        ``log_loss(sample_weight=)``: ``"mean"`` is the weighted mean ``sum(w * loss) / sum(w)``
+        over the rows not ignored (``nan`` if their weights sum to 0), ``"sum"`` is
+        ``sum(w * loss)`` and ``"none"`` gives ``w * loss`` (``0 * inf = 0``: a row of weight 0
+        adds nothing, though it is still checked). Integer weights give the loss of the rows
+        repeated that many times, up to rounding. The weights must be finite, not all 0.
+        PyTorch's class weights ``CrossEntropyLoss(weight=c)`` are ``sample_weight=c[labels]``,
+        with the same mean.
 
     Returns
     -------
@@ -289,6 +372,7 @@ def cross_entropy_loss(
         logit, or a row of logits all ``-inf`` (no distribution); with ``from_logits=False`` a
         value outside ``[0, 1]`` or a row not summing to 1. Rows are numbered in C order over
         the leading axes. NaN is an error rather than a NaN result (PyTorch returns NaN).
+        A bad ``sample_weight`` (wrong shape, negative, NaN or infinite, or all 0).
     TypeError
         Non-real ``logits``, non-integer ``labels``, or options of the wrong type.
 
@@ -338,6 +422,10 @@ def cross_entropy_loss(
     2.0
     >>> fastinfo.cross_entropy_loss(logits, [0, -100], ignore_index=-100)  # doctest: +ELLIPSIS
     0.41703...
+    >>> weighted = fastinfo.cross_entropy_loss(logits, [0, 1], sample_weight=[3, 1])
+    >>> repeated = fastinfo.cross_entropy_loss(logits[[0, 0, 0, 1]], [0, 0, 0, 1])
+    >>> bool(abs(weighted - repeated) < 1e-15)  # integer weights repeat rows
+    True
     """
     scale = log_base(base)
     from_logits = check_bool(from_logits, "from_logits")
@@ -354,25 +442,36 @@ def cross_entropy_loss(
         )
     batch = tuple(scores.shape[:-1])
     flat_labels = class_labels(labels, batch, k, ignore)
+    weights = check_sample_weight(sample_weight, batch, "labels")
     if reduction == "none":
         check_output_memory(flat_labels.size)
     rows = scores.reshape(-1, k)
-    value = _native.cross_entropy_loss(rows, flat_labels, from_logits, ignore, smoothing, reduction)
+    value = _native.cross_entropy_loss(
+        rows, flat_labels, from_logits, ignore, smoothing, reduction, weights
+    )
     return finish(value, batch, scale)
 
 
 def _binary(
-    scores: npt.ArrayLike, targets: npt.ArrayLike, name: str, base: Base, reduction: str
+    scores: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    name: str,
+    base: Base,
+    reduction: str,
+    sample_weight: npt.ArrayLike | None,
 ) -> Result:
     scale = log_base(base)
     reduction = check_reduction(reduction)
     values = as_scores(scores, name)
     shape = tuple(values.shape)
     flat_targets = binary_labels(targets, shape, name)
+    weights = check_sample_weight(sample_weight, shape, name)
     if reduction == "none":
         check_output_memory(flat_targets.size)
     from_logits = name == "logits"
-    value = _native.binary_cross_entropy(values.reshape(-1), flat_targets, from_logits, reduction)
+    value = _native.binary_cross_entropy(
+        values.reshape(-1), flat_targets, from_logits, reduction, weights
+    )
     return finish(value, shape, scale)
 
 
@@ -383,6 +482,7 @@ def binary_cross_entropy(
     *,
     base: Base = None,
     reduction: str = "mean",
+    sample_weight: npt.ArrayLike | None = None,
 ) -> Result:
     """Binary cross-entropy of probabilities, elementwise (PyTorch's ``binary_cross_entropy``).
 
@@ -402,6 +502,15 @@ def binary_cross_entropy(
         Logarithm base of the result; ``None`` (default) gives nats.
     reduction : {"mean", "sum", "none"}, default "mean"
         Mean over all elements, sum, or one value per element (an array of the input's shape).
+    sample_weight : array_like, optional
+        One non-negative weight per element (the shape of ``probabilities``), as scikit-learn's
+        ``log_loss(sample_weight=)``: ``"mean"`` is the weighted mean ``sum(w * loss) / sum(w)``,
+        ``"sum"`` is ``sum(w * loss)`` and ``"none"`` gives ``w * loss`` (``0 * inf = 0``: an
+        element of weight 0 adds nothing, though it is still checked). Integer weights give the
+        loss of the elements repeated that many times, up to rounding. The weights must be
+        finite, not all 0. PyTorch's ``weight`` rescales each element the same way for
+        ``"sum"`` and ``"none"``, but its ``"mean"`` divides by the number of elements,
+        not by ``sum(w)``: that is this function's ``"sum"`` divided by the size.
 
     Returns
     -------
@@ -411,7 +520,8 @@ def binary_cross_entropy(
     ------
     ValueError
         A probability outside ``[0, 1]`` or NaN (logits belong to
-        :func:`binary_cross_entropy_with_logits`); a target outside ``[0, 1]`` or NaN.
+        :func:`binary_cross_entropy_with_logits`); a target outside ``[0, 1]`` or NaN; a bad
+        ``sample_weight``.
 
     See Also
     --------
@@ -445,8 +555,10 @@ def binary_cross_entropy(
     array([0.693147, 1.203973])
     >>> fastinfo.binary_cross_entropy([0.0], [1.0])  # PyTorch clamps this to 100
     inf
+    >>> fastinfo.binary_cross_entropy([0.0, 0.5], [1, 1], sample_weight=[0, 1])  # weight 0
+    0.6931471805599453
     """
-    return _binary(probabilities, targets, "probabilities", base, reduction)
+    return _binary(probabilities, targets, "probabilities", base, reduction, sample_weight)
 
 
 def binary_cross_entropy_with_logits(
@@ -456,12 +568,13 @@ def binary_cross_entropy_with_logits(
     *,
     base: Base = None,
     reduction: str = "mean",
+    sample_weight: npt.ArrayLike | None = None,
 ) -> Result:
     """Binary cross-entropy of logits, elementwise (PyTorch's ``binary_cross_entropy_with_logits``).
 
     ``loss = -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]`` for a logit ``z`` and a target
     ``y``: ``torch.nn.functional.binary_cross_entropy_with_logits`` / ``torch.nn.BCEWithLogitsLoss``
-    (without their ``weight`` and ``pos_weight``).
+    (without their ``pos_weight``; their ``weight`` is ``sample_weight``, see there).
 
     Parameters
     ----------
@@ -473,6 +586,15 @@ def binary_cross_entropy_with_logits(
         Logarithm base of the result; ``None`` (default) gives nats.
     reduction : {"mean", "sum", "none"}, default "mean"
         Mean over all elements, sum, or one value per element (an array of the input's shape).
+    sample_weight : array_like, optional
+        One non-negative weight per element (the shape of ``logits``), as scikit-learn's
+        ``log_loss(sample_weight=)``: ``"mean"`` is the weighted mean ``sum(w * loss) / sum(w)``,
+        ``"sum"`` is ``sum(w * loss)`` and ``"none"`` gives ``w * loss`` (``0 * inf = 0``: an
+        element of weight 0 adds nothing, though it is still checked). Integer weights give the
+        loss of the elements repeated that many times, up to rounding. The weights must be
+        finite, not all 0. PyTorch's ``weight`` rescales each element the same way for
+        ``"sum"`` and ``"none"``, but its ``"mean"`` divides by the number of elements,
+        not by ``sum(w)``: that is this function's ``"sum"`` divided by the size.
 
     Returns
     -------
@@ -481,7 +603,7 @@ def binary_cross_entropy_with_logits(
     Raises
     ------
     ValueError
-        A NaN logit; a target outside ``[0, 1]`` or NaN.
+        A NaN logit; a target outside ``[0, 1]`` or NaN; a bad ``sample_weight``.
 
     See Also
     --------
@@ -511,10 +633,12 @@ def binary_cross_entropy_with_logits(
     >>> round(fastinfo.binary_cross_entropy_with_logits([0.9], [1]), 6)  # not -log 0.9
     0.341154
     """
-    return _binary(logits, targets, "logits", base, reduction)
+    return _binary(logits, targets, "logits", base, reduction, sample_weight)
 
 
-def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+def perplexity(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
     """Perplexity ``exp(mean NLL in nats)`` of a model on a sequence of tokens.
 
     Parameters
@@ -526,6 +650,11 @@ def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     base : float, optional
         The unit of ``nll``: ``None`` (default) for nats, ``2`` for bits. The result does not
         depend on it: ``perplexity = base ** mean(nll)``.
+    sample_weight : array_like, optional
+        One non-negative weight per token of an array ``nll`` (e.g. an attention mask): the
+        mean becomes ``sum(w * nll) / sum(w)``, as ``cross_entropy_loss(...,
+        sample_weight=w)``; a token of weight 0 adds nothing, even an infinite NLL. The weights
+        must be finite, not all 0.
 
     Returns
     -------
@@ -553,18 +682,20 @@ def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     4.0
     >>> fastinfo.perplexity(0.0)
     1.0
+    >>> fastinfo.perplexity([1.0, 1.0, 50.0], sample_weight=[1, 1, 0])  # a masked token
+    2.718281828459045
     """
     unit = unit_base(base)
-    values = nll_values(nll, "nll")
-    scale, total = scaled_sum(values)
-    mean_nats = scale * (total / values.size) * unit
+    mean_nats = mean_nll(nll, sample_weight) * unit
     try:
         return math.exp(mean_nats)
     except OverflowError:
         return math.inf
 
 
-def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+def bits_per_token(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
     """Mean negative log-likelihood per token in bits: ``mean NLL in nats / ln 2``.
 
     Parameters
@@ -574,6 +705,11 @@ def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
         Non-negative, in units of ``base``.
     base : float, optional
         The unit of ``nll``: ``None`` (default) for nats, ``2`` for bits (returned unchanged).
+    sample_weight : array_like, optional
+        One non-negative weight per token of an array ``nll`` (e.g. an attention mask): the
+        mean becomes ``sum(w * nll) / sum(w)``, as ``cross_entropy_loss(...,
+        sample_weight=w)``; a token of weight 0 adds nothing, even an infinite NLL. The weights
+        must be finite, not all 0.
 
     Returns
     -------
@@ -590,9 +726,7 @@ def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
     2.0
     """
     unit = unit_base(base)
-    values = nll_values(nll, "nll")
-    scale, total = scaled_sum(values)
-    return scale * (total / values.size) * (unit / math.log(2))
+    return mean_nll(nll, sample_weight) * (unit / math.log(2))
 
 
 def bits_per_byte(total_nll: npt.ArrayLike, n_bytes: int, /, *, base: Base = None) -> float:

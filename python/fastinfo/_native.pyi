@@ -19,6 +19,7 @@ __all__ = [
     "active_information_storage",
     "adjusted_mutual_information",
     "arrow_codes",
+    "arrow_view_codes",
     "bootstrap",
     "check_memory",
     "conditional_entropy",
@@ -186,12 +187,14 @@ def cross_entropy_loss(
     ignore_index: int | None,
     label_smoothing: float,
     reduction: str,
+    sample_weight: npt.NDArray[np.float64] | None,
 ) -> float | npt.NDArray[np.float64]: ...
 def binary_cross_entropy(
     values: _Scores,
     targets: npt.NDArray[np.float64],
     from_logits: bool,
     reduction: str,
+    sample_weight: npt.NDArray[np.float64] | None,
 ) -> float | npt.NDArray[np.float64]: ...
 
 # --- multivariate, time series, generalised entropies (src/python/multivariate.rs) ---
@@ -318,6 +321,10 @@ def object_codes(
 ) -> tuple[npt.NDArray[np.uint32] | None, npt.NDArray[np.object_] | None, dict[str, int]]: ...
 def arrow_codes(
     chunks: list[tuple[npt.NDArray[np.int32] | npt.NDArray[np.int64], npt.NDArray[np.uint8]]],
+    name: str,
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def arrow_view_codes(
+    chunks: list[tuple[npt.NDArray[np.uint8], list[npt.NDArray[np.uint8]]]],
     name: str,
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
 def fixed_codes(

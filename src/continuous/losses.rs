@@ -37,6 +37,14 @@
 //! semantics; `NaN` when there are none), `Sum` adds them (0 for none), `None` returns one value per
 //! row, 0 for an ignored row.
 //!
+//! # Sample weights
+//! With one weight `w_i` per row (finite, `≥ 0`, not all 0: [`check_sample_weight`]), each row's
+//! loss becomes `w_i · ℓ_i` (with `0 · ∞ = 0`: a row of weight 0 never makes the result infinite,
+//! though it is still checked), `Sum` is `Σ w_i ℓ_i`, `None` returns `w_i ℓ_i`, and `Mean` is the
+//! weighted mean `Σ w_i ℓ_i / Σ w_i` over the rows not ignored (`scikit-learn`'s
+//! `log_loss(sample_weight=)`; `NaN` when those weights sum to 0). Both sums are compensated, so
+//! integer weights give the loss of the rows repeated `w_i` times up to rounding.
+//!
 //! # Speed and determinism
 //! Each row is read once from memory, in blocks of 1024 values that stay in L1 cache: the block's
 //! maximum, then `exp(z_j − m)` relative to the running maximum `m` (the partial sums are rescaled
@@ -83,7 +91,7 @@ pub enum Loss {
 
 /// Options of [`cross_entropy_loss`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CrossEntropyOptions {
+pub struct CrossEntropyOptions<'a> {
     /// `true`: rows are logits; `false`: rows are probabilities.
     pub from_logits: bool,
     /// Rows whose label equals this are skipped (and not counted by the mean).
@@ -92,17 +100,75 @@ pub struct CrossEntropyOptions {
     pub label_smoothing: f64,
     /// How the row losses are combined.
     pub reduction: Reduction,
+    /// One weight per row (see the module documentation), or `None` for weight 1 each.
+    pub sample_weight: Option<&'a [f64]>,
 }
 
-impl Default for CrossEntropyOptions {
+impl Default for CrossEntropyOptions<'_> {
     fn default() -> Self {
         CrossEntropyOptions {
             from_logits: true,
             ignore_index: None,
             label_smoothing: 0.0,
             reduction: Reduction::Mean,
+            sample_weight: None,
         }
     }
+}
+
+/// Checks `sample_weight` against `n` rows: one weight per row, each finite and `≥ 0`, and not all
+/// 0 (`scikit-learn` refuses weights summing to 0 too).
+///
+/// Returns the largest weight (0 for no rows).
+///
+/// # Errors
+/// `LengthMismatch`, `NotFinite` or `InvalidArgument`, naming `sample_weight` and the first bad
+/// weight's index.
+pub fn check_sample_weight(weights: &[f64], n: usize) -> Result<f64> {
+    if weights.len() != n {
+        return Err(Error::LengthMismatch {
+            argument: "sample_weight".into(),
+            expected: n,
+            found: weights.len(),
+        });
+    }
+    let mut largest = 0.0_f64;
+    for (index, &w) in weights.iter().enumerate() {
+        if !w.is_finite() {
+            return Err(Error::NotFinite {
+                argument: "sample_weight".into(),
+                index,
+                value: w,
+            });
+        }
+        if w < 0.0 {
+            return Err(Error::InvalidArgument {
+                argument: "sample_weight".into(),
+                message: format!("weights must be non-negative, got {w} at index {index}"),
+            });
+        }
+        largest = largest.max(w);
+    }
+    if largest == 0.0 && n > 0 {
+        return Err(Error::InvalidArgument {
+            argument: "sample_weight".into(),
+            message: "the weights sum to 0: at least one sample needs a positive weight".into(),
+        });
+    }
+    Ok(largest)
+}
+
+/// A power of two `s` with `s · largest` in `[1, 2)` (`s` within `2^±1022`, so in `[2^-52, 4)` for
+/// every positive `f64`): scaling the weights by it
+/// is exact and leaves the weighted mean unchanged, while it keeps tiny (subnormal) weights and
+/// their products with the losses from rounding, and huge ones from overflowing.
+fn mean_scale(largest: f64) -> f64 {
+    if largest == 0.0 {
+        return 1.0;
+    }
+    // floor(log2(largest)), exact for normal and subnormal values alike.
+    let exponent = largest.log2().floor().clamp(-1022.0, 1022.0);
+    (-exponent).exp2()
 }
 
 /// With `from_logits = false`, a row of `k` probabilities of a type with machine epsilon `epsilon`
@@ -217,15 +283,40 @@ fn probabilities_row<T: Float>(
 const CHUNK_ELEMENTS: usize = 1 << 16;
 
 /// Runs `item(i)` (`Ok(None)` for an ignored item) for `i < n` in parallel chunks of `chunk` items
-/// and reduces the results; the first error in item order wins.
+/// and reduces the results, each weighted by `weights[i]` if given (checked by
+/// [`check_sample_weight`] first); the first error in item order wins.
 fn reduce_items(
     n: usize,
     chunk: usize,
     reduction: Reduction,
+    weights: Option<&[f64]>,
     interrupt: &AtomicBool,
     item: impl Fn(usize) -> Result<Option<f64>> + Sync,
 ) -> Result<Loss> {
+    // The mean is that of the weights scaled by a power of two (exactly); the sum and the
+    // values per row use the weights as given.
+    let scale = match weights {
+        Some(w) => {
+            let largest = check_sample_weight(w, n)?;
+            if reduction == Reduction::Mean {
+                mean_scale(largest)
+            } else {
+                1.0
+            }
+        }
+        None => 1.0,
+    };
     let chunk = chunk.max(1);
+    // The loss of item `i` and its weight (1 without weights), `None` if ignored.
+    let weighted_item = |i: usize| -> Result<Option<(f64, f64)>> {
+        Ok(item(i)?.map(|v| match weights {
+            Some(w) => {
+                let w = w[i] * scale;
+                (weighted(w, v), w)
+            }
+            None => (v, 1.0),
+        }))
+    };
     if reduction == Reduction::None {
         let mut values = vec![0.0; n];
         values
@@ -236,7 +327,7 @@ fn reduce_items(
                     return Err(Error::Interrupted);
                 }
                 for (j, o) in out.iter_mut().enumerate() {
-                    *o = item(c * chunk + j)?.unwrap_or(0.0);
+                    *o = weighted_item(c * chunk + j)?.map_or(0.0, |(v, _)| v);
                 }
                 Ok(())
             })
@@ -246,7 +337,8 @@ fn reduce_items(
         return Ok(Loss::PerRow(values));
     }
     let chunks = n.div_ceil(chunk);
-    let partial: Vec<Result<(f64, usize)>> = (0..chunks)
+    // Per chunk: the sum of the (weighted) losses, the number of items counted and their weight.
+    let partial: Vec<Result<(f64, usize, f64)>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
             if interrupt.load(Ordering::Relaxed) {
@@ -254,20 +346,33 @@ fn reduce_items(
             }
             let (start, end) = (c * chunk, ((c + 1) * chunk).min(n));
             let mut values = Vec::with_capacity(end - start);
+            let mut used = Vec::with_capacity(if weights.is_some() { end - start } else { 0 });
             for i in start..end {
-                if let Some(v) = item(i)? {
+                if let Some((v, w)) = weighted_item(i)? {
                     values.push(v);
+                    if weights.is_some() {
+                        used.push(w);
+                    }
                 }
             }
-            Ok((compensated_sum(values.iter().copied()), values.len()))
+            let weight = compensated_sum(used.iter().copied());
+            Ok((
+                compensated_sum(values.iter().copied()),
+                values.len(),
+                weight,
+            ))
         })
         .collect();
     let partial = partial.into_iter().collect::<Result<Vec<_>>>()?;
     let total = compensated_sum(partial.iter().map(|p| p.0));
-    let counted: usize = partial.iter().map(|p| p.1).sum();
+    let denominator = if weights.is_some() {
+        compensated_sum(partial.iter().map(|p| p.2))
+    } else {
+        partial.iter().map(|p| p.1).sum::<usize>() as f64
+    };
     Ok(Loss::Total(match reduction {
-        Reduction::Mean if counted == 0 => f64::NAN,
-        Reduction::Mean => total / counted as f64,
+        Reduction::Mean if denominator == 0.0 => f64::NAN,
+        Reduction::Mean => total / denominator,
         _ => total,
     }))
 }
@@ -290,7 +395,7 @@ pub fn cross_entropy_loss<T: Float>(
     logits: &[T],
     classes: usize,
     labels: &[i64],
-    options: &CrossEntropyOptions,
+    options: &CrossEntropyOptions<'_>,
     interrupt: &AtomicBool,
 ) -> Result<Loss> {
     cross_entropy_loss_with(simd::level(), logits, classes, labels, options, interrupt)
@@ -302,7 +407,7 @@ pub fn cross_entropy_loss_with<T: Float>(
     logits: &[T],
     classes: usize,
     labels: &[i64],
-    options: &CrossEntropyOptions,
+    options: &CrossEntropyOptions<'_>,
     interrupt: &AtomicBool,
 ) -> Result<Loss> {
     let level = level.usable();
@@ -375,7 +480,14 @@ pub fn cross_entropy_loss_with<T: Float>(
         })
     };
     let chunk = (CHUNK_ELEMENTS / k).clamp(1, 4096);
-    reduce_items(n, chunk, options.reduction, interrupt, item)
+    reduce_items(
+        n,
+        chunk,
+        options.reduction,
+        options.sample_weight,
+        interrupt,
+        item,
+    )
 }
 
 fn bad_label(row: usize, label: i64, k: usize) -> Error {
@@ -403,16 +515,20 @@ pub fn binary_cross_entropy_of_probability(p: f64, y: f64) -> f64 {
 }
 
 /// Binary cross-entropy, elementwise, of `values` (logits, or probabilities when `from_logits` is
-/// false) against `labels` (the targets) in `[0, 1]`, in nats, reduced by `reduction` (`Mean` over all elements).
+/// false) against `labels` (the targets) in `[0, 1]`, in nats, each weighted by `sample_weight`
+/// if given, reduced by `reduction` (`Mean` over all elements, weighted: see the module
+/// documentation).
 ///
 /// # Errors
 /// `LengthMismatch` when the lengths differ; `InvalidArgument` for a `NaN` value, a probability
-/// outside `[0, 1]` or a label outside `[0, 1]` (naming the element); `Interrupted`.
+/// outside `[0, 1]` or a label outside `[0, 1]` (naming the element); the errors of
+/// [`check_sample_weight`]; `Interrupted`.
 pub fn binary_cross_entropy<T: Float>(
     values: &[T],
     labels: &[f64],
     from_logits: bool,
     reduction: Reduction,
+    sample_weight: Option<&[f64]>,
     interrupt: &AtomicBool,
 ) -> Result<Loss> {
     if values.len() != labels.len() {
@@ -451,7 +567,14 @@ pub fn binary_cross_entropy<T: Float>(
             Ok(Some(binary_cross_entropy_of_probability(v, y)))
         }
     };
-    reduce_items(values.len(), 1 << 14, reduction, interrupt, item)
+    reduce_items(
+        values.len(),
+        1 << 14,
+        reduction,
+        sample_weight,
+        interrupt,
+        item,
+    )
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ fn into_python(py: Python<'_>, loss: Loss) -> Bound<'_, PyAny> {
 }
 
 /// The options of a multi-class loss, checked inside [`run`].
-type Options<'a> = &'a (dyn Fn() -> crate::Result<CrossEntropyOptions> + Sync);
+type Options<'a> = &'a (dyn Fn() -> crate::Result<CrossEntropyOptions<'a>> + Sync);
 
 fn cross_entropy<T: Float + Element>(
     py: Python<'_>,
@@ -80,9 +80,11 @@ fn cross_entropy<T: Float + Element>(
     })
 }
 
-/// Cross-entropy of the rows of `logits` (n × k) against class indices `labels` (n), in nats:
-/// a float for `reduction` "mean" or "sum", a float64 array of n values for "none".
+/// Cross-entropy of the rows of `logits` (n × k) against class indices `labels` (n), in nats,
+/// each row weighted by `sample_weight` (n) if given: a float for `reduction` "mean" or "sum", a
+/// float64 array of n values for "none".
 #[pyfunction]
+#[allow(clippy::too_many_arguments)] // the Python function's options, passed through
 fn cross_entropy_loss<'py>(
     py: Python<'py>,
     logits: Floats<'py, Ix2>,
@@ -91,13 +93,19 @@ fn cross_entropy_loss<'py>(
     ignore_index: Option<i64>,
     label_smoothing: f64,
     reduction: &str,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let weights = match &sample_weight {
+        Some(w) => Some(slice(w, "sample_weight")?),
+        None => None,
+    };
     let options = || {
         Ok(CrossEntropyOptions {
             from_logits,
             ignore_index,
             label_smoothing,
             reduction: reduction.parse::<Reduction>()?,
+            sample_weight: weights,
         })
     };
     let labels = slice(&labels, "labels")?;
@@ -109,7 +117,7 @@ fn cross_entropy_loss<'py>(
 }
 
 /// Binary cross-entropy of `values` (n: logits, or probabilities when `from_logits` is false)
-/// against `targets` (n) in [0, 1], in nats: a float
+/// against `targets` (n) in [0, 1], in nats, each weighted by `sample_weight` (n) if given: a float
 /// for `reduction` "mean" or "sum", a float64 array of n values for "none".
 #[pyfunction]
 fn binary_cross_entropy<'py>(
@@ -118,8 +126,13 @@ fn binary_cross_entropy<'py>(
     targets: PyReadonlyArray1<'py, f64>,
     from_logits: bool,
     reduction: &str,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let targets = slice(&targets, "targets")?;
+    let weights = match &sample_weight {
+        Some(w) => Some(slice(w, "sample_weight")?),
+        None => None,
+    };
     let name = if from_logits {
         "logits"
     } else {
@@ -130,14 +143,28 @@ fn binary_cross_entropy<'py>(
             let values = slice(a, name)?;
             run(py, |interrupt| {
                 let reduction = reduction.parse()?;
-                losses::binary_cross_entropy(values, targets, from_logits, reduction, interrupt)
+                losses::binary_cross_entropy(
+                    values,
+                    targets,
+                    from_logits,
+                    reduction,
+                    weights,
+                    interrupt,
+                )
             })?
         }
         Floats::F64(a) => {
             let values = slice(a, name)?;
             run(py, |interrupt| {
                 let reduction = reduction.parse()?;
-                losses::binary_cross_entropy(values, targets, from_logits, reduction, interrupt)
+                losses::binary_cross_entropy(
+                    values,
+                    targets,
+                    from_logits,
+                    reduction,
+                    weights,
+                    interrupt,
+                )
             })?
         }
     };

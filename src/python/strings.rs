@@ -4,8 +4,9 @@
 //! The Python layer (`_inputs.py`) picks the function by what it holds: [`object_codes`] for a
 //! list, tuple or object array (the strings' UTF-8 is copied into one buffer while the GIL is
 //! held, then factorised without it), [`arrow_codes`] for the `(offsets, data)` buffers of
-//! pyarrow, polars and pandas `string[pyarrow]` columns, and [`fixed_codes`] for numpy's
-//! fixed-width strings. The last two read the buffers in place.
+//! pyarrow, polars and pandas `string[pyarrow]` columns, [`arrow_view_codes`] for Arrow's
+//! `string_view` buffers, and [`fixed_codes`] for numpy's fixed-width strings. The last three
+//! read the buffers in place.
 
 #![allow(clippy::needless_pass_by_value)]
 
@@ -24,6 +25,7 @@ use std::os::raw::c_char;
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(object_codes, m)?)?;
     m.add_function(wrap_pyfunction!(arrow_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow_view_codes, m)?)?;
     m.add_function(wrap_pyfunction!(fixed_codes, m)?)?;
     Ok(())
 }
@@ -238,6 +240,31 @@ fn arrow_codes<'py>(
     }
     let f = run(py, |interrupt| {
         factorise(&Strings::Offsets(slices), name.clone(), interrupt)
+    })?;
+    Ok(arrays(py, f))
+}
+
+/// Codes (uint32, in sorted order) and first positions (uint64) of strings held as Arrow
+/// `string_view`/`binary_view` chunks `(views, buffers)` (the views viewed as bytes, 16 per
+/// string, and the chunk's data buffers), read in place.
+#[pyfunction]
+fn arrow_view_codes<'py>(
+    py: Python<'py>,
+    chunks: Vec<(PyReadonlyArray1<'py, u8>, Vec<PyReadonlyArray1<'py, u8>>)>,
+    name: String,
+) -> PyResult<Codes<'py>> {
+    let not_contiguous =
+        |_| PyTypeError::new_err(format!("{name}: string buffers must be contiguous"));
+    let mut slices = Vec::with_capacity(chunks.len());
+    for (views, buffers) in &chunks {
+        let data = buffers
+            .iter()
+            .map(|b| b.as_slice().map_err(not_contiguous))
+            .collect::<PyResult<Vec<&[u8]>>>()?;
+        slices.push((views.as_slice().map_err(not_contiguous)?, data));
+    }
+    let f = run(py, |interrupt| {
+        factorise(&Strings::Views(slices), name.clone(), interrupt)
     })?;
     Ok(arrays(py, f))
 }

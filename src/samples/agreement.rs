@@ -169,7 +169,8 @@ pub fn normalized_mutual_information(
         return Ok(0.0);
     }
     let (hx, hy) = pair.entropies();
-    Ok(mi / average.of(hx, hy))
+    // `I ≤ min(H(X), H(Y)) ≤ mean` for the plug-in estimates: keep rounding inside [0, 1].
+    Ok((mi / average.of(hx, hy)).clamp(0.0, 1.0))
 }
 
 /// Adjusted mutual information `(I − E[I]) / (mean(H(X), H(Y)) − E[I])`, with the exact expected

@@ -173,7 +173,30 @@ fn pair_informations(
 
 /// Normalises the informations in place: `I_ij / average(H_i, H_j)` off the diagonal, 1 on it,
 /// with scikit-learn's limit cases (two constant columns: 1; `I = 0`: 0).
+///
+/// A ratio within `EXACTLY` (256 ulps) of 1 or of 0 is that value: the information and the
+/// entropies are summed from different tables, so a ratio that is exactly 1 in theory (two columns
+/// equal up to a renaming, for every average; one column a function of the other, for `min`)
+/// comes out within a few ulps of 1 on either side. With the plug-in estimator `I ≤ min(H_i, H_j) ≤ average`, so
+/// every value is in `[0, 1]`; the bias-corrected estimators can leave that interval, and keep
+/// their values.
 pub(crate) fn normalize(out: &mut [f64], entropies: &[f64], cards: &[usize], average: Average) {
+    // How far a normalised information may lie from 1 or 0 by rounding alone: `I` and `H` are
+    // each a compensated sum of positive terms with a relative error of a few ulps each, so their
+    // ratio is within a few ulps of the exact one. 256 ulps leaves a wide margin and is far below
+    // any real departure from 1 (`H(Y | X) / H(Y)`, at least about `ln(n) / (n H(Y))`: above 1e-9
+    // for `n` below 1e10).
+    const EXACTLY: f64 = 256.0 * f64::EPSILON;
+    // `ratio`, with values within `EXACTLY` of 1 or 0 made exactly 1 or 0.
+    let snap = |ratio: f64| {
+        if (ratio - 1.0).abs() <= EXACTLY {
+            1.0
+        } else if ratio.abs() <= EXACTLY {
+            0.0
+        } else {
+            ratio
+        }
+    };
     let d = entropies.len();
     for i in 0..d {
         for j in 0..d {
@@ -185,7 +208,7 @@ pub(crate) fn normalize(out: &mut [f64], entropies: &[f64], cards: &[usize], ave
             } else {
                 let scale = average.of(entropies[i], entropies[j]);
                 if scale > 0.0 {
-                    *v / scale
+                    snap(*v / scale)
                 } else {
                     0.0
                 }

@@ -1,9 +1,12 @@
 //! String labels to integer codes: one hash of each string's bytes, codes numbered in sorted order.
 //!
-//! Strings arrive in one of two layouts, both read in place:
+//! Strings arrive in one of three layouts, all read in place:
 //! - [`Strings::Offsets`]: Arrow's layout, string `i` being `data[offsets[i]..offsets[i + 1]]`, in
 //!   one or more chunks (pyarrow arrays and chunked arrays, polars and pandas `string[pyarrow]`
 //!   columns; the bindings copy lists and object arrays of `str` into this layout as UTF-8);
+//! - [`Strings::Views`]: Arrow's `string_view`/`binary_view` layout, 16 bytes per string (its
+//!   length, then the string itself if it has at most 12 bytes, else a 4-byte prefix, the index
+//!   of a data buffer and the offset in it), in one or more chunks;
 //! - [`Strings::Fixed`]: numpy's fixed-width `S` (bytes) and `U` (UCS-4) arrays, `width` bytes per
 //!   string, padded with zeros.
 //!
@@ -20,11 +23,14 @@ use std::cmp::Ordering as CmpOrdering;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Strings in one of the two layouts the Python layer hands over (see the module docs).
+/// Strings in one of the layouts the Python layer hands over (see the module docs).
 pub enum Strings<'a> {
     /// Chunks of Arrow-style `(offsets, data)`: `offsets` has one more entry than the chunk has
     /// strings, and must be non-decreasing and within `data`.
     Offsets(Vec<(OffsetSlice<'a>, &'a [u8])>),
+    /// Chunks of Arrow views `(views, buffers)`: `views` holds 16 bytes per string (little-endian
+    /// fields), each long string within one of the chunk's data `buffers`.
+    Views(Vec<(&'a [u8], Vec<&'a [u8]>)>),
     /// `data.len() / width` strings of `width` bytes each; `wide` for UCS-4 (`U`) strings, which
     /// sort by native-endian 4-byte code units.
     Fixed {
@@ -59,6 +65,28 @@ impl OffsetSlice<'_> {
     }
 }
 
+/// Bytes per Arrow view.
+const VIEW: usize = 16;
+
+/// The string of one 16-byte Arrow view (`None` if it does not describe one within `buffers`): a
+/// length `≤ 12` is followed by the string itself, a longer one by a 4-byte prefix, the index of
+/// the data buffer and the offset in it (all little-endian `i32`).
+#[inline]
+fn view_bytes<'a>(view: &'a [u8], buffers: &[&'a [u8]]) -> Option<&'a [u8]> {
+    let field = |at: usize| {
+        let value = i32::from_le_bytes([view[at], view[at + 1], view[at + 2], view[at + 3]]);
+        usize::try_from(value).ok()
+    };
+    let length = field(0)?;
+    if length <= 12 {
+        return Some(&view[4..4 + length]);
+    }
+    let (buffer, offset) = (field(8)?, field(12)?);
+    buffers
+        .get(buffer)?
+        .get(offset..offset.checked_add(length)?)
+}
+
 /// Codes of the strings (`codes[i]` numbers string `i` among the distinct strings in sorted
 /// order) and, for each code, the position of the first string that has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +101,7 @@ impl Strings<'_> {
     pub fn len(&self) -> usize {
         match self {
             Strings::Offsets(chunks) => chunks.iter().map(|(o, _)| o.len().saturating_sub(1)).sum(),
+            Strings::Views(chunks) => chunks.iter().map(|(v, _)| v.len() / VIEW).sum(),
             Strings::Fixed { data, width, .. } => data.len().checked_div(*width).unwrap_or(0),
         }
     }
@@ -113,6 +142,23 @@ impl Strings<'_> {
                     }
                 }
             }
+            Strings::Views(chunks) => {
+                for (c, (views, buffers)) in chunks.iter().enumerate() {
+                    if views.len() % VIEW != 0 {
+                        return Err(bad(format!(
+                            "chunk {c} of the string views has {} bytes, not 16 per string",
+                            views.len()
+                        )));
+                    }
+                    for (i, view) in views.chunks_exact(VIEW).enumerate() {
+                        if view_bytes(view, buffers).is_none() {
+                            return Err(bad(format!(
+                                "chunk {c} of the string views has an invalid view at {i}"
+                            )));
+                        }
+                    }
+                }
+            }
             Strings::Fixed { data, width, wide } => {
                 if *width == 0 && !data.is_empty() {
                     return Err(bad("fixed-width strings of width 0".to_string()));
@@ -139,6 +185,15 @@ impl Strings<'_> {
                         let end = offsets.at(k).unwrap_or(start);
                         each(i, &data[start..end])?;
                         start = end;
+                        i += 1;
+                    }
+                }
+            }
+            Strings::Views(chunks) => {
+                let mut i = 0;
+                for (views, buffers) in chunks {
+                    for view in views.chunks_exact(VIEW) {
+                        each(i, view_bytes(view, buffers).unwrap_or_default())?;
                         i += 1;
                     }
                 }
@@ -215,13 +270,33 @@ pub fn factorise(
         (n as u128) * (4 + 40),
         "",
     )?;
-    let mut codes = Vec::with_capacity(n);
+    // Every allocation that grows with the input is fallible: a failed one is a MemoryError,
+    // never an abort. The map and the distinct keys grow by doubling, reserved before an insert.
+    let what = || format!("the codes of the strings of {argument}");
+    let mut codes: Vec<u32> = Vec::new();
+    memory::try_reserve(&mut codes, n, what, "")?;
     let mut keys: Vec<&[u8]> = Vec::new();
     let mut firsts: Vec<u64> = Vec::new();
     let mut map: HashMap<&[u8], u32, foldhash::fast::RandomState> = HashMap::default();
     strings.for_each(|i, s| {
         if i % POLL == POLL - 1 && interrupt.load(Ordering::Relaxed) {
             return Err(Error::Interrupted);
+        }
+        // Room for one more distinct string first (two compares; a doubling now and then), so
+        // that the insert below never allocates.
+        if map.len() == map.capacity() {
+            let more = map.len().max(64);
+            map.try_reserve(more).map_err(|_| Error::TooLarge {
+                what: what(),
+                bytes: (more as u128) * 32,
+                budget: memory::budget().unwrap_or(0),
+                advice: "the allocation failed".to_string(),
+            })?;
+        }
+        if keys.len() == keys.capacity() {
+            let more = keys.len().max(64);
+            memory::try_reserve(&mut keys, more, what, "")?;
+            memory::try_reserve(&mut firsts, more, what, "")?;
         }
         let code = *map.entry(s).or_insert_with(|| {
             keys.push(s);
@@ -288,6 +363,58 @@ mod tests {
             .map(|d| words.iter().position(|w| w == d).unwrap() as u64)
             .collect();
         Factorised { codes, firsts }
+    }
+
+    /// Arrow views of `words`, the long ones in two data buffers (alternately).
+    fn views_of(words: &[&str]) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let mut views = Vec::new();
+        let mut buffers = vec![b"pad".to_vec(), Vec::new()];
+        for (i, w) in words.iter().enumerate() {
+            let bytes = w.as_bytes();
+            views.extend_from_slice(&(bytes.len() as i32).to_le_bytes());
+            if bytes.len() <= 12 {
+                let mut inline = [0u8; 12];
+                inline[..bytes.len()].copy_from_slice(bytes);
+                views.extend_from_slice(&inline);
+            } else {
+                let buffer = i % 2;
+                views.extend_from_slice(&bytes[..4]);
+                views.extend_from_slice(&(buffer as i32).to_le_bytes());
+                views.extend_from_slice(&(buffers[buffer].len() as i32).to_le_bytes());
+                buffers[buffer].extend_from_slice(bytes);
+            }
+        }
+        (views, buffers)
+    }
+
+    #[test]
+    fn views_match_a_sort_and_bad_views_are_refused() {
+        let words = [
+            "b",
+            "a long string of words",
+            "",
+            "twelve bytes",
+            "thirteen byte",
+            "b",
+            "a long string of words",
+            "a long string of word",
+            "twelve bytes",
+        ];
+        let (views, buffers) = views_of(&words);
+        let data: Vec<&[u8]> = buffers.iter().map(Vec::as_slice).collect();
+        // Two chunks, split inside the words.
+        let strings = Strings::Views(vec![
+            (&views[..16 * 4], data.clone()),
+            (&views[16 * 4..], data.clone()),
+        ]);
+        let got = factorise(&strings, "x", &AtomicBool::new(false)).unwrap();
+        assert_eq!(got, naive(&words));
+        let mut bad = views.clone();
+        bad[16 + 8] = 7; // a buffer that does not exist
+        let strings = Strings::Views(vec![(&bad, data.clone())]);
+        assert!(factorise(&strings, "x", &AtomicBool::new(false)).is_err());
+        let strings = Strings::Views(vec![(&views[..20], data)]);
+        assert!(factorise(&strings, "x", &AtomicBool::new(false)).is_err());
     }
 
     #[test]

@@ -51,6 +51,8 @@ from .._losses import (
     check_label_smoothing,
     check_output_memory,
     check_reduction,
+    check_sample_weight,
+    check_weight_values,
     class_labels,
     nll_values,
     unit_base,
@@ -66,6 +68,21 @@ def _times(weight: float, values: Matrix) -> Matrix:
         return np.zeros_like(values)
     product: Matrix = weight * values
     return product
+
+
+def _weighted(weights: Matrix | None, losses: Matrix) -> Matrix:
+    """``weights * losses`` with ``0 * anything = 0`` (the losses themselves without weights)."""
+    if weights is None:
+        return losses
+    with np.errstate(invalid="ignore"):
+        product: Matrix = np.where(weights == 0, 0.0, weights * losses)
+    return product
+
+
+def _weighted_mean(total: float, weights: Matrix) -> float:
+    """``total / sum(weights)``, ``nan`` when the weights sum to 0 (scikit-learn's mean)."""
+    denominator = float(np.sum(weights))
+    return total / denominator if denominator else math.nan
 
 
 def _check_logits(x: Matrix, rows: npt.NDArray[np.bool_]) -> None:
@@ -119,8 +136,13 @@ def cross_entropy_loss(
     ignore_index: int | None = None,
     label_smoothing: float = 0.0,
     reduction: str = "mean",
+    sample_weight: npt.ArrayLike | None = None,
 ) -> Result:
-    """Cross-entropy loss (see :func:`fastinfo.cross_entropy_loss`)."""
+    """Cross-entropy loss (see :func:`fastinfo.cross_entropy_loss`).
+
+    With ``sample_weight`` ``w``: ``"none"`` is ``w_n * loss_n``, ``"sum"`` ``sum_n w_n loss_n``
+    and ``"mean"`` ``sum_n w_n loss_n / sum_n w_n`` over the rows not ignored.
+    """
     scale = log_base(base)
     from_logits = check_bool(from_logits, "from_logits")
     ignore = check_ignore_index(ignore_index)
@@ -136,6 +158,7 @@ def cross_entropy_loss(
         )
     batch = tuple(scores.shape[:-1])
     y = class_labels(labels, batch, k, ignore)
+    weights = check_sample_weight(sample_weight, batch, "labels")
     if reduction == "none":
         check_output_memory(y.size)
     x = scores.reshape(-1, k).astype(np.float64)
@@ -159,6 +182,18 @@ def cross_entropy_loss(
     safe = np.where(used, y, 0)
     nll = np.where(used, -log_p[np.arange(y.size), safe], 0.0)  # PyTorch's l_n
     smooth = np.where(used, -log_p.sum(axis=1), 0.0)  # PyTorch's s_n (only used when eps > 0)
+    if weights is not None:
+        check_weight_values(weights)
+        if reduction == "mean" and weights.size:
+            weights = weights / weights.max()  # the same mean; no subnormal weights on the way
+        per_row = nll if eps == 0 else _times(1 - eps, nll) + _times(eps / k, smooth)
+        weighted = _weighted(weights, per_row)
+        if reduction == "none":
+            return _finish(weighted, batch, scale)
+        total = float(np.sum(weighted))
+        if reduction == "sum":
+            return total / scale
+        return _weighted_mean(total, weights[used]) / scale
     if reduction == "none":
         per_row = nll if eps == 0 else _times(1 - eps, nll) + _times(eps / k, smooth)
         return _finish(per_row, batch, scale)
@@ -178,13 +213,19 @@ def _softplus(t: Matrix) -> Matrix:
 
 
 def _binary_losses(
-    scores: npt.ArrayLike, targets: npt.ArrayLike, name: str, base: Base, reduction: str
+    scores: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    name: str,
+    base: Base,
+    reduction: str,
+    sample_weight: npt.ArrayLike | None,
 ) -> Result:
     scale = log_base(base)
     reduction = check_reduction(reduction)
     values = as_scores(scores, name)
     shape = tuple(values.shape)
     y = binary_labels(targets, shape, name)
+    weights = check_sample_weight(sample_weight, shape, name)
     if reduction == "none":
         check_output_memory(y.size)
     x = values.reshape(-1).astype(np.float64)
@@ -206,11 +247,18 @@ def _binary_losses(
             positive = np.where(y == 0, 0.0, -y * np.log(x))
             negative = np.where(y == 1, 0.0, -(1 - y) * np.log1p(-x))
     losses = positive + negative
+    if weights is not None:
+        check_weight_values(weights)
+        if reduction == "mean" and weights.size:
+            weights = weights / weights.max()  # the same mean; no subnormal weights on the way
+        losses = _weighted(weights, losses)
     if reduction == "none":
         return _finish(losses, shape, scale)
     total = float(np.sum(losses))
     if reduction == "sum":
         return total / scale
+    if weights is not None:
+        return _weighted_mean(total, weights) / scale
     return (total / losses.size if losses.size else math.nan) / scale
 
 
@@ -221,9 +269,10 @@ def binary_cross_entropy(
     *,
     base: Base = None,
     reduction: str = "mean",
+    sample_weight: npt.ArrayLike | None = None,
 ) -> Result:
     """Binary cross-entropy of probabilities (see :func:`fastinfo.binary_cross_entropy`)."""
-    return _binary_losses(probabilities, targets, "probabilities", base, reduction)
+    return _binary_losses(probabilities, targets, "probabilities", base, reduction, sample_weight)
 
 
 def binary_cross_entropy_with_logits(
@@ -233,9 +282,10 @@ def binary_cross_entropy_with_logits(
     *,
     base: Base = None,
     reduction: str = "mean",
+    sample_weight: npt.ArrayLike | None = None,
 ) -> Result:
     """Binary cross-entropy of logits (see :func:`fastinfo.binary_cross_entropy_with_logits`)."""
-    return _binary_losses(logits, targets, "logits", base, reduction)
+    return _binary_losses(logits, targets, "logits", base, reduction, sample_weight)
 
 
 def _finish(values: Matrix, shape: tuple[int, ...], scale: float) -> Result:
@@ -245,17 +295,34 @@ def _finish(values: Matrix, shape: tuple[int, ...], scale: float) -> Result:
     return result
 
 
-def perplexity(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
-    """``exp(mean NLL in nats)`` (see :func:`fastinfo.perplexity`)."""
+def _mean_nll(nll: npt.ArrayLike, sample_weight: npt.ArrayLike | None) -> float:
+    """``sum(w * nll) / sum(w)`` (``w = 1`` without weights), without overflow."""
     values = nll_values(nll, "nll")
-    nats = unit_base(base) * float(np.sum(values / values.size))  # the mean, without overflow
+    if sample_weight is None:
+        return float(np.sum(values / values.size))
+    if np.ndim(nll) == 0:
+        raise ValueError("sample_weight needs the NLL of each token (an array), got a number")
+    weights = check_sample_weight(sample_weight, np.shape(nll), "nll")
+    assert weights is not None
+    check_weight_values(weights)
+    share = weights / np.sum(weights)
+    with np.errstate(invalid="ignore"):
+        return float(np.sum(np.where(share == 0, 0.0, share * values)))
+
+
+def perplexity(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
+    """``exp(mean NLL in nats)`` (see :func:`fastinfo.perplexity`)."""
+    nats = unit_base(base) * _mean_nll(nll, sample_weight)
     return math.exp(nats) if nats < 709.78 else math.inf
 
 
-def bits_per_token(nll: npt.ArrayLike, /, *, base: Base = None) -> float:
+def bits_per_token(
+    nll: npt.ArrayLike, /, *, base: Base = None, sample_weight: npt.ArrayLike | None = None
+) -> float:
     """``mean NLL in nats / ln 2`` (see :func:`fastinfo.bits_per_token`)."""
-    values = nll_values(nll, "nll")
-    nats = unit_base(base) * float(np.sum(values / values.size))  # the mean, without overflow
+    nats = unit_base(base) * _mean_nll(nll, sample_weight)
     return nats / math.log(2)
 
 

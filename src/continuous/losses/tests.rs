@@ -8,7 +8,7 @@ fn never() -> AtomicBool {
     AtomicBool::new(false)
 }
 
-fn options(reduction: Reduction) -> CrossEntropyOptions {
+fn options(reduction: Reduction) -> CrossEntropyOptions<'static> {
     CrossEntropyOptions {
         reduction,
         ..CrossEntropyOptions::default()
@@ -354,23 +354,31 @@ fn binary_limits_and_stability() {
         &[0.0, 1.0],
         true,
         Reduction::Mean,
+        None,
         &never(),
     );
     assert!(matches!(
         err,
         Err(Error::InvalidArgument { argument, .. }) if argument == "logits"
     ));
-    let err = binary_cross_entropy(&[0.0, 2.0], &[0.0, 1.0], false, Reduction::Mean, &never());
+    let err = binary_cross_entropy(
+        &[0.0, 2.0],
+        &[0.0, 1.0],
+        false,
+        Reduction::Mean,
+        None,
+        &never(),
+    );
     assert!(matches!(
         err,
         Err(Error::InvalidArgument { argument, .. }) if argument == "probabilities"
     ));
-    let err = binary_cross_entropy(&[0.0], &[1.5], true, Reduction::Mean, &never());
+    let err = binary_cross_entropy(&[0.0], &[1.5], true, Reduction::Mean, None, &never());
     assert!(matches!(
         err,
         Err(Error::InvalidArgument { argument, .. }) if argument == "targets"
     ));
-    let err = binary_cross_entropy(&[0.0], &[], true, Reduction::Mean, &never());
+    let err = binary_cross_entropy(&[0.0], &[], true, Reduction::Mean, None, &never());
     assert!(matches!(err, Err(Error::LengthMismatch { .. })));
 }
 
@@ -402,7 +410,8 @@ fn results_do_not_depend_on_the_thread_count() {
                 };
                 out.push(cross_entropy_loss(&logits, k, &labels, &opts, &never()).unwrap());
                 out.push(
-                    binary_cross_entropy(&binary, &targets, true, reduction, &never()).unwrap(),
+                    binary_cross_entropy(&binary, &targets, true, reduction, None, &never())
+                        .unwrap(),
                 );
             }
             out
@@ -433,7 +442,113 @@ fn interrupt_stops_the_work() {
         Err(Error::Interrupted)
     );
     assert_eq!(
-        binary_cross_entropy(&logits, &logits, true, Reduction::None, &stop),
+        binary_cross_entropy(&logits, &logits, true, Reduction::None, None, &stop),
         Err(Error::Interrupted)
     );
+}
+
+#[test]
+fn sample_weights_are_a_weighted_mean_and_integer_weights_repeat_rows() {
+    let logits = [0.0, 1.0, 2.0, 3.0, 1.0, -1.0, 0.5, 0.25];
+    let labels = [1, 0, 0, 1];
+    let weights = [2.0, 0.0, 1.0, 3.0];
+    let weighted = |reduction| {
+        let opts = CrossEntropyOptions {
+            reduction,
+            sample_weight: Some(&weights),
+            ..CrossEntropyOptions::default()
+        };
+        cross_entropy_loss(&logits, 2, &labels, &opts, &never()).unwrap()
+    };
+    let rows = per_row(
+        cross_entropy_loss(&logits, 2, &labels, &options(Reduction::None), &never()).unwrap(),
+    );
+    let expected: Vec<f64> = rows.iter().zip(&weights).map(|(l, w)| l * w).collect();
+    assert_eq!(per_row(weighted(Reduction::None)), expected);
+    let sum = total(weighted(Reduction::Sum));
+    assert!(ulps(sum, expected.iter().sum::<f64>()) <= 1);
+    assert!(ulps(total(weighted(Reduction::Mean)), sum / 6.0) <= 1);
+    // The rows repeated as many times as their weight.
+    let (mut repeated, mut repeated_labels) = (Vec::new(), Vec::new());
+    for (r, &w) in weights.iter().enumerate() {
+        for _ in 0..w as usize {
+            repeated.extend_from_slice(&logits[2 * r..2 * r + 2]);
+            repeated_labels.push(labels[r]);
+        }
+    }
+    let plain = total(
+        cross_entropy_loss(
+            &repeated,
+            2,
+            &repeated_labels,
+            &options(Reduction::Mean),
+            &never(),
+        )
+        .unwrap(),
+    );
+    assert!(ulps(total(weighted(Reduction::Mean)), plain) <= 2);
+    // Binary: the same rule; a weight of 0 removes an infinite loss.
+    let loss = binary_cross_entropy(
+        &[0.0, 0.5],
+        &[1.0, 1.0],
+        false,
+        Reduction::Mean,
+        Some(&[0.0, 2.0]),
+        &never(),
+    );
+    assert_eq!(total(loss.unwrap()), std::f64::consts::LN_2);
+}
+
+#[test]
+fn bad_sample_weights_are_named() {
+    for weights in [
+        &[1.0, f64::NAN][..],
+        &[1.0, -1.0],
+        &[0.0, 0.0],
+        &[1.0],
+        &[1.0, f64::INFINITY],
+    ] {
+        let err = binary_cross_entropy(
+            &[0.5, 0.5],
+            &[1.0, 0.0],
+            false,
+            Reduction::Mean,
+            Some(weights),
+            &never(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("sample_weight"), "{err}");
+    }
+}
+
+#[test]
+fn the_weighted_mean_does_not_depend_on_the_scale_of_the_weights() {
+    let values = [0.5, 0.5, 0.25];
+    let labels = [1.0, 0.0, 1.0];
+    let mean = |w: &[f64]| {
+        total(
+            binary_cross_entropy(&values, &labels, false, Reduction::Mean, Some(w), &never())
+                .unwrap(),
+        )
+    };
+    let reference = mean(&[1.0, 3.0, 2.0]);
+    for scale in [
+        f64::MIN_POSITIVE * f64::EPSILON,
+        1e-310,
+        1e-300,
+        1e300,
+        1e307,
+    ] {
+        let got = mean(&[scale, 3.0 * scale, 2.0 * scale]);
+        assert!(ulps(got, reference) <= 2, "{scale}: {got} vs {reference}");
+    }
+    for s in [1e-320, 5e-324, 1.0, 3.0, 1e300, f64::MAX] {
+        let scaled = s * mean_scale(s);
+        let range = if s < f64::MIN_POSITIVE || s >= 1022.0_f64.exp2() {
+            f64::EPSILON..4.0
+        } else {
+            1.0..2.0
+        };
+        assert!(range.contains(&scaled), "{s}: {scaled}");
+    }
 }

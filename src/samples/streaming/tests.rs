@@ -1,7 +1,9 @@
 #![allow(clippy::float_cmp)] // bit-identical results are the point of these tests
 
 use super::*;
+use crate::samples::agreement::Average;
 use crate::testing::SplitMix;
+use crate::Estimator;
 use crate::{conditional_entropy, conditional_mutual_information, entropy, mutual_information};
 
 const INT: &str = "int";

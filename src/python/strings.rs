@@ -56,27 +56,30 @@ fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a [u8]> {
     Some(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size) })
 }
 
-/// The kind of one label, for refusing mixed kinds: `str`, `bytes`, `bool`, `int`, `float`,
-/// `missing` (None or a float NaN) or `other`.
-fn kind(value: &Bound<'_, PyAny>) -> &'static str {
+/// The kinds of labels told apart, for refusing mixed kinds: `str`, `missing` (None or a float
+/// NaN), `bool`, `int`, `float`, `bytes` or `other`.
+const KINDS: [&str; 7] = ["str", "missing", "bool", "int", "float", "bytes", "other"];
+
+/// The kind of one label, as an index in [`KINDS`].
+fn kind(value: &Bound<'_, PyAny>) -> usize {
     if value.is_instance_of::<PyString>() {
-        "str"
+        0
     } else if value.is_none() {
-        "missing"
+        1
     } else if value.is_instance_of::<PyBool>() {
-        "bool"
+        2
     } else if value.is_instance_of::<PyInt>() {
-        "int"
+        3
     } else if let Ok(f) = value.cast::<PyFloat>() {
         if f.value().is_nan() {
-            "missing"
+            1
         } else {
-            "float"
+            4
         }
     } else if value.is_instance_of::<PyBytes>() {
-        "bytes"
+        5
     } else {
-        "other"
+        6
     }
 }
 
@@ -149,16 +152,24 @@ fn object_codes<'py>(
             )
         })?;
     }
-    let mut kinds: Vec<(&'static str, usize)> = Vec::new();
+    // The first position of each kind of label (see [`kind`]), by its index in `KINDS`.
+    let mut firsts: [Option<usize>; KINDS.len()] = [None; KINDS.len()];
     let mut all_text = true;
     let mut offsets: Vec<i64> = Vec::with_capacity(n + 1);
     offsets.push(0);
     let mut data: Vec<u8> = Vec::new();
+    // The address of the `str` type object (taken, never read or written through).
+    let str_type = std::ptr::addr_of_mut!(ffi::PyUnicode_Type);
     for i in 0..n {
         let value = element(i);
-        let k = if let Ok(s) = value.cast::<PyString>() {
+        // An exact `str` (almost every label) is recognised by its type pointer alone.
+        // SAFETY: `value` is a live object.
+        let exact_str = unsafe { ffi::Py_TYPE(value.as_ptr()) } == str_type;
+        let k = if exact_str || value.is_instance_of::<PyString>() {
             if all_text {
-                match utf8(&s) {
+                // SAFETY: `value` is a str (exact type, or checked just above).
+                let text = unsafe { value.cast_unchecked::<PyString>() };
+                match utf8(&text) {
                     Some(bytes) => {
                         data.extend_from_slice(bytes);
                         offsets.push(data.len() as i64);
@@ -166,18 +177,20 @@ fn object_codes<'py>(
                     None => all_text = false,
                 }
             }
-            "str"
+            0
         } else {
             all_text = false;
             kind(&value)
         };
-        if !kinds.iter().any(|&(seen, _)| seen == k) {
-            kinds.push((k, i));
+        if firsts[k].is_none() {
+            firsts[k] = Some(i);
         }
     }
     let found = PyDict::new(py);
-    for (k, i) in &kinds {
-        found.set_item(k, i)?;
+    for (k, first) in firsts.iter().enumerate() {
+        if let Some(i) = first {
+            found.set_item(KINDS[k], i)?;
+        }
     }
     if !all_text || n == 0 {
         return Ok((None, None, found));

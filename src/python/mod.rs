@@ -109,6 +109,10 @@ fn pool() -> PyResult<Arc<ThreadPool>> {
 ///
 /// On Ctrl-C the `interrupt` flag is raised; kernels that check it stop early, the others run to
 /// completion; either way the pending `KeyboardInterrupt` is raised once the work has returned.
+/// How long [`run`] looks for the result before it sleeps.
+const SPIN: Duration = Duration::from_micros(SPIN_MICROS);
+const SPIN_MICROS: u64 = 1000;
+
 fn run<T: Send>(
     py: Python<'_>,
     work: impl FnOnce(&AtomicBool) -> crate::Result<T> + Send,
@@ -125,6 +129,23 @@ fn run<T: Send>(
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(interrupt)));
                 let _ = sender.send(outcome);
             });
+            // Short work is back within microseconds: look for it, yielding the core in between,
+            // before sleeping (waking a sleeping thread costs tens of microseconds here).
+            let spin_until = std::time::Instant::now() + SPIN;
+            let mut early = None;
+            while std::time::Instant::now() < spin_until {
+                match receiver.try_recv() {
+                    Ok(outcome) => {
+                        early = Some(outcome);
+                        break;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => std::thread::yield_now(),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                }
+            }
+            if let Some(outcome) = early {
+                return outcome;
+            }
             loop {
                 match receiver.recv_timeout(Duration::from_millis(50)) {
                     Ok(outcome) => break outcome,

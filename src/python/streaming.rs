@@ -160,7 +160,7 @@ impl Counts {
         }
         let inner = &mut self.inner;
         run(py, |_| {
-            let batch = Accumulator::count(inner.layout(), &batch_columns)?;
+            let batch = inner.count_near(&batch_columns)?;
             inner.check(&batch)?;
             inner.commit(batch);
             Ok(())

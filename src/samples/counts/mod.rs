@@ -256,6 +256,55 @@ fn small_product(ranges: &[(u64, u64)], limit: u64) -> Option<(Vec<u64>, Vec<u64
     })
 }
 
+/// A dense table of `n` samples: cell codes `key − min` of each column, mixed radix `cards`.
+fn dense_table(n: usize, mins: Vec<u64>, cards: Vec<u64>, table: Vec<u64>) -> JointCounts {
+    JointCounts {
+        codebooks: mins
+            .into_iter()
+            .zip(cards)
+            .map(|(min, card)| Codebook::Offset { min, card })
+            .collect(),
+        cells: Cells::Dense(table),
+        total: n as u64,
+    }
+}
+
+/// `true` if `key` is the key of a value of `T` (a range from labels of another type may not be).
+fn key_fits<T: Label>(_: &[T], key: u64) -> bool {
+    T::from_key(key).key() == key
+}
+
+/// [`joint_counts`], trying first the key ranges `near` (`(lo, hi)` per column, e.g. the ranges of
+/// the previous batch of a stream) in place of ranges guessed from a sample of the labels: one pass
+/// over the labels and no sampling of cold memory when they hold. Ranges that are missing, do not
+/// fit the column's type, or make too large a table are ignored; a value outside them falls back
+/// to [`joint_counts`]. The counts are the same either way (only the table's layout differs).
+pub fn joint_counts_near(
+    columns: &[Labels<'_>],
+    near: &[Option<(u64, u64)>],
+) -> Result<JointCounts> {
+    let n = check_columns(columns)?;
+    let ranges: Option<Vec<(u64, u64)>> = (near.len() == columns.len())
+        .then(|| {
+            columns
+                .iter()
+                .zip(near)
+                .map(|(c, r)| {
+                    r.filter(|&(lo, hi)| {
+                        lo <= hi && with_labels!(*c, s => key_fits(s, lo) && key_fits(s, hi))
+                    })
+                })
+                .collect()
+        })
+        .flatten();
+    if let Some((mins, cards)) = ranges.and_then(|r| small_product(&r, dense_limit(n))) {
+        if let Some(table) = dense_counts(columns, &mins, &cards) {
+            return Ok(dense_table(n, mins, cards, table));
+        }
+    }
+    joint_counts(columns)
+}
+
 /// Counts of every combination of values of `columns` (all of the same length ≥ 1).
 ///
 /// Dense path first: ranges are guessed from a sample and the data is counted in one pass, which
@@ -277,15 +326,8 @@ const HASHED_BYTES_PER_VALUE: u128 = 64;
 pub fn joint_counts_with(columns: &[Labels<'_>], interrupt: &AtomicBool) -> Result<JointCounts> {
     let n = check_columns(columns)?;
     let limit = dense_limit(n);
-    let dense = |mins: Vec<u64>, cards: Vec<u64>, table: Vec<u64>| JointCounts {
-        codebooks: mins
-            .into_iter()
-            .zip(cards)
-            .map(|(min, card)| Codebook::Offset { min, card })
-            .collect(),
-        cells: Cells::Dense(table),
-        total: n as u64,
-    };
+    let dense =
+        |mins: Vec<u64>, cards: Vec<u64>, table: Vec<u64>| dense_table(n, mins, cards, table);
     let guesses: Vec<(u64, u64)> = columns
         .iter()
         .map(|c| with_labels!(*c, s => guess_range(s)))

@@ -57,7 +57,7 @@ pub use query::Contingency;
 pub use values::{Domain, Kind, Values};
 
 use crate::runtime::memory;
-use crate::samples::counts::joint_counts;
+use crate::samples::counts::{joint_counts_near, Codebook};
 use crate::{Error, Labels, Result};
 use cells::Cells;
 use std::borrow::Cow;
@@ -172,6 +172,7 @@ pub struct Batch {
     kinds: Vec<Kind>,
     values: Vec<Values>,
     tables: Vec<LocalCells>,
+    ranges: Ranges,
 }
 
 impl Batch {
@@ -232,15 +233,28 @@ impl Local<'_, '_> {
     }
 }
 
-/// Counts one table of a batch (`variables` of `columns`) into local cells.
+/// Counts one table of a batch (`variables` of `columns`) into local cells, trying the key ranges
+/// `near` first (per variable; see [`joint_counts_near`]) and noting in `ranges` the key range
+/// each variable's codes were counted over.
 fn count_table(
     columns: &[Column<'_>],
     variables: &[usize],
     locals: &mut [Local<'_, '_>],
+    near: &[Option<(u64, u64)>],
+    ranges: &mut [Option<(u64, u64)>],
 ) -> Result<LocalCells> {
     let labels: Vec<Labels<'_>> = variables.iter().map(|&v| columns[v].labels).collect();
-    let table = joint_counts(&labels)?;
+    let near: Vec<Option<(u64, u64)>> = variables
+        .iter()
+        .map(|&v| near.get(v).copied().flatten())
+        .collect();
+    let table = joint_counts_near(&labels, &near)?;
     let books = table.codebooks();
+    for (&v, book) in variables.iter().zip(books) {
+        if let Codebook::Offset { min, card } = *book {
+            ranges[v] = Some((min, min + (card - 1)));
+        }
+    }
     // Code → local index, filled as codes are met (a codebook may hold unobserved codes).
     let mut local_of_code: Vec<Vec<u32>> = books
         .iter()
@@ -282,6 +296,11 @@ struct Table {
     cells: Cells,
 }
 
+/// Per variable, the key range its last batch was counted over: where [`Accumulator::count_near`]
+/// looks first for the next batch (a stream's batches mostly share their ranges, and a range
+/// guessed from a sample costs a pass over cold memory). Only a hint, never part of the counts.
+type Ranges = Vec<Option<(u64, u64)>>;
+
 /// Exact, mergeable joint counts of several variables (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct Accumulator {
@@ -290,6 +309,7 @@ pub struct Accumulator {
     dictionaries: Vec<Option<Dictionary>>,
     tables: Vec<Table>,
     n: u64,
+    ranges: Ranges,
 }
 
 /// What to do when counts outgrow the memory budget.
@@ -315,6 +335,7 @@ impl Accumulator {
                 })
                 .collect(),
             n: 0,
+            ranges: vec![None; k],
         }
     }
 
@@ -354,6 +375,20 @@ impl Accumulator {
     /// Counts the batch `columns` (one per variable, equal lengths; empty is fine) for `layout`,
     /// without touching any accumulator.
     pub fn count(layout: Layout, columns: &[Column<'_>]) -> Result<Batch> {
+        Accumulator::count_with(layout, columns, &[])
+    }
+
+    /// [`Accumulator::count`] for this accumulator's layout, counting each variable over the key
+    /// range of its previous batch if that range holds it (the same counts, found faster).
+    pub fn count_near(&self, columns: &[Column<'_>]) -> Result<Batch> {
+        Accumulator::count_with(self.layout, columns, &self.ranges)
+    }
+
+    fn count_with(
+        layout: Layout,
+        columns: &[Column<'_>],
+        near: &[Option<(u64, u64)>],
+    ) -> Result<Batch> {
         let k = layout.variables();
         if columns.len() != k {
             return Err(Error::InvalidArgument {
@@ -394,13 +429,14 @@ impl Accumulator {
                 values: Values::empty(column.kind.domain()),
             })
             .collect();
+        let mut ranges: Ranges = vec![None; k];
         let tables = if n == 0 {
             vec![LocalCells::default(); layout.tables().len()]
         } else {
             layout
                 .tables()
                 .iter()
-                .map(|variables| count_table(columns, variables, &mut locals))
+                .map(|variables| count_table(columns, variables, &mut locals, near, &mut ranges))
                 .collect::<Result<_>>()?
         };
         Ok(Batch {
@@ -410,6 +446,7 @@ impl Accumulator {
             kinds: columns.iter().map(|c| c.kind.clone()).collect(),
             values: locals.into_iter().map(|l| l.values).collect(),
             tables,
+            ranges,
         })
     }
 
@@ -491,6 +528,7 @@ impl Accumulator {
                 .map(|(vals, at)| vals.select(at))
                 .collect(),
             tables: vec![cells],
+            ranges: vec![None; k],
         })
     }
 
@@ -586,6 +624,11 @@ impl Accumulator {
             }
         }
         self.n += batch.rows;
+        for (hint, range) in self.ranges.iter_mut().zip(batch.ranges) {
+            if range.is_some() {
+                *hint = range;
+            }
+        }
     }
 
     /// This accumulator's counts as a batch, to merge into another one (check, then commit).
@@ -626,6 +669,7 @@ impl Accumulator {
                 .collect(),
             values,
             tables,
+            ranges: vec![None; self.kinds.len()],
         }
     }
 

@@ -35,15 +35,13 @@ fn counted(a: &[u8], b: &[i64], c: &[u64], cuts: &[usize]) -> Accumulator {
     let mut acc = Accumulator::new(Layout::Joint(3));
     let mut start = 0;
     for &end in cuts.iter().chain([a.len()].iter()) {
-        let batch = Accumulator::count(
-            acc.layout(),
-            &[
+        let batch = acc
+            .count_near(&[
                 int_column(Labels::from(&a[start..end]), &kind),
                 int_column(Labels::from(&b[start..end]), &kind),
                 int_column(Labels::from(&c[start..end]), &kind),
-            ],
-        )
-        .unwrap();
+            ])
+            .unwrap();
         acc.check(&batch).unwrap();
         acc.commit(batch);
         start = end;
@@ -304,4 +302,94 @@ fn corrupt_bytes_are_errors_not_panics() {
     let restored = Accumulator::from_bytes(&empty.to_bytes(), "state").unwrap();
     assert_eq!(restored.layout(), Layout::Target(4));
     assert_eq!(restored.n(), 0);
+}
+
+/// Counting each batch over the key ranges of the one before (`count_near`) gives the counts of
+/// counting it afresh (`count`), whatever the ranges and label types of consecutive batches:
+/// narrower, wider, disjoint, signed after unsigned (keys that do not fit the new type), 8-bit
+/// after wider (8-bit labels are counted modulo 256 with no check), and back.
+#[test]
+fn counting_near_the_last_ranges_gives_the_fresh_counts() {
+    let kind = Kind::new(INT);
+    let mut rng = SplitMix(11);
+    let mut near = Accumulator::new(Layout::Joint(2));
+    let mut fresh = Accumulator::new(Layout::Joint(2));
+    let mut all: Vec<(i128, i128)> = Vec::new();
+    for round in 0..40u64 {
+        let n = 1 + (rng.next() % 3000) as usize;
+        let (lo, width) = match round % 5 {
+            0 => (0i64, 64i64),
+            1 => (10, 20),
+            2 => (-300, 900),
+            3 => (200, 56),
+            _ => (1 << 40, 100),
+        };
+        let x: Vec<i64> = (0..n)
+            .map(|_| lo + (rng.next() % width as u64) as i64)
+            .collect();
+        let y: Vec<i64> = x
+            .iter()
+            .map(|&v| (v + (rng.next() % 3) as i64) % 7)
+            .collect();
+        all.extend(
+            x.iter()
+                .zip(&y)
+                .map(|(&a, &b)| (i128::from(a), i128::from(b))),
+        );
+        let (x8, y8): (Vec<u8>, Vec<u8>) = (
+            x.iter().map(|&v| v as u8).collect(),
+            y.iter().map(|&v| v as u8).collect(),
+        );
+        let (x32, y32): (Vec<i32>, Vec<i32>) = (
+            x.iter().map(|&v| v as i32).collect(),
+            y.iter().map(|&v| v as i32).collect(),
+        );
+        let xu: Vec<u16> = x.iter().map(|&v| v as u16).collect();
+        // The types a batch may come in: those that hold every value of this round.
+        let fits8 = lo >= 0 && lo + width <= 256;
+        let fits32 = lo + width < 1 << 31;
+        let fitsu = lo >= 0 && lo + width <= 1 << 16;
+        let choice = rng.next() % 4;
+        let cols: Vec<Labels<'_>> = match choice {
+            0 if fits8 => vec![Labels::from(&x8), Labels::from(&y8)],
+            1 if fits32 => vec![Labels::from(&x32), Labels::from(&y32)],
+            2 if fitsu => vec![Labels::from(&xu), Labels::from(&y8)],
+            _ => vec![Labels::from(&x), Labels::from(&y)],
+        };
+        let columns: Vec<Column<'_>> = cols.iter().map(|&l| int_column(l, &kind)).collect();
+        let a = near.count_near(&columns).unwrap();
+        near.check(&a).unwrap();
+        near.commit(a);
+        let b = Accumulator::count(fresh.layout(), &columns).unwrap();
+        fresh.check(&b).unwrap();
+        fresh.commit(b);
+        for e in [Estimator::Plugin, Estimator::MillerMadow] {
+            assert_eq!(
+                near.conditional_entropy(&[0, 1], &[], e).unwrap(),
+                fresh.conditional_entropy(&[0, 1], &[], e).unwrap()
+            );
+            assert_eq!(
+                near.conditional_entropy(&[0], &[1], e).unwrap(),
+                fresh.conditional_entropy(&[0], &[1], e).unwrap()
+            );
+        }
+    }
+    // And the counts are those of all the labels: values and their joint counts.
+    let mut expected: HashMap<(i128, i128), u64> = HashMap::new();
+    for pair in &all {
+        *expected.entry(*pair).or_insert(0) += 1;
+    }
+    let batch = near.as_batch();
+    let Values::Integers(xs) = &batch.values[0] else {
+        panic!("integer values")
+    };
+    let Values::Integers(ys) = &batch.values[1] else {
+        panic!("integer values")
+    };
+    let mut found: HashMap<(i128, i128), u64> = HashMap::new();
+    let cells = &batch.tables[0];
+    for (ids, &count) in cells.indices.chunks_exact(2).zip(&cells.counts) {
+        found.insert((xs[ids[0] as usize], ys[ids[1] as usize]), count);
+    }
+    assert_eq!(found, expected);
 }

@@ -461,12 +461,12 @@ impl Accumulator {
                 .tables()
                 .iter()
                 .zip(counted)
-                .map(|(variables, counted)| match counted {
-                    Some(cells) => Ok(cells),
-                    None => {
-                        interrupted(interrupt)?;
-                        count_table(columns, variables, &mut locals, near, &mut ranges)
+                .map(|(variables, counted)| {
+                    if let Some(cells) = counted {
+                        return Ok(cells);
                     }
+                    interrupted(interrupt)?;
+                    count_table(columns, variables, &mut locals, near, &mut ranges)
                 })
                 .collect::<Result<_>>()?
         };

@@ -159,8 +159,8 @@ impl Counts {
             });
         }
         let inner = &mut self.inner;
-        run(py, |_| {
-            let batch = inner.count_near(&batch_columns)?;
+        run(py, |interrupt| {
+            let batch = inner.count_near(&batch_columns, interrupt)?;
             inner.check(&batch)?;
             inner.commit(batch);
             Ok(())

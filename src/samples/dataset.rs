@@ -43,15 +43,18 @@ mod encode;
 
 use crate::runtime::memory;
 use crate::samples::agreement::Average;
-use crate::samples::estimate::{entropy_of_counts, summarize};
+use crate::samples::estimate::{entropy_of_counts, summarize, two_way_information_summarized};
 use crate::{Error, Estimator, Labels, Result};
-use count::{binary_informations, narrow_informations, target_informations, Margins};
-use encode::{encode, encoded_bytes, Encoded};
+pub(crate) use count::target_pairs;
+use count::Margins;
+use count::{binary_pairs, narrow_pairs};
+use encode::encode;
+pub(crate) use encode::{encode_ranged, encoded_bytes, key_ranges, Encoded};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Columns with at most this many observed values get one-byte codes and the block kernels.
-const NARROW: usize = 256;
+pub(crate) const NARROW: usize = 256;
 /// Rows per chunk of the parallel passes over one column.
 const COLUMN_CHUNK: usize = 1 << 16;
 
@@ -113,7 +116,8 @@ impl Columns<'_> {
     }
 }
 
-fn interrupted(interrupt: &AtomicBool) -> Result<()> {
+/// `Err(Interrupted)` once `interrupt` is raised.
+pub(crate) fn interrupted(interrupt: &AtomicBool) -> Result<()> {
     if interrupt.load(Ordering::Relaxed) {
         Err(Error::Interrupted)
     } else {
@@ -121,13 +125,17 @@ fn interrupted(interrupt: &AtomicBool) -> Result<()> {
     }
 }
 
-/// Informations `(i, j, I)` of every pair `i < j` of the encoded columns.
-fn pair_informations(
+/// `pair(i, j, table)` of every pair `i < j` of the narrow encoded columns (`table`: the
+/// `card_i × card_j` counts of the pair, row-major, rows the codes of `i`): the binary ones by
+/// popcounts, the others by blocks (see the module docs). `memory(bytes)` is asked before the
+/// packed codes of groups of columns are allocated. Err(`Interrupted`) if `interrupt` is raised.
+pub(crate) fn narrow_pair_tables<T: Send>(
     columns: &[Encoded],
-    margins: &Margins<'_>,
-    memory_limit: u64,
+    n: usize,
+    memory: impl FnOnce(u128) -> Result<()>,
     interrupt: &AtomicBool,
-) -> Result<Vec<(usize, usize, f64)>> {
+    pair: &(impl Fn(usize, usize, &[u64]) -> T + Sync),
+) -> Result<Vec<(usize, usize, T)>> {
     let d = columns.len();
     let narrow: Vec<usize> = (0..d).filter(|&j| columns[j].narrow().is_some()).collect();
     let binary: Vec<usize> = narrow
@@ -139,11 +147,26 @@ fn pair_informations(
     let by_popcount = |j: usize| popcount && columns[j].card() <= 2;
     let skip = |i: usize, j: usize| by_popcount(i) && by_popcount(j);
     let mut results = if popcount {
-        binary_informations(&binary, margins, interrupt)
+        binary_pairs(&binary, columns, n as u64, interrupt, pair)
     } else {
         Vec::new()
     };
     interrupted(interrupt)?;
+    results.extend(narrow_pairs(
+        &narrow, columns, n, &skip, memory, interrupt, pair,
+    )?);
+    interrupted(interrupt)?;
+    Ok(results)
+}
+
+/// Informations `(i, j, I)` of every pair `i < j` of the encoded columns.
+fn pair_informations(
+    columns: &[Encoded],
+    margins: &Margins<'_>,
+    memory_limit: u64,
+    interrupt: &AtomicBool,
+) -> Result<Vec<(usize, usize, f64)>> {
+    let d = columns.len();
     let n = margins.n;
     let memory = |packed: u128| {
         memory::check_within(
@@ -153,10 +176,8 @@ fn pair_informations(
             "use fewer rows or columns at a time",
         )
     };
-    results.extend(narrow_informations(
-        &narrow, margins, &skip, memory, interrupt,
-    )?);
-    interrupted(interrupt)?;
+    let information = |i: usize, j: usize, table: &[u64]| margins.information(i, j, table);
+    let mut results = narrow_pair_tables(columns, n as usize, memory, interrupt, &information)?;
     // Pairs with a wide column: the general counting engine, one pair at a time.
     for i in 0..d {
         for j in i + 1..d {
@@ -320,7 +341,18 @@ pub fn mutual_information_with(
         let narrow: Vec<usize> = (0..d).filter(|&j| columns[j].narrow().is_some()).collect();
         general.extend((0..d).filter(|&j| columns[j].narrow().is_none()));
         let summary = summarize(&target.counts, estimator);
-        for (j, value) in target_informations(&narrow, &target, &margins, summary, interrupt) {
+        let information = |j: usize, table: &[u64]| {
+            two_way_information_summarized(
+                table,
+                &columns[j].counts,
+                &target.counts,
+                margins.summaries[j],
+                summary,
+                margins.n,
+                estimator,
+            )
+        };
+        for (j, value) in target_pairs(&narrow, &columns, &target, n, interrupt, &information) {
             out[j] = value;
         }
     } else {

@@ -471,16 +471,19 @@ fn layout(block: &Block, units: &[Unit]) -> (Vec<usize>, Vec<usize>, Vec<usize>)
     (members, dims, owner)
 }
 
-/// Informations of the pairs one block reports, from its joint table.
-fn block_informations(
+/// `pair(i, j, table)` of the pairs one block reports, from its joint table (`table`: the
+/// `card_i × card_j` counts of the pair `i < j`, row-major, rows the codes of `i`).
+#[allow(clippy::too_many_arguments)]
+fn block_pairs<T>(
     block: &Block,
     units: &[Unit],
     streams: &[Cow<'_, [u8]>],
-    margins: &Margins<'_>,
+    n: usize,
     skip: &(impl Fn(usize, usize) -> bool + Sync),
+    pair: &(impl Fn(usize, usize, &[u64]) -> T + Sync),
     splits: usize,
     scratch: &mut Vec<u32>,
-) -> Vec<(usize, usize, f64)> {
+) -> Vec<(usize, usize, T)> {
     let (members, dims, owner) = layout(block, units);
     let mut wanted = Vec::new();
     for p in 0..members.len() {
@@ -497,34 +500,36 @@ fn block_informations(
     }
     let s: Vec<&[u8]> = block.units.iter().map(|&u| streams[u].as_ref()).collect();
     let cards: Vec<usize> = block.units.iter().map(|&u| units[u].card).collect();
-    let table = count_all(&s, &cards, margins.n as usize, splits, scratch);
+    let table = count_all(&s, &cards, n, splits, scratch);
     let mut cache = MarginCache::new(&table, &dims);
     wanted
         .into_iter()
         .map(|(p, q)| {
-            let pair = cache.margin(&[p, q]);
+            let counts = cache.margin(&[p, q]);
             let (i, j) = (members[p], members[q]);
             if i < j {
-                (i, j, margins.information(i, j, &pair))
+                (i, j, pair(i, j, &counts))
             } else {
-                let pair = transposed(&pair, dims[p], dims[q]);
-                (j, i, margins.information(j, i, &pair))
+                let counts = transposed(&counts, dims[p], dims[q]);
+                (j, i, pair(j, i, &counts))
             }
         })
         .collect()
 }
 
-/// Informations of every pair of narrow columns except those `skip` excludes (left to the
-/// popcount kernel), with the cheaper of the two designs.
-pub(super) fn narrow_informations(
+/// `pair(i, j, table)` of every pair `i < j` of narrow columns except those `skip` excludes (left
+/// to the popcount kernel), with the cheaper of the two designs; `table` is the pair's
+/// `card_i × card_j` counts, row-major. `memory(bytes)` is asked before the packed unit codes are
+/// allocated.
+pub(super) fn narrow_pairs<T: Send>(
     narrow: &[usize],
-    margins: &Margins<'_>,
+    columns: &[Encoded],
+    n: usize,
     skip: &(impl Fn(usize, usize) -> bool + Sync),
     memory: impl FnOnce(u128) -> crate::Result<()>,
     interrupt: &AtomicBool,
-) -> crate::Result<Vec<(usize, usize, f64)>> {
-    let columns = margins.columns;
-    let n = margins.n as usize;
+    pair: &(impl Fn(usize, usize, &[u64]) -> T + Sync),
+) -> crate::Result<Vec<(usize, usize, T)>> {
     let mut order = narrow.to_vec();
     order.sort_by_key(|&j| (columns[j].card(), j));
     // A unit is left out of the counting if all its pairs with the others are skipped.
@@ -594,13 +599,13 @@ pub(super) fn narrow_informations(
         .map(|u| unit_bytes(u, columns, n))
         .collect();
     let splits = splits_for(blocks.len(), n);
-    let found: Vec<Vec<(usize, usize, f64)>> = blocks
+    let found: Vec<Vec<(usize, usize, T)>> = blocks
         .par_iter()
         .map_init(Vec::new, |scratch, block| {
             if interrupt.load(Ordering::Relaxed) {
                 return Vec::new();
             }
-            block_informations(block, &units, &streams, margins, skip, splits, scratch)
+            block_pairs(block, &units, &streams, n, skip, pair, splits, scratch)
         })
         .collect();
     Ok(found.into_iter().flatten().collect())
@@ -630,15 +635,15 @@ fn pack_bits(codes: &[u8]) -> Vec<u64> {
     words
 }
 
-/// Informations of every pair of binary columns (at most 2 values each) from popcounts:
-/// `n₁₁ = popcount(a & b)`, the rest of the 2 × 2 table from the columns' counts.
-pub(super) fn binary_informations(
+/// `pair(i, j, table)` of every pair `i < j` of binary columns (at most 2 values each) from
+/// popcounts: `n₁₁ = popcount(a & b)`, the rest of the 2 × 2 table from the columns' counts.
+pub(super) fn binary_pairs<T: Send>(
     binary: &[usize],
-    margins: &Margins<'_>,
+    columns: &[Encoded],
+    n: u64,
     interrupt: &AtomicBool,
-) -> Vec<(usize, usize, f64)> {
-    let columns = margins.columns;
-    let n = margins.n;
+    pair: &(impl Fn(usize, usize, &[u64]) -> T + Sync),
+) -> Vec<(usize, usize, T)> {
     let bits: Vec<Vec<u64>> = binary
         .par_iter()
         .map(|&j| pack_bits(columns[j].narrow().expect("binary columns are narrow")))
@@ -678,7 +683,7 @@ pub(super) fn binary_informations(
                     let table: Vec<u64> = (0..ci)
                         .flat_map(|r| (0..cj).map(move |c| full[2 * r + c]))
                         .collect();
-                    out.push((i, j, margins.information(i, j, &table)));
+                    out.push((i, j, pair(i, j, &table)));
                 }
             }
             out
@@ -686,25 +691,24 @@ pub(super) fn binary_informations(
         .collect()
 }
 
-/// `I(X_j; y)` for the narrow columns `narrow` and a narrow target (`y` its codes, `target` its
-/// encoded column): units of columns whose joint code times the target's values fits a block,
-/// one pass over the rows per unit.
-pub(super) fn target_informations(
+/// `pair(j, table)` for the narrow columns `narrow` and a narrow target (`table`: the
+/// `card_j × card_y` counts, row-major): units of columns whose joint code times the target's
+/// values fits a block, one pass over the rows per unit.
+pub(crate) fn target_pairs<T: Send>(
     narrow: &[usize],
+    columns: &[Encoded],
     target: &Encoded,
-    margins: &Margins<'_>,
-    target_summary: TableSummary,
+    n: usize,
     interrupt: &AtomicBool,
-) -> Vec<(usize, f64)> {
-    let columns = margins.columns;
-    let n = margins.n as usize;
+    pair: &(impl Fn(usize, &[u64]) -> T + Sync),
+) -> Vec<(usize, T)> {
     let y = target.narrow().expect("a narrow target");
     let cy = target.card();
     let mut order = narrow.to_vec();
     order.sort_by_key(|&j| (columns[j].card(), j));
     let units = make_units(&order, columns, BLOCK_CELLS / cy);
     let splits = splits_for(units.len(), n);
-    let found: Vec<Vec<(usize, f64)>> = units
+    let found: Vec<Vec<(usize, T)>> = units
         .par_iter()
         .map(|unit| {
             if interrupt.load(Ordering::Relaxed) {
@@ -717,19 +721,7 @@ pub(super) fn target_informations(
             unit.members
                 .iter()
                 .enumerate()
-                .map(|(m, &j)| {
-                    let pair = cache.margin(&[m, dims.len() - 1]);
-                    let value = two_way_information_summarized(
-                        &pair,
-                        &columns[j].counts,
-                        &target.counts,
-                        margins.summaries[j],
-                        target_summary,
-                        margins.n,
-                        margins.estimator,
-                    );
-                    (j, value)
-                })
+                .map(|(m, &j)| (j, pair(j, &cache.margin(&[m, dims.len() - 1]))))
                 .collect()
         })
         .collect();

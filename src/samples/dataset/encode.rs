@@ -29,15 +29,22 @@ pub(super) enum Codes {
 
 /// One encoded column: codes `0..card` (ranks of the observed values) and their counts.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Encoded {
+pub(crate) struct Encoded {
     pub(super) codes: Codes,
     /// `counts[c]` samples have code `c`; every count is positive.
     pub(super) counts: Vec<u64>,
+    /// `keys[c]`: the label key ([`crate::Label::key`]) code `c` stands for (ascending).
+    pub(super) keys: Vec<u64>,
 }
 
 impl Encoded {
-    pub(super) fn card(&self) -> usize {
+    pub(crate) fn card(&self) -> usize {
         self.counts.len()
+    }
+
+    /// The label key of each code, ascending.
+    pub(crate) fn keys(&self) -> &[u64] {
+        &self.keys
     }
 
     pub(super) fn narrow(&self) -> Option<&[u8]> {
@@ -285,21 +292,25 @@ pub(super) fn byte_histogram(x: &[u8]) -> Vec<u64> {
         )
 }
 
-/// Ranks of the occupied bins of `histogram` (`u32::MAX` for empty bins) and the compacted counts.
-fn ranks(histogram: &[u64]) -> (Vec<u32>, Vec<u64>) {
+/// Ranks of the occupied bins of `histogram` (`u32::MAX` for empty bins), the compacted counts,
+/// and the key of each occupied bin (bin `b` stands for key `lo + b`).
+fn ranks(histogram: &[u64], lo: u64) -> (Vec<u32>, Vec<u64>, Vec<u64>) {
     let mut counts = Vec::new();
+    let mut keys = Vec::new();
     let rank = histogram
         .iter()
-        .map(|&c| {
+        .enumerate()
+        .map(|(b, &c)| {
             if c == 0 {
                 u32::MAX
             } else {
                 counts.push(c);
+                keys.push(lo + b as u64);
                 (counts.len() - 1) as u32
             }
         })
         .collect();
-    (rank, counts)
+    (rank, counts, keys)
 }
 
 /// Codes of a column through `code(value) -> rank`, narrow when `card ≤ 256`.
@@ -327,11 +338,11 @@ fn recode<V: Copy + Sync>(values: &[V], card: usize, code: impl Fn(V) -> u32 + S
     }
 }
 
-/// Ranks the raw values of one column.
-fn finish(raw: Raw) -> Encoded {
+/// Ranks the raw values of one column (minimum key `lo`).
+fn finish(raw: Raw, lo: u64) -> Encoded {
     match raw {
         Raw::Small(mut v) => {
-            let (rank, counts) = ranks(&byte_histogram(&v));
+            let (rank, counts, keys) = ranks(&byte_histogram(&v), lo);
             let identity = rank.iter().take(counts.len()).all(|&r| r != u32::MAX);
             if !identity {
                 v.par_chunks_mut(COLUMN_CHUNK).for_each(|chunk| {
@@ -343,6 +354,7 @@ fn finish(raw: Raw) -> Encoded {
             Encoded {
                 codes: Codes::Narrow(v),
                 counts,
+                keys,
             }
         }
         Raw::Medium(v) => {
@@ -362,9 +374,13 @@ fn finish(raw: Raw) -> Encoded {
                     a
                 })
                 .expect("columns are not empty");
-            let (rank, counts) = ranks(&histogram);
+            let (rank, counts, keys) = ranks(&histogram, lo);
             let codes = recode(&v, counts.len(), |x| rank[x as usize]);
-            Encoded { codes, counts }
+            Encoded {
+                codes,
+                counts,
+                keys,
+            }
         }
         Raw::Large(v) => {
             let mut keys = v.clone();
@@ -385,13 +401,17 @@ fn finish(raw: Raw) -> Encoded {
                     }
                 }
             }
-            Encoded { codes, counts }
+            Encoded {
+                codes,
+                counts,
+                keys,
+            }
         }
     }
 }
 
 /// Bytes held by the encoded columns.
-pub(super) fn encoded_bytes(columns: &[Encoded]) -> u128 {
+pub(crate) fn encoded_bytes(columns: &[Encoded]) -> u128 {
     columns
         .iter()
         .map(|c| match &c.codes {
@@ -409,15 +429,32 @@ pub(super) fn encode(
     interrupt: &AtomicBool,
 ) -> Result<Vec<Encoded>> {
     let ranges: Vec<(u64, u64)> = match x {
-        Columns::Separate(columns) => columns
-            .par_iter()
-            .map(|c| with_labels!(*c, s => crate::samples::counts::key_range(s)))
-            .collect(),
+        Columns::Separate(columns) => key_ranges(columns),
         Columns::RowMajor { data, columns } => {
             with_labels!(*data, s => row_major_ranges(s, *columns, interrupt))
         }
     };
     interrupted(interrupt)?;
+    encode_ranged(x, n, &ranges, memory_limit, interrupt)
+}
+
+/// The `(min, max)` label keys of each column (one parallel pass).
+pub(crate) fn key_ranges(columns: &[Labels<'_>]) -> Vec<(u64, u64)> {
+    columns
+        .par_iter()
+        .map(|c| with_labels!(*c, s => crate::samples::counts::key_range(s)))
+        .collect()
+}
+
+/// [`encode`] with the key ranges of the columns already known (`ranges[j]` must be the exact
+/// `(min, max)` keys of column `j`, as [`key_ranges`] gives).
+pub(crate) fn encode_ranged(
+    x: &Columns<'_>,
+    n: usize,
+    ranges: &[(u64, u64)],
+    memory_limit: u64,
+    interrupt: &AtomicBool,
+) -> Result<Vec<Encoded>> {
     let widths: Vec<u128> = ranges
         .iter()
         .map(|&(lo, hi)| u128::from(hi - lo) + 1)
@@ -442,7 +479,11 @@ pub(super) fn encode(
         }
     }
     interrupted(interrupt)?;
-    Ok(raws.into_par_iter().map(finish).collect())
+    Ok(raws
+        .into_par_iter()
+        .zip(mins)
+        .map(|(raw, lo)| finish(raw, lo))
+        .collect())
 }
 
 #[cfg(test)]
@@ -462,6 +503,19 @@ mod tests {
         .unwrap();
         assert_eq!(enc[0].codes, Codes::Narrow(vec![1, 0, 1, 3, 0, 2]));
         assert_eq!(enc[0].counts, vec![2, 2, 1, 1]);
+        let keys: Vec<u64> = [-3i64, 5, 7, 1 << 40].iter().map(|v| v.key()).collect();
+        assert_eq!(enc[0].keys, keys);
+        let small: Vec<i8> = vec![4, -2, 4, 9];
+        let enc = encode(
+            &Columns::Separate(vec![Labels::from(&small)]),
+            small.len(),
+            u64::MAX,
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(enc[0].codes, Codes::Narrow(vec![1, 0, 1, 2]));
+        let keys: Vec<u64> = [-2i8, 4, 9].iter().map(|v| v.key()).collect();
+        assert_eq!(enc[0].keys, keys);
         let wide: Vec<u32> = (0..1000u32).map(|i| (i * 7919) % 1000 + 100).collect();
         let enc = encode(
             &Columns::Separate(vec![Labels::from(&wide)]),
@@ -472,6 +526,7 @@ mod tests {
         .unwrap();
         let expected: Vec<u32> = wide.iter().map(|&v| v - 100).collect();
         assert_eq!(enc[0].codes, Codes::Wide(expected));
+        assert_eq!(enc[0].keys, (100..1100u64).collect::<Vec<u64>>());
         let h = crate::entropy(&[enc[0].labels()], Estimator::Plugin).unwrap();
         assert!((h - 1000f64.ln()).abs() < 1e-12);
     }

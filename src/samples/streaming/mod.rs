@@ -23,10 +23,12 @@
 //!
 //! # Update: count, check, commit
 //! [`Accumulator::count`] counts a batch with the core engine
-//! ([`crate::samples::counts::joint_counts`], so the counting kernels' speed is the update's) and
-//! does not touch the accumulator; [`Accumulator::check`] checks the batch against it (the kinds
-//! of its variables, the memory budget) and [`Accumulator::commit`] applies it and cannot fail. A
-//! batch that fails is never half applied. A merge is the same path: [`Accumulator::as_batch`]
+//! ([`crate::samples::counts::joint_counts`], so the counting kernels' speed is the update's) —
+//! or, for the pair tables of small-alphabet integer columns, with the block kernels
+//! of [`crate::samples::dataset`] (`blocks.rs`) — and does not touch the accumulator;
+//! [`Accumulator::check`] checks the batch against it (the kinds of its variables, the memory
+//! budget) and [`Accumulator::commit`] applies it and cannot fail. A batch that fails is never
+//! half applied. A merge is the same path: [`Accumulator::as_batch`]
 //! turns the other accumulator into a batch.
 //!
 //! # Determinism
@@ -43,10 +45,12 @@
 //! history), about 2–5 bytes per occupied cell; what `pickle` (and so Dask) ships.
 //!
 //! # Files
-//! This file counts and merges (layouts, batches, check and commit); `query.rs` answers (the
+//! This file counts and merges (layouts, batches, check and commit); `blocks.rs` counts the
+//! tables of a batch's small-alphabet integer columns all at once; `query.rs` answers (the
 //! canonical tables, estimates, contingency tables and matrices); `cells.rs` and `values.rs` store
 //! the cells and the values; `codec.rs` serialises.
 
+mod blocks;
 mod cells;
 mod codec;
 mod query;
@@ -58,10 +62,12 @@ pub use values::{Domain, Kind, Values};
 
 use crate::runtime::memory;
 use crate::samples::counts::{joint_counts_near, Codebook};
+use crate::samples::dataset::interrupted;
 use crate::{Error, Labels, Result};
 use cells::Cells;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 use values::Dictionary;
 
 /// How an accumulator's variables are grouped into tables.
@@ -375,19 +381,32 @@ impl Accumulator {
     /// Counts the batch `columns` (one per variable, equal lengths; empty is fine) for `layout`,
     /// without touching any accumulator.
     pub fn count(layout: Layout, columns: &[Column<'_>]) -> Result<Batch> {
-        Accumulator::count_with(layout, columns, &[])
+        let never = AtomicBool::new(false);
+        Accumulator::count_with(layout, columns, &[], &never, blocks::BLOCK_MIN_ROWS)
     }
 
     /// [`Accumulator::count`] for this accumulator's layout, counting each variable over the key
-    /// range of its previous batch if that range holds it (the same counts, found faster).
-    pub fn count_near(&self, columns: &[Column<'_>]) -> Result<Batch> {
-        Accumulator::count_with(self.layout, columns, &self.ranges)
+    /// range of its previous batch if that range holds it (the same counts, found faster);
+    /// `Err(Interrupted)` once `interrupt` is raised.
+    pub fn count_near(&self, columns: &[Column<'_>], interrupt: &AtomicBool) -> Result<Batch> {
+        Accumulator::count_with(
+            self.layout,
+            columns,
+            &self.ranges,
+            interrupt,
+            blocks::BLOCK_MIN_ROWS,
+        )
     }
 
+    /// The batch: the tables of small-alphabet integer columns of a pairs layout by the
+    /// data-set block kernels (`blocks.rs`) when it has at least `block_min_rows` rows, every
+    /// other table by `count_table`.
     fn count_with(
         layout: Layout,
         columns: &[Column<'_>],
         near: &[Option<(u64, u64)>],
+        interrupt: &AtomicBool,
+        block_min_rows: usize,
     ) -> Result<Batch> {
         let k = layout.variables();
         if columns.len() != k {
@@ -433,10 +452,22 @@ impl Accumulator {
         let tables = if n == 0 {
             vec![LocalCells::default(); layout.tables().len()]
         } else {
+            let counted = if n >= block_min_rows {
+                blocks::count_dense(layout, columns, &mut locals, &mut ranges, interrupt)?
+            } else {
+                vec![None; layout.tables().len()]
+            };
             layout
                 .tables()
                 .iter()
-                .map(|variables| count_table(columns, variables, &mut locals, near, &mut ranges))
+                .zip(counted)
+                .map(|(variables, counted)| {
+                    if let Some(cells) = counted {
+                        return Ok(cells);
+                    }
+                    interrupted(interrupt)?;
+                    count_table(columns, variables, &mut locals, near, &mut ranges)
+                })
                 .collect::<Result<_>>()?
         };
         Ok(Batch {

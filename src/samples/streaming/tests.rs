@@ -36,11 +36,14 @@ fn counted(a: &[u8], b: &[i64], c: &[u64], cuts: &[usize]) -> Accumulator {
     let mut start = 0;
     for &end in cuts.iter().chain([a.len()].iter()) {
         let batch = acc
-            .count_near(&[
-                int_column(Labels::from(&a[start..end]), &kind),
-                int_column(Labels::from(&b[start..end]), &kind),
-                int_column(Labels::from(&c[start..end]), &kind),
-            ])
+            .count_near(
+                &[
+                    int_column(Labels::from(&a[start..end]), &kind),
+                    int_column(Labels::from(&b[start..end]), &kind),
+                    int_column(Labels::from(&c[start..end]), &kind),
+                ],
+                &std::sync::atomic::AtomicBool::new(false),
+            )
             .unwrap();
         acc.check(&batch).unwrap();
         acc.commit(batch);
@@ -357,7 +360,9 @@ fn counting_near_the_last_ranges_gives_the_fresh_counts() {
             _ => vec![Labels::from(&x), Labels::from(&y)],
         };
         let columns: Vec<Column<'_>> = cols.iter().map(|&l| int_column(l, &kind)).collect();
-        let a = near.count_near(&columns).unwrap();
+        let a = near
+            .count_near(&columns, &std::sync::atomic::AtomicBool::new(false))
+            .unwrap();
         near.check(&a).unwrap();
         near.commit(a);
         let b = Accumulator::count(fresh.layout(), &columns).unwrap();

@@ -20,6 +20,7 @@ from ._inputs import (
     _column_labels,
     _is_missing,
     _without_missing,
+    is_native,
     native,
 )
 
@@ -107,6 +108,17 @@ def _arrow(x: Any, name: str) -> _Column | None:
 
 def _column(x: Any, name: str) -> _Column:
     """One batch of one variable as (kind, labels, values): see :class:`JointCounts`."""
+    if (
+        type(x) is np.ndarray
+        and x.ndim == 1
+        and x.shape[0]
+        and x.dtype.kind in "iu"
+        and x.dtype.isnative
+        and is_native(x)
+    ):
+        # The common case, read in place without the general dispatch below (exact ndarray:
+        # a masked array or other subclass takes the general path).
+        return "int", x, None
     arrow = _arrow(x, name)
     if arrow is not None:
         return arrow

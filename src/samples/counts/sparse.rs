@@ -187,11 +187,7 @@ pub(super) fn count_part(
             }
         }
         match &mut cells {
-            PartCells::Dense(t) => {
-                for &c in acc.iter() {
-                    t[c as usize] += 1;
-                }
-            }
+            PartCells::Dense(t) => count_dense(t, acc),
             PartCells::Hashed(map) => {
                 for &c in acc.iter() {
                     map.add(c, 1)?;
@@ -205,6 +201,15 @@ pub(super) fn count_part(
         radix,
         cells,
     }))
+}
+
+/// Adds one to the cell of each code (a kernel of its own, so that the table's address and
+/// length stay in registers rather than being reloaded from `count_part`'s frame every sample).
+#[inline(never)]
+fn count_dense(table: &mut [u32], codes: &[u64]) {
+    for &c in codes {
+        table[c as usize] += 1;
+    }
 }
 
 /// Merges the parts' tables into one table over global codes (sorted keys for factorised columns).

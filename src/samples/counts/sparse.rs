@@ -236,22 +236,28 @@ pub(super) fn merge_parts(
                 PartCoder::Offset { .. } => unreachable!("column {j} is factorised in every part"),
             })
             .collect();
-        let mut keys: Vec<u64> = dictionaries
-            .iter()
-            .flat_map(|d| d.iter().copied())
-            .collect();
+        // The union of the parts' keys, then each part's local-to-global codes: 16 bytes per
+        // key of every part, within the budget.
+        let total: usize = dictionaries.iter().map(|d| d.len()).sum();
+        let what = || format!("merging the {total} distinct values of column {j} of its parts");
+        let advice = "use fewer samples at a time, or labels with fewer distinct values";
+        memory::check(what, 16 * total as u128, advice)?;
+        let mut keys: Vec<u64> = Vec::new();
+        memory::try_reserve(&mut keys, total, what, advice)?;
+        keys.extend(dictionaries.iter().flat_map(|d| d.iter().copied()));
         keys.par_sort_unstable();
         keys.dedup();
-        local_to_global.push(
-            dictionaries
-                .iter()
-                .map(|d| {
-                    d.iter()
-                        .map(|k| keys.binary_search(k).expect("key is in the union") as u64)
-                        .collect()
-                })
-                .collect(),
-        );
+        let mut maps = Vec::with_capacity(dictionaries.len());
+        for d in &dictionaries {
+            let mut map: Vec<u64> = Vec::new();
+            memory::try_reserve(&mut map, d.len(), what, advice)?;
+            map.extend(
+                d.iter()
+                    .map(|k| keys.binary_search(k).expect("key is in the union") as u64),
+            );
+            maps.push(map);
+        }
+        local_to_global.push(maps);
         codebooks.push(Codebook::Keys(keys));
     }
     let cards: Vec<u64> = codebooks.iter().map(Codebook::card).collect();

@@ -332,19 +332,20 @@ impl Dictionary {
     #[inline(never)]
     fn insert_at(&mut self, slot: usize, key: u64) -> Result<u64> {
         let code = self.keys.len() as u64;
-        if self.keys.len() == self.keys.capacity() {
-            let len = self.keys.len();
-            if u32::try_from(len + 1).is_err() {
-                return Err(Error::TooLarge {
-                    what: format!("a dictionary of more than {len} distinct values"),
-                    bytes: (len as u128 + 1) * 12,
-                    budget: memory::budget().unwrap_or(0),
-                    advice: format!(
-                        "at most {} distinct values are supported; {ADVICE}",
-                        u32::MAX - 1
-                    ),
-                });
-            }
+        let len = self.keys.len();
+        // Slots hold `code + 1` as a `u32`.
+        if code >= u64::from(u32::MAX) {
+            return Err(Error::TooLarge {
+                what: format!("a dictionary of more than {len} distinct values"),
+                bytes: (len as u128 + 1) * 12,
+                budget: memory::budget().unwrap_or(0),
+                advice: format!(
+                    "at most {} distinct values are supported; {ADVICE}",
+                    u32::MAX
+                ),
+            });
+        }
+        if len == self.keys.capacity() {
             let what = || format!("the keys of a dictionary of more than {len} distinct values");
             let live = std::mem::size_of_val(self.slots.as_slice());
             reserve(&mut self.keys, len.max(64), live, &what)?;

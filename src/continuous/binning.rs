@@ -489,13 +489,13 @@ pub fn differential_entropy<T: Float>(
     let columns = labels.columns(samples.columns());
     let table = joint_counts(&columns)?;
     let n = table.total() as f64;
-    let discrete = conditional_entropy_of_table(&table, &[], Estimator::Plugin);
+    let discrete = conditional_entropy_of_table(&table, &[], Estimator::Plugin)?;
     let mut terms = Vec::new();
     for (j, column_edges) in edges.iter().enumerate() {
         let (bins, counts) = if columns.len() == 1 {
             table.histogram()
         } else {
-            table.marginal(&[j]).histogram()
+            table.marginal(&[j])?.histogram()
         };
         let e = column_edges.as_slice();
         terms.extend(bins.iter().zip(&counts).map(|(&b, &c)| {

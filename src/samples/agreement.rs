@@ -108,8 +108,8 @@ impl Pair {
                 .filter(|&c| c != 0)
                 .collect()
         };
-        let row_sums = nonzero(table.marginal(&xs));
-        let column_sums = nonzero(table.marginal(&ys));
+        let row_sums = nonzero(table.marginal(&xs)?);
+        let column_sums = nonzero(table.marginal(&ys)?);
         Ok(Pair {
             table,
             x: xs,
@@ -119,7 +119,7 @@ impl Pair {
         })
     }
 
-    fn mutual_information(&self) -> f64 {
+    fn mutual_information(&self) -> Result<f64> {
         information_of_table(&self.table, &self.x, &self.y, &[], Estimator::Plugin)
     }
 
@@ -164,7 +164,7 @@ pub fn normalized_mutual_information(
     if pair.identical() || (average == Average::Min && pair.nested()) {
         return Ok(1.0);
     }
-    let mi = pair.mutual_information();
+    let mi = pair.mutual_information()?;
     if mi == 0.0 {
         return Ok(0.0);
     }
@@ -200,7 +200,7 @@ pub fn adjusted_mutual_information(
         // I = E[I] = H(the other labeling) in theory; computed, they differ by rounding.
         return Ok(0.0);
     }
-    let mi = pair.mutual_information();
+    let mi = pair.mutual_information()?;
     let emi = expected_mutual_information(&pair.row_sums, &pair.column_sums, interrupt)?;
     let (hx, hy) = pair.entropies();
     let away_from_zero = |v: f64| {
@@ -219,8 +219,8 @@ pub fn adjusted_mutual_information(
 /// they are equal up to renaming.
 pub fn variation_of_information(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<f64> {
     let pair = Pair::new(x, y)?;
-    let x_given_y = conditional_entropy_of_table(&pair.table, &pair.y, Estimator::Plugin);
-    let y_given_x = conditional_entropy_of_table(&pair.table, &pair.x, Estimator::Plugin);
+    let x_given_y = conditional_entropy_of_table(&pair.table, &pair.y, Estimator::Plugin)?;
+    let y_given_x = conditional_entropy_of_table(&pair.table, &pair.x, Estimator::Plugin)?;
     Ok(x_given_y + y_given_x)
 }
 

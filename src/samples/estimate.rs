@@ -234,13 +234,21 @@ pub fn entropy_from_counts(counts: &[u64], estimator: Estimator) -> f64 {
 }
 
 /// `H(A | C)` from a table whose columns are exactly `A ∪ C`; `c` lists the columns of `C`.
-#[must_use]
-pub fn conditional_entropy_of_table(table: &JointCounts, c: &[usize], estimator: Estimator) -> f64 {
+/// Errors: the marginal table of `C` does not fit the memory budget.
+pub fn conditional_entropy_of_table(
+    table: &JointCounts,
+    c: &[usize],
+    estimator: Estimator,
+) -> Result<f64> {
     if c.is_empty() {
-        return entropy_of_counts(table.stored_counts(), table.total(), estimator);
+        return Ok(entropy_of_counts(
+            table.stored_counts(),
+            table.total(),
+            estimator,
+        ));
     }
     let n = table.total() as f64;
-    let given = table.marginal(c);
+    let given = table.marginal(c)?;
     let h = sum_cells(table, |codes, count, scratch| {
         let n_c = given.count_of(pick(codes, c, scratch)) as f64;
         -(count as f64 / n) * (count as f64 / n_c).ln()
@@ -252,30 +260,40 @@ pub fn conditional_entropy_of_table(table: &JointCounts, c: &[usize], estimator:
         }
         e => correction(table.stored_counts(), e) - correction(given.stored_counts(), e),
     };
-    (h + corrections).max(0.0)
+    Ok((h + corrections).max(0.0))
 }
 
-/// `I(A; B | C)` from a table whose columns are `A ∪ B ∪ C`.
-#[must_use]
+/// `I(A; B | C)` from a table whose columns are `A ∪ B ∪ C`. Errors: a marginal table does not
+/// fit the memory budget.
 pub fn information_of_table(
     table: &JointCounts,
     a: &[usize],
     b: &[usize],
     c: &[usize],
     estimator: Estimator,
-) -> f64 {
+) -> Result<f64> {
     let n = table.total() as f64;
     if c.is_empty() && a == [0] && b == [1] {
         if let Some((cells, rows, columns)) = table.as_dense_matrix() {
             let (row_sums, column_sums) = margins(cells, rows, columns);
-            return two_way_information(cells, &row_sums, &column_sums, table.total(), estimator);
+            return Ok(two_way_information(
+                cells,
+                &row_sums,
+                &column_sums,
+                table.total(),
+                estimator,
+            ));
         }
     }
     let ac_columns: Vec<usize> = a.iter().chain(c).copied().collect();
     let bc_columns: Vec<usize> = b.iter().chain(c).copied().collect();
-    let ac = table.marginal(&ac_columns);
-    let bc = table.marginal(&bc_columns);
-    let cc = (!c.is_empty()).then(|| table.marginal(c));
+    let ac = table.marginal(&ac_columns)?;
+    let bc = table.marginal(&bc_columns)?;
+    let cc = if c.is_empty() {
+        None
+    } else {
+        Some(table.marginal(c)?)
+    };
     let info = sum_cells(table, |codes, count, scratch| {
         let n_c = match &cc {
             Some(cc) => cc.count_of(pick(codes, c, scratch)) as f64,
@@ -294,7 +312,7 @@ pub fn information_of_table(
             .map(|cc| summarize(cc.stored_counts(), estimator)),
         table.total(),
     );
-    (info + correction).max(0.0)
+    Ok((info + correction).max(0.0))
 }
 
 /// `EmptyInput` if `columns` or one of them is empty, `LengthMismatch` unless each has `n` rows.
@@ -340,7 +358,7 @@ fn first_len(argument: &'static str, columns: &[Labels<'_>]) -> Result<usize> {
 pub fn entropy(x: &[Labels<'_>], estimator: Estimator) -> Result<f64> {
     first_len("x", x)?;
     let table = joint_counts(x)?;
-    Ok(conditional_entropy_of_table(&table, &[], estimator))
+    conditional_entropy_of_table(&table, &[], estimator)
 }
 
 /// Joint entropy `H(X₁, …, X_k)` of several variables (each one or more columns), in nats.
@@ -364,7 +382,7 @@ pub fn conditional_entropy(
     let columns: Vec<Labels<'_>> = x.iter().chain(given).copied().collect();
     let table = joint_counts(&columns)?;
     let c: Vec<usize> = (x.len()..columns.len()).collect();
-    Ok(conditional_entropy_of_table(&table, &c, estimator))
+    conditional_entropy_of_table(&table, &c, estimator)
 }
 
 /// Mutual information `I(X; Y)`, in nats; never negative.
@@ -375,7 +393,7 @@ pub fn mutual_information(x: &[Labels<'_>], y: &[Labels<'_>], estimator: Estimat
     let table = joint_counts(&columns)?;
     let a: Vec<usize> = (0..x.len()).collect();
     let b: Vec<usize> = (x.len()..columns.len()).collect();
-    Ok(information_of_table(&table, &a, &b, &[], estimator))
+    information_of_table(&table, &a, &b, &[], estimator)
 }
 
 /// Conditional mutual information `I(X; Y | given)`, in nats; never negative.
@@ -393,7 +411,7 @@ pub fn conditional_mutual_information(
     let a: Vec<usize> = (0..x.len()).collect();
     let b: Vec<usize> = (x.len()..x.len() + y.len()).collect();
     let c: Vec<usize> = (x.len() + y.len()..columns.len()).collect();
-    Ok(information_of_table(&table, &a, &b, &c, estimator))
+    information_of_table(&table, &a, &b, &c, estimator)
 }
 
 #[cfg(test)]

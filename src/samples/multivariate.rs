@@ -89,10 +89,10 @@ impl Coded {
 /// or a hash dictionary). A partition with more than `len / 2` classes is *refined*: rows alone in
 /// their class keep their code, and only the rows sharing a class with another are hashed (a few
 /// percent of them once most rows are distinct), their new codes numbered after `a.card`.
-fn fold(a: &Coded, b: &Coded) -> Coded {
+fn fold(a: &Coded, b: &Coded) -> Result<Coded> {
     let len = a.codes.len();
     if a.classes == len as u64 {
-        return a.clone();
+        return Ok(a.clone());
     }
     if 2 * a.classes > len as u64 {
         return refine(a, b);
@@ -113,19 +113,19 @@ fn fold(a: &Coded, b: &Coded) -> Coded {
     } else {
         let mut dictionary = Dictionary::new();
         for (&x, &y) in a.codes.iter().zip(&b.codes) {
-            codes.push(dictionary.code(u64::from(x) * b.card + u64::from(y)) as u32);
+            codes.push(dictionary.code(u64::from(x) * b.card + u64::from(y))? as u32);
         }
         next = dictionary.len() as u32;
     }
-    Coded {
+    Ok(Coded {
         codes,
         card: u64::from(next),
         classes: u64::from(next),
-    }
+    })
 }
 
 /// [`fold`] of a fine partition: only the rows of classes with two or more rows are hashed.
-fn refine(a: &Coded, b: &Coded) -> Coded {
+fn refine(a: &Coded, b: &Coded) -> Result<Coded> {
     let len = a.codes.len();
     let mut size = vec![0u8; a.card as usize];
     for &c in &a.codes {
@@ -138,7 +138,7 @@ fn refine(a: &Coded, b: &Coded) -> Coded {
     for (code, &y) in codes.iter_mut().zip(&b.codes) {
         if size[*code as usize] > 1 {
             let key = u64::from(*code) * b.card + u64::from(y);
-            *code = (a.card + dictionary.code(key)) as u32;
+            *code = (a.card + dictionary.code(key)?) as u32;
         }
     }
     let refined = Coded {
@@ -150,38 +150,40 @@ fn refine(a: &Coded, b: &Coded) -> Coded {
         // Renumber densely (first appearance) so that codes stay below 2 len.
         return fold(&Coded::single(len), &refined);
     }
-    refined
+    Ok(refined)
 }
 
 /// Per-sample codes of one column.
-fn column_codes(column: Labels<'_>) -> Coded {
+fn column_codes(column: Labels<'_>) -> Result<Coded> {
     let (lo, hi) = with_labels!(column, s => crate::samples::counts::key_range(s));
     if hi - lo < OFFSET_RANGE {
         let codes =
             with_labels!(column, s => s.par_iter().map(|v| (v.key() - lo) as u32).collect());
-        return Coded {
+        return Ok(Coded {
             codes,
             card: hi - lo + 1,
             classes: 0,
-        };
+        });
     }
     let mut dictionary = Dictionary::new();
-    let codes =
-        with_labels!(column, s => s.iter().map(|v| dictionary.code(v.key()) as u32).collect());
-    Coded {
+    let codes = with_labels!(column, s => s
+        .iter()
+        .map(|v| dictionary.code(v.key()).map(|c| c as u32))
+        .collect::<Result<_>>()?);
+    Ok(Coded {
         codes,
         card: dictionary.len() as u64,
         classes: dictionary.len() as u64,
-    }
+    })
 }
 
 /// Per-sample codes of one variable (its columns folded together).
-fn variable_codes(columns: &[Labels<'_>]) -> Coded {
-    let mut coded = column_codes(columns[0]);
+fn variable_codes(columns: &[Labels<'_>]) -> Result<Coded> {
+    let mut coded = column_codes(columns[0])?;
     for &c in &columns[1..] {
-        coded = fold(&coded, &column_codes(c));
+        coded = fold(&coded, &column_codes(c)?)?;
     }
-    coded
+    Ok(coded)
 }
 
 /// Entropy (nats) of the table whose cell counts are `counts`, by `estimator`.
@@ -216,17 +218,17 @@ impl Rows<'_, '_> {
 
     /// Codes of variable `j` on the distinct rows. `card` bounds the codes (an offset-coded
     /// column may leave some unused); every fold of them counts exactly.
-    fn codes(&self, j: usize) -> Coded {
-        let per_sample = variable_codes(self.variables[j]);
+    fn codes(&self, j: usize) -> Result<Coded> {
+        let per_sample = variable_codes(self.variables[j])?;
         if self.first.len() == per_sample.codes.len() {
             // Every sample is a distinct row, numbered in order (first appearance): no gather.
-            return per_sample;
+            return Ok(per_sample);
         }
-        Coded {
+        Ok(Coded {
             codes: self.first.iter().map(|&s| per_sample.codes[s]).collect(),
             card: per_sample.card,
             classes: 0,
-        }
+        })
     }
 
     /// `Ĥ` of the weighted rows grouped by `coded`.
@@ -289,12 +291,12 @@ fn distinct_rows<'v, 'a>(
         if code.classes == n as u64 {
             break;
         }
-        code = fold(&code, &variable_codes(v));
+        code = fold(&code, &variable_codes(v)?)?;
     }
     if code.card != code.classes {
         // Refined codes leave gaps: number the rows densely, in order of first appearance (so
         // that when every sample is distinct, sample s is row s).
-        code = fold(&Coded::single(n), &code);
+        code = fold(&Coded::single(n), &code)?;
     }
     let m = code.classes as usize;
     let mut first = vec![usize::MAX; m];
@@ -347,7 +349,7 @@ fn leave_one_out_entropies(
         if next.classes == m {
             break;
         }
-        let folded = fold(next, &rows.codes(j));
+        let folded = fold(next, &rows.codes(j)?)?;
         if folded.classes == next.classes {
             suffix[j] = Some(index); // the same partition
             continue;
@@ -373,13 +375,13 @@ fn leave_one_out_entropies(
         stop(interrupt)?;
         let h = match suffix[i + 1].map(|k| &kept[k]) {
             Some(s) if prefix.classes < m && s.classes < m => {
-                rows.entropy(&fold(&prefix, s), estimator)
+                rows.entropy(&fold(&prefix, s)?, estimator)
             }
             _ => rows.joint,
         };
         out.push(h);
         if prefix.classes < m && i + 1 < d {
-            prefix = fold(&prefix, &rows.codes(i));
+            prefix = fold(&prefix, &rows.codes(i)?)?;
         }
     }
     Ok(out)
@@ -498,7 +500,7 @@ fn visit(
         let next = if subset.classes == rows.m() {
             subset.clone()
         } else {
-            fold(subset, &codes[j])
+            fold(subset, &codes[j])?
         };
         terms.push((rows.entropy(&next, estimator), size + 1));
         visit(
@@ -544,7 +546,10 @@ pub fn interaction_information(
         memory_limit,
         "use fewer samples",
     )?;
-    let codes: Vec<Coded> = (0..d).into_par_iter().map(|j| rows.codes(j)).collect();
+    let codes: Vec<Coded> = (0..d)
+        .into_par_iter()
+        .map(|j| rows.codes(j))
+        .collect::<Result<_>>()?;
     // Depth-first over subsets in increasing index order (one code vector per level): the
     // entropy and size of each.
     let mut terms: Vec<(f64, usize)> = Vec::with_capacity((1usize << d) - 1);

@@ -107,11 +107,11 @@ pub fn of_table(
 ) -> Result<f64> {
     let (a, b, c) = layout.groups()?;
     let Some(sizes) = alphabet else {
-        return Ok(if b.is_empty() {
+        return if b.is_empty() {
             conditional_entropy_of_table(table, &c, estimator)
         } else {
             information_of_table(table, &a, &b, &c, estimator)
-        });
+        };
     };
     if estimator != Estimator::Nsb {
         return Err(Error::InvalidArgument {
@@ -134,7 +134,7 @@ pub fn of_table(
         });
     }
     for (i, (columns, &size)) in variables.iter().zip(sizes).enumerate() {
-        let observed = table.marginal(columns).occupied() as u64;
+        let observed = table.marginal(columns)?.occupied() as u64;
         if size < observed {
             return Err(Error::InvalidArgument {
                 argument: size_argument(i, sizes.len()),
@@ -165,16 +165,16 @@ pub fn of_table(
         let counts = if columns.len() == table.columns() {
             table.stored_counts().to_vec()
         } else {
-            table.marginal(columns).stored_counts().to_vec()
+            table.marginal(columns)?.stored_counts().to_vec()
         };
         let fp = Fingerprint::from_counts(&counts);
         Ok(nsb(&fp, Some(k))? - plugin(&fp))
     };
     let join = |p: &[usize], q: &[usize]| -> Vec<usize> { p.iter().chain(q).copied().collect() };
     let plug_in = if b.is_empty() {
-        conditional_entropy_of_table(table, &c, Estimator::Plugin)
+        conditional_entropy_of_table(table, &c, Estimator::Plugin)?
     } else {
-        information_of_table(table, &a, &b, &c, Estimator::Plugin)
+        information_of_table(table, &a, &b, &c, Estimator::Plugin)?
     };
     let corrections = if b.is_empty() {
         correction(&join(&a, &c))? - correction(&c)?

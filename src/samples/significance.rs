@@ -123,8 +123,8 @@ pub fn g_test(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<GTest> {
     let table = joint_counts(&columns)?;
     let xs: Vec<usize> = (0..x.len()).collect();
     let ys: Vec<usize> = (x.len()..columns.len()).collect();
-    let rows = table.marginal(&xs).occupied() as u64;
-    let cols = table.marginal(&ys).occupied() as u64;
+    let rows = table.marginal(&xs)?.occupied() as u64;
+    let cols = table.marginal(&ys)?.occupied() as u64;
     if rows == 1 || cols == 1 {
         return Ok(GTest {
             statistic: 0.0,
@@ -133,7 +133,7 @@ pub fn g_test(x: &[Labels<'_>], y: &[Labels<'_>]) -> Result<GTest> {
             pvalue: 1.0,
         });
     }
-    let mi = information_of_table(&table, &xs, &ys, &[], Estimator::Plugin);
+    let mi = information_of_table(&table, &xs, &ys, &[], Estimator::Plugin)?;
     let statistic = 2.0 * n as f64 * mi;
     let dof = (rows - 1) as f64 * (cols - 1) as f64;
     Ok(GTest {

@@ -264,10 +264,12 @@ pub fn factorise(
             message: format!("has {n} strings; at most {} are supported", u32::MAX),
         });
     }
-    // The codes, and the hash map at worst one entry (key, code, hash) per string.
+    // The codes, and at worst one distinct string per string: its map entry (key, code, hash),
+    // its key and first position (16 + 8 bytes, kept for the sort, where the order, ranks and
+    // sorted first positions take 28 bytes in place of the map's 40).
     memory::check(
         || format!("the codes of the strings of {argument}"),
-        (n as u128) * (4 + 40),
+        (n as u128) * (4 + 40 + 24),
         "",
     )?;
     // Every allocation that grows with the input is fallible: a failed one is a MemoryError,
@@ -311,11 +313,16 @@ pub fn factorise(
     // strings themselves breaking ties: most comparisons are one integer compare), then renumber.
     // The distinct strings are all different, so the order is total and the parallel sort
     // deterministic.
-    let mut order: Vec<(u64, u32)> = keys
-        .iter()
-        .enumerate()
-        .map(|(code, key)| (strings.prefix(key), code as u32))
-        .collect();
+    // The order (12 bytes per distinct string, 16 with padding), the ranks (4) and the firsts
+    // (8) below, fallibly: each is within the check above (at most one per string).
+    let distinct = keys.len();
+    let mut order: Vec<(u64, u32)> = Vec::new();
+    memory::try_reserve(&mut order, distinct, what, "")?;
+    order.extend(
+        keys.iter()
+            .enumerate()
+            .map(|(code, key)| (strings.prefix(key), code as u32)),
+    );
     let by_string = |a: &(u64, u32), b: &(u64, u32)| {
         a.0.cmp(&b.0)
             .then_with(|| strings.compare(keys[a.1 as usize], keys[b.1 as usize]))
@@ -325,15 +332,21 @@ pub fn factorise(
     } else {
         order.sort_unstable_by(by_string);
     }
-    let mut rank = vec![0u32; keys.len()];
+    let mut rank = memory::try_filled(distinct, 0u32, what, "")?;
     for (position, &(_, code)) in order.iter().enumerate() {
         rank[code as usize] = position as u32;
     }
     for code in &mut codes {
         *code = rank[*code as usize];
     }
-    let firsts = order.iter().map(|&(_, c)| firsts[c as usize]).collect();
-    Ok(Factorised { codes, firsts })
+    drop(rank);
+    let mut sorted_firsts: Vec<u64> = Vec::new();
+    memory::try_reserve(&mut sorted_firsts, distinct, what, "")?;
+    sorted_firsts.extend(order.iter().map(|&(_, c)| firsts[c as usize]));
+    Ok(Factorised {
+        codes,
+        firsts: sorted_firsts,
+    })
 }
 
 #[cfg(test)]

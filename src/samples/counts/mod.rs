@@ -131,8 +131,8 @@ pub fn contingency_with(
     )?;
     let x_columns: Vec<usize> = (0..x.len()).collect();
     let y_columns: Vec<usize> = (x.len()..columns.len()).collect();
-    let mx = table.marginal(&x_columns);
-    let my = table.marginal(&y_columns);
+    let mx = table.marginal(&x_columns)?;
+    let my = table.marginal(&y_columns)?;
     let (rank_x, rank_y) = (ranks(&mx), ranks(&my));
     let rank = |m: &JointCounts, r: &Option<Vec<u64>>, codes: &[u64]| {
         let i = m
@@ -375,18 +375,18 @@ pub fn joint_counts_with(columns: &[Labels<'_>], interrupt: &AtomicBool) -> Resu
             "use fewer samples at a time, or labels with fewer distinct values",
         )?;
     }
-    let parts: Option<Vec<Part>> = over_parts(n, |b, e| {
+    let parts: Vec<Option<Part>> = over_parts(n, |b, e| {
         count_part(columns, &offsets, b, e, limit, interrupt)
     })
     .into_iter()
-    .collect();
+    .collect::<Result<_>>()?;
     if interrupt.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    Ok(match parts {
+    match parts.into_iter().collect::<Option<Vec<Part>>>() {
         Some(parts) => merge_parts(&parts, &offsets, n),
         None => sorted_rows(columns, &offsets, n),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -452,9 +452,48 @@ mod tests {
             let table = joint_counts(&labels).unwrap();
             assert_eq!(table_as_map(&table), brute(&cols));
             assert_eq!(table.total(), n as u64);
-            let m = table.marginal(&[cols.len() - 1]);
+            let m = table.marginal(&[cols.len() - 1]).unwrap();
             assert_eq!(table_as_map(&m), brute(&cols[cols.len() - 1..]));
         }
+    }
+
+    /// Hashed tables that outgrow the memory budget are errors (`MemoryError` in Python), from
+    /// the part counts, their merge and the marginals alike, never aborts.
+    #[test]
+    fn hashed_tables_past_the_budget_are_errors() {
+        use crate::samples::hashmap::with_budget;
+        let never = AtomicBool::new(false);
+        let n = 300_000usize;
+        // Distinct values (a dictionary and cells of 300 000 keys: over 2 MiB each), counted on
+        // this thread.
+        let wide: Vec<i64> = (0..n as i64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9) << 8)
+            .collect();
+        let small: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+        let columns = [Labels::from(&wide), Labels::from(&small)];
+        let offsets = [None, Some((0, 3))];
+        let part = with_budget(2 << 20, || {
+            sparse::count_part(&columns, &offsets, 0, n, 1 << 12, &never)
+        });
+        match part {
+            Err(Error::TooLarge { what, .. }) => assert!(what.contains("distinct"), "{what}"),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("300 000 distinct keys fit 2 MiB"),
+        }
+        // Within a budget that fits, the same count succeeds. A marginal of two wide columns
+        // needs a hashed table of 300 000 cells, over a small budget.
+        let other: Vec<i64> = wide.iter().map(|v| v.rotate_left(17)).collect();
+        let columns = [columns[0], Labels::from(&other), columns[1]];
+        let table = joint_counts(&columns).unwrap();
+        assert_eq!(table.occupied(), n);
+        let refused = with_budget(2 << 20, || table.marginal(&[0, 1]));
+        assert!(matches!(refused, Err(Error::TooLarge { .. })));
+        let m = table.marginal(&[0, 1]).unwrap();
+        assert_eq!(m.occupied(), n);
+        // The first column's histogram needs no table at all.
+        let (keys, counts) = table.histogram();
+        assert_eq!((keys.len(), counts.iter().sum::<u64>()), (n, n as u64));
+        assert!((keys, counts) == table.marginal(&[0]).unwrap().histogram());
     }
 
     #[test]

@@ -3,10 +3,14 @@
 //! product of the columns' ranges does not even fit 64 bits, sorted rows.
 
 use super::dense::offset_codes;
-use super::table::{checked_product, decode, encode, rows_cells, Cells, Codebook, JointCounts};
+use super::table::{
+    checked_product, decode, encode, reserve_rows, rows_cells, Cells, Codebook, JointCounts,
+    ROWS_ADVICE,
+};
 use super::{dense_limit, BLOCK};
+use crate::runtime::memory;
 use crate::samples::hashmap::{Dictionary, U64Map};
-use crate::{with_labels, Label, Labels};
+use crate::{with_labels, Label, Labels, Result};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -19,7 +23,8 @@ pub(super) enum PartCoder {
 }
 
 impl PartCoder {
-    fn codes(&mut self, column: Labels<'_>, start: usize, out: &mut [u64]) {
+    /// Errors: a dictionary that cannot grow within the memory budget.
+    fn codes(&mut self, column: Labels<'_>, start: usize, out: &mut [u64]) -> Result<()> {
         match self {
             PartCoder::Offset { min, card } => {
                 let inside = offset_codes(column, *min, *card, start, out);
@@ -28,10 +33,11 @@ impl PartCoder {
             PartCoder::Factor(dictionary) => with_labels!(column, s => {
                 let end = start + out.len();
                 for (o, &v) in out.iter_mut().zip(&s[start..end]) {
-                    *o = dictionary.code(v.key());
+                    *o = dictionary.code(v.key())?;
                 }
             }),
         }
+        Ok(())
     }
 
     /// The smallest radix (a power of two for factor codes) that holds every code seen so far.
@@ -91,20 +97,35 @@ impl PartCells {
     }
 
     /// The same cells re-coded for new radices; `None` if their product overflows `u64`.
-    fn relayout(&self, old: &[u64], new: &[u64], limit: u64) -> Option<PartCells> {
-        let mut fresh = PartCells::new(new, limit)?;
+    /// Errors: a hashed table that cannot grow within the memory budget.
+    fn relayout(&self, old: &[u64], new: &[u64], limit: u64) -> Result<Option<PartCells>> {
+        let Some(mut fresh) = PartCells::new(new, limit) else {
+            return Ok(None);
+        };
+        let mut result = Ok(());
         self.for_each(old, |codes, count| {
-            fresh.add(encode(codes, new.iter().copied()), count);
+            if result.is_ok() {
+                result = fresh.add(encode(codes, new.iter().copied()), count);
+            }
         });
-        Some(fresh)
+        result.map(|()| Some(fresh))
+    }
+
+    /// Number of non-empty cells.
+    fn occupied(&self) -> usize {
+        match self {
+            PartCells::Dense(t) => t.iter().filter(|&&c| c != 0).count(),
+            PartCells::Hashed(map) => map.len(),
+        }
     }
 
     #[inline]
-    fn add(&mut self, key: u64, count: u64) {
+    fn add(&mut self, key: u64, count: u64) -> Result<()> {
         match self {
             PartCells::Dense(t) => t[key as usize] += count as u32,
-            PartCells::Hashed(map) => map.add(key, count),
+            PartCells::Hashed(map) => map.add(key, count)?,
         }
+        Ok(())
     }
 }
 
@@ -116,8 +137,9 @@ pub(super) struct Part {
 }
 
 /// Counts samples `begin..end` of `columns`, factorising wide columns on the fly.
-/// `None` if the product of the part's radices overflows `u64`. Stops early (with a partial
-/// count, which the caller discards) once `interrupt` is raised.
+/// `Ok(None)` if the product of the part's radices overflows `u64`. Stops early (with a partial
+/// count, which the caller discards) once `interrupt` is raised. Errors: a dictionary or hashed
+/// table that cannot grow within the memory budget.
 pub(super) fn count_part(
     columns: &[Labels<'_>],
     offsets: &[Option<(u64, u64)>],
@@ -125,7 +147,7 @@ pub(super) fn count_part(
     end: usize,
     limit: u64,
     interrupt: &AtomicBool,
-) -> Option<Part> {
+) -> Result<Option<Part>> {
     let mut coders: Vec<PartCoder> = offsets
         .iter()
         .map(|o| match *o {
@@ -134,14 +156,16 @@ pub(super) fn count_part(
         })
         .collect();
     let mut radix: Vec<u64> = coders.iter().map(|c| c.radix(0)).collect();
-    let mut cells = PartCells::new(&radix, limit)?;
+    let Some(mut cells) = PartCells::new(&radix, limit) else {
+        return Ok(None);
+    };
     let mut codes = vec![vec![0u64; BLOCK]; columns.len()];
     let mut acc = vec![0u64; BLOCK];
     let mut start = begin;
     while start < end && !interrupt.load(Ordering::Relaxed) {
         let len = BLOCK.min(end - start);
         for ((coder, column), out) in coders.iter_mut().zip(columns).zip(codes.iter_mut()) {
-            coder.codes(*column, start, &mut out[..len]);
+            coder.codes(*column, start, &mut out[..len])?;
         }
         let grown: Vec<u64> = coders
             .iter()
@@ -149,7 +173,10 @@ pub(super) fn count_part(
             .map(|(c, &r)| c.radix(r))
             .collect();
         if grown != radix {
-            cells = cells.relayout(&radix, &grown, limit)?;
+            let Some(fresh) = cells.relayout(&radix, &grown, limit)? else {
+                return Ok(None);
+            };
+            cells = fresh;
             radix = grown;
         }
         let acc = &mut acc[..len];
@@ -160,28 +187,38 @@ pub(super) fn count_part(
             }
         }
         match &mut cells {
-            PartCells::Dense(t) => {
-                for &c in acc.iter() {
-                    t[c as usize] += 1;
-                }
-            }
+            PartCells::Dense(t) => count_dense(t, acc),
             PartCells::Hashed(map) => {
                 for &c in acc.iter() {
-                    map.add(c, 1);
+                    map.add(c, 1)?;
                 }
             }
         }
         start += len;
     }
-    Some(Part {
+    Ok(Some(Part {
         coders,
         radix,
         cells,
-    })
+    }))
+}
+
+/// Adds one to the cell of each code (a kernel of its own, so that the table's address and
+/// length stay in registers rather than being reloaded from `count_part`'s frame every sample).
+#[inline(never)]
+fn count_dense(table: &mut [u32], codes: &[u64]) {
+    for &c in codes {
+        table[c as usize] += 1;
+    }
 }
 
 /// Merges the parts' tables into one table over global codes (sorted keys for factorised columns).
-pub(super) fn merge_parts(parts: &[Part], offsets: &[Option<(u64, u64)>], n: usize) -> JointCounts {
+/// Errors: a merged hashed table that cannot grow within the memory budget.
+pub(super) fn merge_parts(
+    parts: &[Part],
+    offsets: &[Option<(u64, u64)>],
+    n: usize,
+) -> Result<JointCounts> {
     let k = offsets.len();
     let mut codebooks = Vec::with_capacity(k);
     // For each column, each part's map from its local codes to global codes.
@@ -199,22 +236,28 @@ pub(super) fn merge_parts(parts: &[Part], offsets: &[Option<(u64, u64)>], n: usi
                 PartCoder::Offset { .. } => unreachable!("column {j} is factorised in every part"),
             })
             .collect();
-        let mut keys: Vec<u64> = dictionaries
-            .iter()
-            .flat_map(|d| d.iter().copied())
-            .collect();
+        // The union of the parts' keys, then each part's local-to-global codes: 16 bytes per
+        // key of every part, within the budget.
+        let total: usize = dictionaries.iter().map(|d| d.len()).sum();
+        let what = || format!("merging the {total} distinct values of column {j} of its parts");
+        let advice = "use fewer samples at a time, or labels with fewer distinct values";
+        memory::check(what, 16 * total as u128, advice)?;
+        let mut keys: Vec<u64> = Vec::new();
+        memory::try_reserve(&mut keys, total, what, advice)?;
+        keys.extend(dictionaries.iter().flat_map(|d| d.iter().copied()));
         keys.par_sort_unstable();
         keys.dedup();
-        local_to_global.push(
-            dictionaries
-                .iter()
-                .map(|d| {
-                    d.iter()
-                        .map(|k| keys.binary_search(k).expect("key is in the union") as u64)
-                        .collect()
-                })
-                .collect(),
-        );
+        let mut maps = Vec::with_capacity(dictionaries.len());
+        for d in &dictionaries {
+            let mut map: Vec<u64> = Vec::new();
+            memory::try_reserve(&mut map, d.len(), what, advice)?;
+            map.extend(
+                d.iter()
+                    .map(|k| keys.binary_search(k).expect("key is in the union") as u64),
+            );
+            maps.push(map);
+        }
+        local_to_global.push(maps);
         codebooks.push(Codebook::Keys(keys));
     }
     let cards: Vec<u64> = codebooks.iter().map(Codebook::card).collect();
@@ -244,31 +287,37 @@ pub(super) fn merge_parts(parts: &[Part], offsets: &[Option<(u64, u64)>], n: usi
         }
         Some(_) => {
             let mut map = U64Map::with_capacity(1 << 12);
+            let mut result = Ok(());
             for (i, part) in parts.iter().enumerate() {
                 part.cells.for_each(&part.radix, |local, count| {
-                    to_global(i, local, &mut global);
-                    map.add(encode(&global, cards.iter().copied()), count);
+                    if result.is_ok() {
+                        to_global(i, local, &mut global);
+                        result = map.add(encode(&global, cards.iter().copied()), count);
+                    }
                 });
+                std::mem::replace(&mut result, Ok(()))?;
             }
-            let (keys, counts) = map.into_sorted();
+            let (keys, counts) = map.into_sorted()?;
             Cells::Sparse { keys, counts }
         }
         None => {
-            let mut rows: Vec<(Vec<u64>, u64)> = Vec::new();
+            let stored: usize = parts.iter().map(|p| p.cells.occupied()).sum();
+            let what = || format!("the {stored} rows of a table of {k} columns");
+            let mut rows = reserve_rows(stored, k, &what)?;
             for (i, part) in parts.iter().enumerate() {
                 part.cells.for_each(&part.radix, |local, count| {
                     to_global(i, local, &mut global);
                     rows.push((global.clone(), count));
                 });
             }
-            rows_cells(rows)
+            rows_cells(rows)?
         }
     };
-    JointCounts {
+    Ok(JointCounts {
         codebooks,
         cells,
         total: n as u64,
-    }
+    })
 }
 
 /// Adds the dense parts into the dense global `table`, walking the global table in order and
@@ -343,48 +392,56 @@ pub(super) fn gather_dense_parts(
 }
 
 /// Cells of a table whose part radices overflow `u64` (many wide columns): each sample's code tuple,
-/// from one dictionary per column, sorted and merged.
+/// from one dictionary per column, sorted and merged. Errors: the codes, dictionaries or rows do
+/// not fit the memory budget.
 pub(super) fn sorted_rows(
     columns: &[Labels<'_>],
     offsets: &[Option<(u64, u64)>],
     n: usize,
-) -> JointCounts {
-    let mut codebooks = Vec::with_capacity(columns.len());
-    let mut codes: Vec<Vec<u64>> = Vec::with_capacity(columns.len());
+) -> Result<JointCounts> {
+    let k = columns.len();
+    let what = || format!("the codes of {k} columns of {n} samples");
+    memory::check(what, 8 * (k as u128) * (n as u128), ROWS_ADVICE)?;
+    let mut codebooks = Vec::with_capacity(k);
+    let mut codes: Vec<Vec<u64>> = Vec::with_capacity(k);
     for (column, offset) in columns.iter().zip(offsets) {
-        let mut out = vec![0u64; n];
+        let mut out = memory::try_filled(n, 0u64, what, ROWS_ADVICE)?;
         if let Some((min, card)) = *offset {
             offset_codes(*column, min, card, 0, &mut out);
             codebooks.push(Codebook::Offset { min, card });
         } else {
             let mut coder = PartCoder::Factor(Dictionary::new());
-            coder.codes(*column, 0, &mut out);
+            coder.codes(*column, 0, &mut out)?;
             let PartCoder::Factor(dictionary) = coder else {
                 unreachable!()
             };
             // Re-code by rank so codes follow the order of values.
-            let mut order: Vec<u64> = (0..dictionary.len() as u64).collect();
+            let distinct = dictionary.len();
+            let what = || format!("the ranks of the {distinct} distinct values of a column");
+            let mut order: Vec<u64> = Vec::new();
+            memory::try_reserve(&mut order, distinct, what, ROWS_ADVICE)?;
+            order.extend(0..distinct as u64);
             order.sort_unstable_by_key(|&c| dictionary.keys()[c as usize]);
-            let mut rank = vec![0u64; order.len()];
+            let mut rank = memory::try_filled(distinct, 0u64, what, ROWS_ADVICE)?;
             for (r, &c) in order.iter().enumerate() {
                 rank[c as usize] = r as u64;
             }
             out.par_iter_mut().for_each(|c| *c = rank[*c as usize]);
-            codebooks.push(Codebook::Keys(
-                order
-                    .iter()
-                    .map(|&c| dictionary.keys()[c as usize])
-                    .collect(),
-            ));
+            // The keys in order, in place of the order.
+            for c in &mut order {
+                *c = dictionary.keys()[*c as usize];
+            }
+            codebooks.push(Codebook::Keys(order));
         }
         codes.push(out);
     }
-    let rows = (0..n)
-        .map(|i| (codes.iter().map(|c| c[i]).collect(), 1))
-        .collect();
-    JointCounts {
+    let what = || format!("the {n} rows of a table of {k} columns");
+    let mut rows = reserve_rows(n, k, &what)?;
+    rows.extend((0..n).map(|i| (codes.iter().map(|c| c[i]).collect(), 1)));
+    drop(codes);
+    Ok(JointCounts {
         codebooks,
-        cells: rows_cells(rows),
+        cells: rows_cells(rows)?,
         total: n as u64,
-    }
+    })
 }

@@ -2,7 +2,9 @@
 //! rows) and the queries the estimators need (marginals, cells in order, histograms).
 
 use super::dense_limit;
+use crate::runtime::memory;
 use crate::samples::hashmap::U64Map;
+use crate::Result;
 use rayon::prelude::*;
 
 /// How codes of one column map back to its labels' keys.
@@ -178,8 +180,10 @@ impl JointCounts {
     /// Counts of the columns in `keep` (in that order), summed over the others.
     ///
     /// With `keep` empty, the result is a table of one cell holding the total.
-    #[must_use]
-    pub fn marginal(&self, keep: &[usize]) -> JointCounts {
+    ///
+    /// Errors: [`crate::Error::TooLarge`] when its cells (at most as many as this table's) do not
+    /// fit the memory budget or cannot be allocated.
+    pub fn marginal(&self, keep: &[usize]) -> Result<JointCounts> {
         let codebooks: Vec<Codebook> = keep.iter().map(|&c| self.codebooks[c].clone()).collect();
         let cards: Vec<u64> = codebooks.iter().map(Codebook::card).collect();
         let mut sub = vec![0u64; keep.len()];
@@ -192,29 +196,38 @@ impl JointCounts {
         let all = 0..self.stored_cells();
         let cells = match checked_product(cards.iter().copied()) {
             Some(p) if p <= dense_limit(self.total as usize).max(self.stored_cells() as u64) => {
-                let mut table = vec![0u64; p as usize];
+                let what = || format!("a marginal table of {p} cells");
+                let mut table = memory::try_filled(p as usize, 0u64, what, ROWS_ADVICE)?;
                 self.for_each_cell(all, |codes, count| table[sub_key(codes) as usize] += count);
                 Cells::Dense(table)
             }
             Some(_) => {
-                let mut map = U64Map::with_capacity(self.stored_cells().min(1 << 20));
-                self.for_each_cell(all, |codes, count| map.add(sub_key(codes), count));
-                let (keys, counts) = map.into_sorted();
+                let mut map = U64Map::try_with_capacity(self.stored_cells().min(1 << 20))?;
+                let mut result = Ok(());
+                self.for_each_cell(all, |codes, count| {
+                    if result.is_ok() {
+                        result = map.add(sub_key(codes), count);
+                    }
+                });
+                result?;
+                let (keys, counts) = map.into_sorted()?;
                 Cells::Sparse { keys, counts }
             }
             None => {
-                let mut rows: Vec<(Vec<u64>, u64)> = Vec::with_capacity(self.stored_cells());
+                let (stored, k) = (self.stored_cells(), keep.len());
+                let what = || format!("the {stored} rows of a marginal table of {k} columns");
+                let mut rows = reserve_rows(stored, k, &what)?;
                 self.for_each_cell(all, |codes, count| {
                     rows.push((keep.iter().map(|&c| codes[c]).collect(), count));
                 });
-                rows_cells(rows)
+                rows_cells(rows)?
             }
         };
-        JointCounts {
+        Ok(JointCounts {
             codebooks,
             cells,
             total: self.total,
-        }
+        })
     }
 
     /// The stored index of the cell with the given codes, if it is stored.
@@ -256,15 +269,28 @@ impl JointCounts {
         (keys, counts)
     }
 
-    /// The table of a one-column histogram as `(keys, counts)` of observed values, ascending.
+    /// The histogram of the first column as `(keys, counts)` of observed values, ascending (the
+    /// whole table for a one-column histogram).
     #[must_use]
     pub fn histogram(&self) -> (Vec<u64>, Vec<u64>) {
-        let (mut keys, counts) = if self.columns() == 1 {
-            self.nonzero_cells()
-        } else {
-            self.marginal(&[0]).nonzero_cells()
-        };
-        (keys.swap_remove(0), counts)
+        if self.columns() == 1 {
+            let (mut keys, counts) = self.nonzero_cells();
+            return (keys.swap_remove(0), counts);
+        }
+        // Cells come in ascending order of their codes, the first column's most significant: its
+        // equal codes are consecutive, and summing runs needs no table.
+        let (mut keys, mut counts): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+        let mut last = None;
+        self.for_each_cell(0..self.stored_cells(), |codes, c| {
+            if last == Some(codes[0]) {
+                *counts.last_mut().expect("a previous cell exists") += c;
+            } else {
+                keys.push(self.codebooks[0].key(codes[0]));
+                counts.push(c);
+                last = Some(codes[0]);
+            }
+        });
+        (keys, counts)
     }
 }
 
@@ -307,11 +333,34 @@ fn offset_codebooks(cards: &[u64]) -> Vec<Codebook> {
         .collect()
 }
 
-/// Sorts `(codes, count)` rows and merges equal code tuples.
-pub(super) fn rows_cells(mut rows: Vec<(Vec<u64>, u64)>) -> Cells {
+/// What to do instead when a table's rows do not fit the budget.
+pub(super) const ROWS_ADVICE: &str =
+    "use fewer samples or columns at a time, or labels with fewer distinct values";
+
+/// An empty vector with room for `len` rows of `k` codes, checked against the memory budget
+/// (each row's codes are an allocation of their own) and reserved fallibly; `what` names them.
+pub(super) fn reserve_rows(
+    len: usize,
+    k: usize,
+    what: &dyn Fn() -> String,
+) -> Result<Vec<(Vec<u64>, u64)>> {
+    memory::check(what, len as u128 * (48 + 8 * k as u128), ROWS_ADVICE)?;
+    let mut rows = Vec::new();
+    memory::try_reserve(&mut rows, len, what, ROWS_ADVICE)?;
+    Ok(rows)
+}
+
+/// Sorts `(codes, count)` rows and merges equal code tuples. Errors: the merged rows cannot be
+/// allocated.
+pub(super) fn rows_cells(mut rows: Vec<(Vec<u64>, u64)>) -> Result<Cells> {
     rows.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let distinct = rows.len() - rows.windows(2).filter(|w| w[0].0 == w[1].0).count();
+    let k = rows.first().map_or(0, |r| r.0.len());
+    let what = || format!("the {distinct} distinct rows of a table of {k} columns");
     let mut flat = Vec::new();
     let mut counts: Vec<u64> = Vec::new();
+    memory::try_reserve(&mut flat, distinct * k, what, ROWS_ADVICE)?;
+    memory::try_reserve(&mut counts, distinct, what, ROWS_ADVICE)?;
     let mut last: Option<&[u64]> = None;
     for (tuple, count) in &rows {
         if last == Some(tuple.as_slice()) {
@@ -322,8 +371,8 @@ pub(super) fn rows_cells(mut rows: Vec<(Vec<u64>, u64)>) -> Cells {
             last = Some(tuple);
         }
     }
-    Cells::Rows {
+    Ok(Cells::Rows {
         codes: flat,
         counts,
-    }
+    })
 }

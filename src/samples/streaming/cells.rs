@@ -180,7 +180,7 @@ impl Cells {
                 *occupied += usize::from(*slot == 0);
                 *slot += count;
             }
-            Store::Hashed(map) => map.add(key, count),
+            Store::Hashed(map) => map.add_or_abort(key, count),
             Store::Wide(_) => unreachable!("handled above"),
         }
     }

@@ -116,8 +116,11 @@ impl Accumulator {
             }
             Some(_) => {
                 let mut map = U64Map::with_capacity(occupied);
-                table.cells.for_each(|ids, count| map.add(key(ids), count));
-                let (keys, counts) = map.into_sorted();
+                // Sized for every cell (checked above): it never grows.
+                table
+                    .cells
+                    .for_each(|ids, count| map.add_or_abort(key(ids), count));
+                let (keys, counts) = map.into_sorted()?;
                 JointCounts::from_sorted_keys(&cards, keys, counts)
             }
             None => {
@@ -159,7 +162,7 @@ impl Accumulator {
         let variables: Vec<usize> = x.iter().chain(given).copied().collect();
         let table = self.table(&variables)?;
         let c: Vec<usize> = (x.len()..variables.len()).collect();
-        Ok(conditional_entropy_of_table(&table, &c, estimator))
+        conditional_entropy_of_table(&table, &c, estimator)
     }
 
     /// `I(x; y | given)` in nats (`given` may be empty: the mutual information).
@@ -177,7 +180,7 @@ impl Accumulator {
         let a: Vec<usize> = (0..x.len()).collect();
         let b: Vec<usize> = (x.len()..x.len() + y.len()).collect();
         let c: Vec<usize> = (x.len() + y.len()..variables.len()).collect();
-        Ok(information_of_table(&table, &a, &b, &c, estimator))
+        information_of_table(&table, &a, &b, &c, estimator)
     }
 
     /// Each variable's values in ascending order.

@@ -197,8 +197,13 @@ pub(super) fn code<'a>(
     let mut dictionary = Dictionary::new();
     let mut codes: Vec<Vec<u32>> = trials
         .iter()
-        .map(|t| with_labels!(*t, s => s.iter().map(|v| dictionary.code(v.key()) as u32).collect()))
-        .collect();
+        .map(|t| {
+            with_labels!(*t, s => s
+                .iter()
+                .map(|v| dictionary.code(v.key()).map(|c| c as u32))
+                .collect::<Result<Vec<u32>>>())
+        })
+        .collect::<Result<_>>()?;
     let keys = dictionary.keys();
     if keys.len() > u32::MAX as usize {
         return Err(Error::InvalidArgument {
@@ -532,33 +537,36 @@ fn count_dense(plan: &Plan<'_, '_>, states: u64, interrupt: &AtomicBool) -> Resu
 fn count_sparse(plan: &Plan<'_, '_>, interrupt: &AtomicBool) -> Result<Cells> {
     let parts = over_parts(plan.observations(), |begin, end| {
         let mut map = U64Map::with_capacity(1 << 12);
-        let mut stopped = false;
+        let mut stopped = Ok(());
         plan.for_each_block::<u64>(begin, end, |_, keys| {
-            if stopped || interrupt.load(Ordering::Relaxed) {
-                stopped = true;
+            if stopped.is_err() {
+                return;
+            }
+            if interrupt.load(Ordering::Relaxed) {
+                stopped = Err(Error::Interrupted);
                 return;
             }
             for &k in keys {
-                map.add(k, 1);
+                if let Err(e) = map.add(k, 1) {
+                    stopped = Err(e);
+                    return;
+                }
             }
         });
-        (!stopped).then(|| map.into_sorted())
+        stopped.and_then(|()| map.into_sorted())
     });
-    let mut parts: Vec<(Vec<u64>, Vec<u64>)> = parts
-        .into_iter()
-        .collect::<Option<_>>()
-        .ok_or(Error::Interrupted)?;
+    let mut parts: Vec<(Vec<u64>, Vec<u64>)> = parts.into_iter().collect::<Result<_>>()?;
     if parts.len() == 1 {
         let (keys, counts) = parts.pop().expect("one part");
         return Ok(Cells::Sparse { keys, counts });
     }
-    let mut map = U64Map::with_capacity(parts.iter().map(|p| p.0.len()).max().unwrap_or(0));
+    let mut map = U64Map::try_with_capacity(parts.iter().map(|p| p.0.len()).max().unwrap_or(0))?;
     for (keys, counts) in &parts {
         for (&k, &c) in keys.iter().zip(counts) {
-            map.add(k, c);
+            map.add(k, c)?;
         }
     }
-    let (keys, counts) = map.into_sorted();
+    let (keys, counts) = map.into_sorted()?;
     Ok(Cells::Sparse { keys, counts })
 }
 

@@ -341,3 +341,27 @@ def test_discretize_with_fixed_edges_bins_batches_alike() -> None:
         fastinfo.discretize(x, bins=4, range=(1.0, 1.0))
     with pytest.raises(TypeError, match="range"):
         fastinfo.discretize(x, bins=4, range=3)  # type: ignore[arg-type]
+
+
+def test_masked_entries_are_refused_and_change_nothing() -> None:
+    # As the top-level functions do: a masked entry is not silently counted as its hidden value.
+    masked = np.ma.masked_array([1, 2, 3], mask=[0, 1, 0])
+    jc = fastinfo.JointCounts(2)
+    jc.update([5, 6, 7], [0, 1, 0])
+    before = pickle.dumps(jc)
+    with pytest.raises(ValueError, match=r"variables\[0\] is a masked array with 1 masked entry"):
+        jc.update(masked, np.arange(3))
+    assert pickle.dumps(jc) == before
+    table = np.ma.masked_array([[1, 2], [3, 4]], mask=[[0, 1], [0, 0]])
+    pairs, target = fastinfo.PairwiseCounts(2), fastinfo.TargetCounts(2)
+    with pytest.raises(ValueError, match="X is a masked array"):
+        pairs.update(table)
+    with pytest.raises(ValueError, match="X is a masked array"):
+        target.update(table, [0, 1])
+    assert pairs.n == 0
+    assert target.n == 0
+    # A mask that masks nothing is only a container: its data are counted.
+    jc.update(np.ma.masked_array([1, 2, 3]), np.arange(3))
+    assert jc.n == 6
+    pairs.update(np.ma.masked_array([[1, 2], [3, 4]]))
+    assert pairs.n == 2

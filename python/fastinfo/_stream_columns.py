@@ -19,6 +19,7 @@ from . import _batches
 from ._inputs import (
     _column_labels,
     _is_missing,
+    _refuse_unusable,
     _without_missing,
     is_native,
     native,
@@ -119,6 +120,7 @@ def _column(x: Any, name: str) -> _Column:
         # The common case, read in place without the general dispatch below (exact ndarray:
         # a masked array or other subclass takes the general path).
         return "int", x, None
+    x = _refuse_unusable(x, name)  # masked arrays (masked entries) and polars LazyFrames
     arrow = _arrow(x, name)
     if arrow is not None:
         return arrow
@@ -304,7 +306,7 @@ def _table_columns(X: Any, name: str) -> tuple[list[_Column], list[Any] | None]:
     if pa is not None and isinstance(X, (pa.Table, pa.RecordBatch)):
         names = list(X.column_names)
         return [_column(X.column(j), f"{name}[{c!r}]") for j, c in enumerate(names)], names
-    array = np.asarray(X)
+    array = np.asarray(_refuse_unusable(X, name))
     if array.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got a {array.ndim}-d array of shape "

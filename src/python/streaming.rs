@@ -162,8 +162,7 @@ impl Counts {
         run(py, |interrupt| {
             let batch = inner.count_near(&batch_columns, interrupt)?;
             inner.check(&batch)?;
-            inner.commit(batch);
-            Ok(())
+            inner.commit(batch)
         })
     }
 
@@ -196,8 +195,7 @@ impl Counts {
         run(py, |_| {
             let batch = Accumulator::table_batch(inner.layout(), &kinds, &vals, indices, counts)?;
             inner.check(&batch)?;
-            inner.commit(batch);
-            Ok(())
+            inner.commit(batch)
         })
     }
 

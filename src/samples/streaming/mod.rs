@@ -27,8 +27,8 @@
 //! or, for the pair tables of small-alphabet integer columns, with the block kernels
 //! of [`crate::samples::dataset`] (`blocks.rs`) — and does not touch the accumulator;
 //! [`Accumulator::check`] checks the batch against it (the kinds of its variables, the memory
-//! budget) and [`Accumulator::commit`] applies it and cannot fail. A batch that fails is never
-//! half applied. A merge is the same path: [`Accumulator::as_batch`]
+//! budget) and [`Accumulator::commit`] reserves everything it needs fallibly before it adds
+//! anything. A batch that fails (at any of the three) is never half applied. A merge is the same path: [`Accumulator::as_batch`]
 //! turns the other accumulator into a batch.
 //!
 //! # Determinism
@@ -625,26 +625,61 @@ impl Accumulator {
         )
     }
 
-    /// Adds a batch that [`Accumulator::check`] accepted. Cannot fail.
-    pub fn commit(&mut self, batch: Batch) {
+    /// Adds a batch that [`Accumulator::check`] accepted.
+    ///
+    /// Everything it needs is reserved first, fallibly (dictionaries, the ids of the batch's
+    /// values, every table's store); only then are values and cells added, which allocates
+    /// nothing large. So `Err` (an allocation the allocator refused, though within the budget)
+    /// leaves the counts as they were: the same samples, values and kinds.
+    pub fn commit(&mut self, batch: Batch) -> Result<()> {
         if batch.rows == 0 {
-            return;
+            return Ok(());
         }
-        let ids: Vec<Vec<u32>> = (0..self.kinds.len())
-            .map(|v| {
-                let kind = &batch.kinds[v];
-                self.kinds[v].get_or_insert_with(|| kind.clone());
-                self.dictionaries[v]
-                    .get_or_insert_with(|| Dictionary::new(kind.domain()))
-                    .ids_of(&batch.values[v])
-            })
-            .collect();
-        let lens = self.cardinalities();
-        for (table, local) in self.tables.iter_mut().zip(batch.tables) {
+        let k = self.kinds.len();
+        // 1. The ids of the values already known; how many are new, per variable.
+        let mut ids: Vec<Vec<u32>> = Vec::with_capacity(k);
+        let mut fresh: Vec<Option<Dictionary>> = Vec::with_capacity(k);
+        let mut lens = self.cardinalities();
+        for v in 0..k {
+            let values = &batch.values[v];
+            let what = || format!("the ids of {} values of {}", values.len(), batch.names[v]);
+            let mut known = memory::try_filled(values.len(), values::NEW, what, TOO_LARGE)?;
+            let new = match &self.dictionaries[v] {
+                Some(d) => d.lookup(values, &mut known),
+                None => values.len(),
+            };
+            ids.push(known);
+            lens[v] += new;
+            // 2. Room for them (a variable's first dictionary is installed only at the end).
+            match &mut self.dictionaries[v] {
+                Some(d) => d.try_reserve(new)?,
+                None => {
+                    let mut d = Dictionary::new(batch.kinds[v].domain());
+                    d.try_reserve(new)?;
+                    fresh.push(Some(d));
+                    continue;
+                }
+            }
+            fresh.push(None);
+        }
+        // 3. Room for the cells, in every table (re-keyed when ids grow wider).
+        for (table, local) in self.tables.iter_mut().zip(&batch.tables) {
             let table_lens: Vec<usize> = table.variables.iter().map(|&v| lens[v]).collect();
-            table
-                .cells
-                .reserve(&table_lens, table.cells.occupied() + local.counts.len());
+            let occupied = table.cells.occupied() + local.counts.len();
+            table.cells.try_reserve(&table_lens, occupied)?;
+        }
+        // 4. Nothing below allocates beyond what was reserved, or fails.
+        for (v, d) in fresh.into_iter().enumerate() {
+            if let Some(d) = d {
+                self.dictionaries[v] = Some(d);
+            }
+            self.kinds[v].get_or_insert_with(|| batch.kinds[v].clone());
+            self.dictionaries[v]
+                .as_mut()
+                .expect("installed above")
+                .insert_new(&batch.values[v], &mut ids[v]);
+        }
+        for (table, local) in self.tables.iter_mut().zip(batch.tables) {
             let k = table.variables.len();
             let mut cell = vec![0u32; k];
             for (indices, &count) in local.indices.chunks_exact(k).zip(&local.counts) {
@@ -660,34 +695,35 @@ impl Accumulator {
                 *hint = range;
             }
         }
+        Ok(())
     }
 
-    /// This accumulator's counts as a batch, to merge into another one (check, then commit).
-    #[must_use]
-    pub fn as_batch(&self) -> Batch {
-        let values: Vec<Values> = self
-            .dictionaries
-            .iter()
-            .zip(&self.kinds)
-            .map(|(d, kind)| match (d, kind) {
-                (Some(d), _) => d.values(),
+    /// This accumulator's counts as a batch, to merge into another one (check, then commit);
+    /// copied fallibly.
+    pub fn as_batch(&self) -> Result<Batch> {
+        let mut values: Vec<Values> = Vec::with_capacity(self.kinds.len());
+        for (d, kind) in self.dictionaries.iter().zip(&self.kinds) {
+            values.push(match (d, kind) {
+                (Some(d), _) => d.try_values()?,
                 (None, Some(kind)) => Values::empty(kind.domain()),
                 (None, None) => Values::empty(Domain::Integer),
-            })
-            .collect();
-        let tables = self
-            .tables
-            .iter()
-            .map(|t| {
-                let mut local = LocalCells::default();
-                t.cells.for_each(|ids, count| {
-                    local.indices.extend_from_slice(ids);
-                    local.counts.push(count);
-                });
-                local
-            })
-            .collect();
-        Batch {
+            });
+        }
+        let mut tables = Vec::with_capacity(self.tables.len());
+        for t in &self.tables {
+            let occupied = t.cells.occupied();
+            let k = t.variables.len();
+            let what = || format!("a copy of {occupied} cells of {k} variables");
+            let mut local = LocalCells::default();
+            memory::try_reserve(&mut local.indices, occupied * k, what, TOO_LARGE)?;
+            memory::try_reserve(&mut local.counts, occupied, what, TOO_LARGE)?;
+            t.cells.for_each(|ids, count| {
+                local.indices.extend_from_slice(ids);
+                local.counts.push(count);
+            });
+            tables.push(local);
+        }
+        Ok(Batch {
             layout: self.layout,
             rows: self.n,
             names: (0..self.kinds.len())
@@ -701,15 +737,14 @@ impl Accumulator {
             values,
             tables,
             ranges: vec![None; self.kinds.len()],
-        }
+        })
     }
 
     /// Adds the counts of `other` (the same layout).
     pub fn merge(&mut self, other: &Accumulator) -> Result<()> {
-        let batch = other.as_batch();
+        let batch = other.as_batch()?;
         self.check(&batch)?;
-        self.commit(batch);
-        Ok(())
+        self.commit(batch)
     }
 
     /// The canonical bytes of this accumulator (see `codec.rs`).

@@ -62,13 +62,18 @@ pub(super) enum PartCells {
 }
 
 impl PartCells {
-    fn new(radix: &[u64], limit: u64) -> Option<PartCells> {
-        let cells = checked_product(radix.iter().copied())?;
-        Some(if cells <= limit {
-            PartCells::Dense(vec![0; cells as usize])
+    /// Empty cells for `radix` (dense up to `limit` cells, allocated fallibly); `None` if their
+    /// product overflows `u64`.
+    fn new(radix: &[u64], limit: u64) -> Result<Option<PartCells>> {
+        let Some(cells) = checked_product(radix.iter().copied()) else {
+            return Ok(None);
+        };
+        Ok(Some(if cells <= limit {
+            let what = || format!("a dense table of {cells} cells");
+            PartCells::Dense(memory::try_filled(cells as usize, 0, what, ROWS_ADVICE)?)
         } else {
-            PartCells::Hashed(U64Map::with_capacity(1 << 12))
-        })
+            PartCells::Hashed(U64Map::try_with_capacity(1 << 12)?)
+        }))
     }
 
     /// Calls `f(codes, count)` for every non-empty cell (`radix` gives the cells' layout).
@@ -99,7 +104,7 @@ impl PartCells {
     /// The same cells re-coded for new radices; `None` if their product overflows `u64`.
     /// Errors: a hashed table that cannot grow within the memory budget.
     fn relayout(&self, old: &[u64], new: &[u64], limit: u64) -> Result<Option<PartCells>> {
-        let Some(mut fresh) = PartCells::new(new, limit) else {
+        let Some(mut fresh) = PartCells::new(new, limit)? else {
             return Ok(None);
         };
         let mut result = Ok(());
@@ -156,7 +161,7 @@ pub(super) fn count_part(
         })
         .collect();
     let mut radix: Vec<u64> = coders.iter().map(|c| c.radix(0)).collect();
-    let Some(mut cells) = PartCells::new(&radix, limit) else {
+    let Some(mut cells) = PartCells::new(&radix, limit)? else {
         return Ok(None);
     };
     let mut codes = vec![vec![0u64; BLOCK]; columns.len()];

@@ -212,6 +212,7 @@ impl Local<'_, '_> {
             return Ok(i);
         }
         let integer = integer_of_key(&self.column.labels, key);
+        self.reserve_one()?;
         match self.column.values {
             None => {
                 let Values::Integers(v) = &mut self.values else {
@@ -236,6 +237,26 @@ impl Local<'_, '_> {
         let i = self.by_key.len() as u32;
         self.by_key.insert(key, i);
         Ok(i)
+    }
+
+    /// Makes room for one more value, fallibly (doubling: amortised constant time).
+    #[inline]
+    fn reserve_one(&mut self) -> Result<()> {
+        let len = self.by_key.len();
+        if len < self.by_key.capacity() && len < self.values.capacity() {
+            return Ok(());
+        }
+        self.grow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) -> Result<()> {
+        let len = self.by_key.len();
+        let more = len.max(64);
+        let what = || format!("the {} distinct values of {}", len + 1, self.column.name);
+        memory::try_reserve_map(&mut self.by_key, more, what, TOO_LARGE)?;
+        self.values.try_reserve(more, what)
     }
 }
 
@@ -262,12 +283,21 @@ fn count_table(
         }
     }
     // Code → local index, filled as codes are met (a codebook may hold unobserved codes).
-    let mut local_of_code: Vec<Vec<u32>> = books
-        .iter()
-        .map(|b| vec![u32::MAX; b.card() as usize])
-        .collect();
+    let mut local_of_code: Vec<Vec<u32>> = Vec::with_capacity(books.len());
+    for book in books {
+        let card = book.card() as usize;
+        let what = || format!("the local indices of {card} codes");
+        local_of_code.push(memory::try_filled(card, u32::MAX, what, TOO_LARGE)?);
+    }
     let k = variables.len();
     let mut cells = LocalCells::default();
+    // At most one cell per stored cell and per sample.
+    let most = table
+        .stored_cells()
+        .min(usize::try_from(table.total()).unwrap_or(usize::MAX));
+    let what = || format!("the {most} cells of a batch");
+    memory::try_reserve(&mut cells.indices, most * k, what, TOO_LARGE)?;
+    memory::try_reserve(&mut cells.counts, most, what, TOO_LARGE)?;
     let mut failure = None;
     table.for_each_cell(0..table.stored_cells(), |codes, count| {
         if failure.is_some() {
@@ -640,8 +670,7 @@ impl Accumulator {
         let mut ids: Vec<Vec<u32>> = Vec::with_capacity(k);
         let mut fresh: Vec<Option<Dictionary>> = Vec::with_capacity(k);
         let mut lens = self.cardinalities();
-        for v in 0..k {
-            let values = &batch.values[v];
+        for (v, (values, len)) in batch.values.iter().zip(&mut lens).enumerate() {
             let what = || format!("the ids of {} values of {}", values.len(), batch.names[v]);
             let mut known = memory::try_filled(values.len(), values::NEW, what, TOO_LARGE)?;
             let new = match &self.dictionaries[v] {
@@ -649,18 +678,16 @@ impl Accumulator {
                 None => values.len(),
             };
             ids.push(known);
-            lens[v] += new;
+            *len += new;
             // 2. Room for them (a variable's first dictionary is installed only at the end).
-            match &mut self.dictionaries[v] {
-                Some(d) => d.try_reserve(new)?,
-                None => {
-                    let mut d = Dictionary::new(batch.kinds[v].domain());
-                    d.try_reserve(new)?;
-                    fresh.push(Some(d));
-                    continue;
-                }
+            if let Some(d) = &mut self.dictionaries[v] {
+                d.try_reserve(new)?;
+                fresh.push(None);
+            } else {
+                let mut d = Dictionary::new(batch.kinds[v].domain());
+                d.try_reserve(new)?;
+                fresh.push(Some(d));
             }
-            fresh.push(None);
         }
         // 3. Room for the cells, in every table (re-keyed when ids grow wider).
         for (table, local) in self.tables.iter_mut().zip(&batch.tables) {

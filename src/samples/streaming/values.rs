@@ -84,6 +84,14 @@ impl Values {
         }
     }
 
+    /// Number of values there is room for.
+    pub(super) fn capacity(&self) -> usize {
+        match self {
+            Values::Integers(v) => v.capacity(),
+            Values::Texts(v) => v.capacity(),
+        }
+    }
+
     /// `true` if there are none.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -102,6 +110,18 @@ impl Values {
         match domain {
             Domain::Integer => Values::Integers(Vec::new()),
             Domain::Text => Values::Texts(Vec::new()),
+        }
+    }
+
+    /// Makes room for `additional` more values, fallibly.
+    pub(super) fn try_reserve(
+        &mut self,
+        additional: usize,
+        what: impl FnOnce() -> String,
+    ) -> Result<()> {
+        match self {
+            Values::Integers(v) => memory::try_reserve(v, additional, what, ADVICE),
+            Values::Texts(v) => memory::try_reserve(v, additional, what, ADVICE),
         }
     }
 

@@ -62,6 +62,19 @@ fn reserve<T>(
     memory::try_reserve(v, additional, what, ADVICE)
 }
 
+/// The slots of a [`U64Map`] for `expected` keys (a load of at most 1/2).
+fn capacity_for(expected: usize) -> Result<usize> {
+    expected
+        .checked_mul(2)
+        .and_then(usize::checked_next_power_of_two)
+        .ok_or_else(|| Error::TooLarge {
+            what: format!("a hash table for {expected} distinct cells"),
+            bytes: expected as u128 * 32,
+            budget: memory::budget().unwrap_or(0),
+            advice: ADVICE.to_string(),
+        })
+}
+
 /// Map from `u64` to non-zero `u64`, with linear probing. Value 0 means "empty slot".
 #[derive(Clone, Debug)]
 pub(crate) struct U64Map {
@@ -105,16 +118,7 @@ impl U64Map {
     /// An empty map sized for about `expected` keys, allocated fallibly (and within the budget
     /// when large).
     pub(crate) fn try_with_capacity(expected: usize) -> Result<Self> {
-        let capacity = expected
-            .max(8)
-            .checked_mul(2)
-            .and_then(usize::checked_next_power_of_two)
-            .ok_or_else(|| Error::TooLarge {
-                what: format!("a hash table for {expected} distinct cells"),
-                bytes: expected as u128 * 32,
-                budget: memory::budget().unwrap_or(0),
-                advice: ADVICE.to_string(),
-            })?;
+        let capacity = capacity_for(expected.max(8))?;
         let what = || format!("a hash table for {expected} distinct cells");
         Ok(U64Map {
             slots: table(capacity, (0, 0), 0, &what)?,
@@ -167,16 +171,7 @@ impl U64Map {
         if expected.saturating_mul(2) <= self.slots.len() {
             return Ok(());
         }
-        let capacity = expected
-            .checked_mul(2)
-            .and_then(usize::checked_next_power_of_two)
-            .ok_or_else(|| Error::TooLarge {
-                what: format!("a hash table for {expected} distinct cells"),
-                bytes: expected as u128 * 32,
-                budget: memory::budget().unwrap_or(0),
-                advice: ADVICE.to_string(),
-            })?;
-        self.resize(capacity)
+        self.resize(capacity_for(expected)?)
     }
 
     /// Stores a key known to be absent, in a table with room for it (no growth).

@@ -611,6 +611,20 @@ impl Accumulator {
         if batch.rows == 0 {
             return Ok(());
         }
+        // Every cell's count is at most the number of samples: this bounds them all.
+        if self.n.checked_add(batch.rows).is_none() {
+            return Err(Error::InvalidArgument {
+                argument: batch
+                    .names
+                    .first()
+                    .cloned()
+                    .unwrap_or(Cow::Borrowed("other")),
+                message: format!(
+                    "its {} samples would take the counts past 2**64 - 1 samples (they hold {})",
+                    batch.rows, self.n
+                ),
+            });
+        }
         for (v, kind) in self.kinds.iter().enumerate() {
             if let Some(kind) = kind {
                 if *kind != batch.kinds[v] {

@@ -488,3 +488,33 @@ fn a_refused_allocation_in_commit_leaves_the_counts_unchanged() {
     // Every commit reserved something (ids, dictionaries, stores) before adding.
     assert!(refusals >= 20, "only {refusals} reservations");
 }
+
+#[test]
+fn counts_past_2_to_the_64_are_refused_not_wrapped() {
+    let int = Kind::new(INT);
+    let values = [Values::Integers(vec![0, 1]), Values::Integers(vec![0, 1])];
+    let table = |counts: &[u64]| {
+        Accumulator::table_batch(
+            Layout::Joint(2),
+            &[int.clone(), int.clone()],
+            &values,
+            &[0, 0, 1, 1],
+            counts,
+        )
+        .unwrap()
+    };
+    let mut big = Accumulator::new(Layout::Joint(2));
+    big.commit(table(&[1 << 63, 1 << 62])).unwrap();
+    let before = big.to_bytes();
+    assert!(matches!(
+        big.merge(&big.clone()),
+        Err(Error::InvalidArgument { .. })
+    ));
+    let one = table(&[1, 0]);
+    big.check(&one).unwrap();
+    let mut full = Accumulator::new(Layout::Joint(2));
+    full.commit(table(&[u64::MAX, 0])).unwrap();
+    assert!(matches!(full.check(&one), Err(Error::InvalidArgument { .. })));
+    assert_eq!(big.to_bytes(), before);
+    assert_eq!(full.n(), u64::MAX);
+}

@@ -365,3 +365,19 @@ def test_masked_entries_are_refused_and_change_nothing() -> None:
     assert jc.n == 6
     pairs.update(np.ma.masked_array([[1, 2], [3, 4]]))
     assert pairs.n == 2
+
+
+def test_counts_past_2_to_the_64_are_refused_not_wrapped() -> None:
+    """Two tables of 2**63 + 2**62 samples merged to n = 2**63 and entropy 0 (the counts
+    wrapped); a table of 2**64 - 1 samples plus one more sample gave n = 0."""
+    big = fastinfo.JointCounts.from_table(np.array([[2**63, 0], [0, 2**62]], dtype=np.uint64))
+    with pytest.raises(ValueError, match=r"past 2\*\*64 - 1 samples"):
+        big + big
+    with pytest.raises(ValueError, match=r"past 2\*\*64 - 1 samples"):
+        big.merge(big)
+    assert big.n == 2**63 + 2**62
+    full = fastinfo.JointCounts.from_table(np.array([[2**64 - 1]], dtype=np.uint64))
+    with pytest.raises(ValueError, match=r"past 2\*\*64 - 1 samples"):
+        full.update([0], [0])
+    assert full.n == 2**64 - 1
+    assert full.entropy([0]) == 0.0

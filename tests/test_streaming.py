@@ -381,3 +381,44 @@ def test_counts_past_2_to_the_64_are_refused_not_wrapped() -> None:
         full.update([0], [0])
     assert full.n == 2**64 - 1
     assert full.entropy([0]) == 0.0
+
+
+def test_threads_may_share_counts() -> None:
+    """Updates from four threads while another queries raised RuntimeError('Already mutably
+    borrowed') and dropped about half of the batches: now they are applied one after the
+    other, and the counts are those of all the batches."""
+    import threading
+
+    rng = np.random.default_rng(5)
+    batches = [
+        (rng.integers(0, 50, 3000), rng.integers(0, 7, 3000).astype(np.int8)) for _ in range(40)
+    ]
+    shared = fastinfo.JointCounts(2)
+    errors: list[BaseException] = []
+
+    def feed(mine: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        try:
+            for x, y in mine:
+                shared.update(x, y)
+        except BaseException as e:  # pragma: no cover - what the test looks for
+            errors.append(e)
+
+    threads = [threading.Thread(target=feed, args=(batches[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    seen = []
+    while any(t.is_alive() for t in threads):
+        seen.append(shared.mutual_information(0, 1))
+        shared.merge(fastinfo.JointCounts(2))
+        pickle.dumps(shared)
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert shared.n == 40 * 3000
+    x = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([b[1] for b in batches])
+    assert shared.mutual_information(0, 1) == fastinfo.mutual_information(x, y)
+    assert all(np.isfinite(seen))
+    # Merging counts into themselves (one lock at a time) doubles them.
+    shared.merge(shared)
+    assert shared.n == 2 * 40 * 3000

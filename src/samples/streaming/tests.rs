@@ -514,7 +514,10 @@ fn counts_past_2_to_the_64_are_refused_not_wrapped() {
     big.check(&one).unwrap();
     let mut full = Accumulator::new(Layout::Joint(2));
     full.commit(table(&[u64::MAX, 0])).unwrap();
-    assert!(matches!(full.check(&one), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        full.check(&one),
+        Err(Error::InvalidArgument { .. })
+    ));
     assert_eq!(big.to_bytes(), before);
     assert_eq!(full.n(), u64::MAX);
 }

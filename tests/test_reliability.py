@@ -205,6 +205,64 @@ def test_discretize_names_the_memory_error_of_numpy() -> None:
     assert "could not be allocated" in done.stdout
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS and /proc/self/status")
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_streaming_update_refused_by_the_allocator_is_a_memory_error(labels: str) -> None:
+    """Within the budget but beyond what the allocator gives (an address-space limit), a
+    JointCounts.update that needs more memory must raise MemoryError and leave the counts as
+    they were: the accumulator's commit grew its dictionaries and cell stores infallibly and
+    aborted the interpreter. The limit is raised step by step from the process's size until the
+    update goes through; every refused step is checked."""
+    done = run_python(
+        f"""
+        import pickle, resource
+        import numpy as np, fastinfo
+
+        n = 1 << 17
+        rng = np.random.default_rng(0)
+        x = rng.permutation(4 * n).astype(np.int64)
+        y = rng.permutation(4 * n).astype(np.int64)
+        if {labels!r} == "str":
+            x = x.astype(str).astype(object)
+        first = fastinfo.JointCounts(2)
+        first.update(x[:n], y[:n])
+        before = pickle.dumps(first)
+        whole = fastinfo.JointCounts(2)
+        whole.update(x[: 3 * n], y[: 3 * n])
+        expected = pickle.dumps(whole)
+        del first, whole
+        bx, by = x[n : 3 * n], y[n : 3 * n]
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+
+        def size():
+            for line in open("/proc/self/status"):
+                if line.startswith("VmSize"):
+                    return int(line.split()[1]) << 10
+
+        refused = 0
+        for step in range(128):
+            trial = pickle.loads(before)
+            resource.setrlimit(resource.RLIMIT_AS, (size() + (step << 20), hard))
+            try:
+                trial.update(bx, by)
+            except MemoryError:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+                assert pickle.dumps(trial) == before, step
+                refused += 1
+                continue
+            finally:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            assert pickle.dumps(trial) == expected
+            break
+        print("refused", refused, "then ok at step", step)
+        """,
+        env={"FASTINFO_MEMORY_LIMIT": "1e12"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    refused = int(done.stdout.split()[1])
+    assert refused >= 2, done.stdout
+
+
 def test_bits_per_byte_of_a_huge_byte_count_is_computed() -> None:
     """It raised OverflowError."""
     assert fastinfo.bits_per_byte(1.0, 10**400) == 0.0

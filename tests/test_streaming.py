@@ -365,3 +365,60 @@ def test_masked_entries_are_refused_and_change_nothing() -> None:
     assert jc.n == 6
     pairs.update(np.ma.masked_array([[1, 2], [3, 4]]))
     assert pairs.n == 2
+
+
+def test_counts_past_2_to_the_64_are_refused_not_wrapped() -> None:
+    """Two tables of 2**63 + 2**62 samples merged to n = 2**63 and entropy 0 (the counts
+    wrapped); a table of 2**64 - 1 samples plus one more sample gave n = 0."""
+    big = fastinfo.JointCounts.from_table(np.array([[2**63, 0], [0, 2**62]], dtype=np.uint64))
+    with pytest.raises(ValueError, match=r"past 2\*\*64 - 1 samples"):
+        big + big
+    with pytest.raises(ValueError, match=r"past 2\*\*64 - 1 samples"):
+        big.merge(big)
+    assert big.n == 2**63 + 2**62
+    full = fastinfo.JointCounts.from_table(np.array([[2**64 - 1]], dtype=np.uint64))
+    with pytest.raises(ValueError, match=r"past 2\*\*64 - 1 samples"):
+        full.update([0], [0])
+    assert full.n == 2**64 - 1
+    assert full.entropy([0]) == 0.0
+
+
+def test_threads_may_share_counts() -> None:
+    """Updates from four threads while another queries raised RuntimeError('Already mutably
+    borrowed') and dropped about half of the batches: now they are applied one after the
+    other, and the counts are those of all the batches."""
+    import threading
+
+    rng = np.random.default_rng(5)
+    batches = [
+        (rng.integers(0, 50, 3000), rng.integers(0, 7, 3000).astype(np.int8)) for _ in range(40)
+    ]
+    shared = fastinfo.JointCounts(2)
+    errors: list[BaseException] = []
+
+    def feed(mine: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        try:
+            for x, y in mine:
+                shared.update(x, y)
+        except BaseException as e:  # pragma: no cover - what the test looks for
+            errors.append(e)
+
+    threads = [threading.Thread(target=feed, args=(batches[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    seen = []
+    while any(t.is_alive() for t in threads):
+        seen.append(shared.mutual_information(0, 1))
+        shared.merge(fastinfo.JointCounts(2))
+        pickle.dumps(shared)
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert shared.n == 40 * 3000
+    x = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([b[1] for b in batches])
+    assert shared.mutual_information(0, 1) == fastinfo.mutual_information(x, y)
+    assert all(np.isfinite(seen))
+    # Merging counts into themselves (one lock at a time) doubles them.
+    shared.merge(shared)
+    assert shared.n == 2 * 40 * 3000

@@ -152,8 +152,14 @@ class JointCounts(_Counts):
     **Dask.** ``fastinfo.dask.joint_counts`` builds these counts from Dask collections, one
     per partition merged in a tree.
 
-    **All or nothing.** A batch (or a merge) that fails validation raises and leaves the counts
-    unchanged.
+    **All or nothing.** A batch (or a merge) that fails raises and leaves the counts unchanged:
+    a wrong input, a kind that differs from earlier batches, more memory than the budget or
+    than the allocator gives (``MemoryError``), or counts beyond 2**64 - 1 samples
+    (``ValueError``).
+
+    **Threads** may share one object: each call locks the counts (releasing the GIL while it
+    waits), so concurrent updates are applied one after the other and a query sees whole
+    batches only.
 
     **Memory** grows with the occupied cells and the distinct values, never with the samples;
     above the budget (``FASTINFO_MEMORY_LIMIT``) a ``MemoryError`` names the size. ``pickle``

@@ -119,53 +119,90 @@ fn run<T: Send>(
 ) -> PyResult<T> {
     let pool = pool()?;
     let interrupt = AtomicBool::new(false);
+    let (result, signal) = py.detach(|| in_pool(&pool, &interrupt, work));
+    finish(result, signal)
+}
+
+/// [`run`] with `state` locked for `work` (the mutable state of a Python object that threads may
+/// share). The lock is taken with the GIL released, so that its holder can take the GIL back to
+/// look for Ctrl-C, and in the calling thread, never in a pool worker: a worker blocked on the
+/// lock could be holding up a task that the lock's holder waits for.
+fn run_locked<S: Send, T: Send>(
+    py: Python<'_>,
+    state: &std::sync::Mutex<S>,
+    work: impl FnOnce(&mut S, &AtomicBool) -> crate::Result<T> + Send,
+) -> PyResult<T> {
+    let pool = pool()?;
+    let interrupt = AtomicBool::new(false);
     let (result, signal) = py.detach(|| {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        let mut signal: Option<PyErr> = None;
-        let result = pool.in_place_scope(|scope| {
-            let interrupt = &interrupt;
-            scope.spawn(move |_| {
-                let outcome =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(interrupt)));
-                let _ = sender.send(outcome);
-            });
-            // Short work is back within microseconds: look for it, yielding the core in between,
-            // before sleeping (waking a sleeping thread costs tens of microseconds here).
-            let spin_until = std::time::Instant::now() + SPIN;
-            let mut early = None;
-            while std::time::Instant::now() < spin_until {
-                match receiver.try_recv() {
-                    Ok(outcome) => {
-                        early = Some(outcome);
-                        break;
-                    }
-                    Err(std::sync::mpsc::TryRecvError::Empty) => std::thread::yield_now(),
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+        let mut guard = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state: &mut S = &mut guard;
+        in_pool(&pool, &interrupt, move |interrupt| work(state, interrupt))
+    });
+    finish(result, signal)
+}
+
+/// What a worker returns: the work's result, or the payload of its panic.
+type Outcome<T> = std::thread::Result<crate::Result<T>>;
+
+/// Runs `work` in `pool` and waits for it (the GIL released), polling for Ctrl-C every 50 ms;
+/// returns its outcome and the signal's error, if one came.
+fn in_pool<T: Send>(
+    pool: &rayon::ThreadPool,
+    interrupt: &AtomicBool,
+    work: impl FnOnce(&AtomicBool) -> crate::Result<T> + Send,
+) -> (Outcome<T>, Option<PyErr>) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let mut signal: Option<PyErr> = None;
+    let result = pool.in_place_scope(|scope| {
+        scope.spawn(move |_| {
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(interrupt)));
+            let _ = sender.send(outcome);
+        });
+        // Short work is back within microseconds: look for it, yielding the core in between,
+        // before sleeping (waking a sleeping thread costs tens of microseconds here).
+        let spin_until = std::time::Instant::now() + SPIN;
+        let mut early = None;
+        while std::time::Instant::now() < spin_until {
+            match receiver.try_recv() {
+                Ok(outcome) => {
+                    early = Some(outcome);
+                    break;
                 }
+                Err(std::sync::mpsc::TryRecvError::Empty) => std::thread::yield_now(),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
             }
-            if let Some(outcome) = early {
-                return outcome;
-            }
-            loop {
-                match receiver.recv_timeout(Duration::from_millis(50)) {
-                    Ok(outcome) => break outcome,
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if signal.is_none() {
-                            #[allow(clippy::redundant_closure_for_method_calls)]
-                            if let Err(e) = Python::attach(|py| py.check_signals()) {
-                                signal = Some(e);
-                                interrupt.store(true, Ordering::Relaxed);
-                            }
+        }
+        if let Some(outcome) = early {
+            return outcome;
+        }
+        loop {
+            match receiver.recv_timeout(Duration::from_millis(50)) {
+                Ok(outcome) => break outcome,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if signal.is_none() {
+                        #[allow(clippy::redundant_closure_for_method_calls)]
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
+                            signal = Some(e);
+                            interrupt.store(true, Ordering::Relaxed);
                         }
                     }
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                        break Err(Box::new("the worker stopped without a result"));
-                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    break Err(Box::new("the worker stopped without a result"));
                 }
             }
-        });
-        (result, signal)
+        }
     });
+    (result, signal)
+}
+
+/// The Python result of a worker's outcome: a pending signal first, then the work's error, or a
+/// `RuntimeError` for a panic.
+fn finish<T>(result: Outcome<T>, signal: Option<PyErr>) -> PyResult<T> {
     if let Some(e) = signal {
         return Err(e);
     }

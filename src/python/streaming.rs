@@ -5,7 +5,7 @@
 //! variable: `labels` an integer array, `values` `None` (the labels are the values) or the list of
 //! strings (or bytes) that the codes `labels` stand for.
 
-use super::{int64_array, matrix, run, LabelArray};
+use super::{int64_array, matrix, run, run_locked, LabelArray};
 use crate::samples::agreement::Average;
 use crate::samples::streaming::{Accumulator, Column, Kind, Layout, Values};
 use crate::Error;
@@ -14,6 +14,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 use std::borrow::Cow;
+use std::sync::{Mutex, PoisonError};
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Counts>()?;
@@ -21,9 +22,25 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// Exact, mergeable counts of several variables (see `samples::streaming`).
-#[pyclass(module = "fastinfo._native")]
+///
+/// Threads may share one: every call locks the counts (with the GIL released while it waits), so
+/// concurrent updates are applied one after the other and a query sees whole batches only.
+#[pyclass(module = "fastinfo._native", frozen)]
 pub struct Counts {
-    inner: Accumulator,
+    inner: Mutex<Accumulator>,
+}
+
+impl Counts {
+    fn new_from(inner: Accumulator) -> Counts {
+        Counts {
+            inner: Mutex::new(inner),
+        }
+    }
+
+    /// `f` of the counts, locked with the GIL released (a long update may hold them).
+    fn read<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Accumulator) -> T + Send) -> T {
+        py.detach(|| f(&self.inner.lock().unwrap_or_else(PoisonError::into_inner)))
+    }
 }
 
 /// The values a batch's codes stand for: a list of `str` (kind `"str"`) or `bytes`.
@@ -74,42 +91,37 @@ impl Counts {
     #[new]
     fn new(py: Python<'_>, layout: &str, size: usize) -> PyResult<Counts> {
         let layout = run(py, |_| Layout::new(layout, size))?;
-        Ok(Counts {
-            inner: Accumulator::new(layout),
-        })
+        Ok(Counts::new_from(Accumulator::new(layout)))
     }
 
     /// The counts saved by `to_bytes`.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, state: &[u8]) -> PyResult<Counts> {
         let inner = run(py, |_| Accumulator::from_bytes(state, "state"))?;
-        Ok(Counts { inner })
+        Ok(Counts::new_from(inner))
     }
 
     /// The canonical bytes of the counts (equal counts, equal bytes).
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let inner = &self.inner;
-        let bytes = run(py, |_| Ok(inner.to_bytes()))?;
+        let bytes = run_locked(py, &self.inner, |inner, _| Ok(inner.to_bytes()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     /// A copy.
-    fn copy(&self) -> Counts {
-        Counts {
-            inner: self.inner.clone(),
-        }
+    fn copy(&self, py: Python<'_>) -> Counts {
+        Counts::new_from(self.read(py, Accumulator::clone))
     }
 
     /// Samples counted.
     #[getter]
-    fn n(&self) -> u64 {
-        self.inner.n()
+    fn n(&self, py: Python<'_>) -> u64 {
+        self.read(py, Accumulator::n)
     }
 
     /// `(name, size)` of the layout.
     #[getter]
-    fn layout(&self) -> (&'static str, usize) {
-        match self.inner.layout() {
+    fn layout(&self, py: Python<'_>) -> (&'static str, usize) {
+        match self.read(py, Accumulator::layout) {
             Layout::Joint(k) => ("joint", k),
             Layout::Pairs(d) => ("pairs", d),
             Layout::Target(d) => ("target", d),
@@ -117,28 +129,30 @@ impl Counts {
     }
 
     /// The kind of each variable (`None` before its first sample).
-    fn kinds(&self) -> Vec<Option<String>> {
-        self.inner
-            .kinds()
-            .iter()
-            .map(|k| k.as_ref().map(|k| k.name().to_string()))
-            .collect()
+    fn kinds(&self, py: Python<'_>) -> Vec<Option<String>> {
+        self.read(py, |inner| {
+            inner
+                .kinds()
+                .iter()
+                .map(|k| k.as_ref().map(|k| k.name().to_string()))
+                .collect()
+        })
     }
 
     /// Distinct values of each variable.
-    fn cardinalities(&self) -> Vec<usize> {
-        self.inner.cardinalities()
+    fn cardinalities(&self, py: Python<'_>) -> Vec<usize> {
+        self.read(py, Accumulator::cardinalities)
     }
 
     /// Occupied cells of each table.
-    fn occupied(&self) -> Vec<usize> {
-        self.inner.occupied()
+    fn occupied(&self, py: Python<'_>) -> Vec<usize> {
+        self.read(py, Accumulator::occupied)
     }
 
     /// Counts one batch: `(kind, labels, values)` per variable, `names` for messages. All or
     /// nothing: a batch that fails leaves the counts unchanged.
     fn update(
-        &mut self,
+        &self,
         py: Python<'_>,
         columns: Vec<(String, LabelArray<'_>, Option<Bound<'_, PyAny>>)>,
         names: Vec<String>,
@@ -158,12 +172,10 @@ impl Counts {
                 name: Cow::Owned(names.get(i).cloned().unwrap_or_else(|| format!("x{i}"))),
             });
         }
-        let inner = &mut self.inner;
-        run(py, |interrupt| {
+        run_locked(py, &self.inner, |inner, interrupt| {
             let batch = inner.count_near(&batch_columns, interrupt)?;
             inner.check(&batch)?;
-            inner.commit(batch);
-            Ok(())
+            inner.commit(batch)
         })
     }
 
@@ -171,7 +183,7 @@ impl Counts {
     /// (integers as an int64 array, or a list of str/bytes), the cells' indices (`k` per cell,
     /// row-major) and their counts.
     fn update_table(
-        &mut self,
+        &self,
         py: Python<'_>,
         kinds: Vec<String>,
         values: Vec<Bound<'_, PyAny>>,
@@ -192,20 +204,22 @@ impl Counts {
         }
         let indices = indices.as_slice()?;
         let counts = counts.as_slice()?;
-        let inner = &mut self.inner;
-        run(py, |_| {
+        run_locked(py, &self.inner, |inner, _| {
             let batch = Accumulator::table_batch(inner.layout(), &kinds, &vals, indices, counts)?;
             inner.check(&batch)?;
-            inner.commit(batch);
-            Ok(())
+            inner.commit(batch)
         })
     }
 
     /// Adds the counts of `other` (the same layout).
-    fn merge(&mut self, py: Python<'_>, other: PyRef<'_, Counts>) -> PyResult<()> {
-        let inner = &mut self.inner;
-        let other = &other.inner;
-        run(py, |_| inner.merge(other))
+    fn merge(&self, py: Python<'_>, other: PyRef<'_, Counts>) -> PyResult<()> {
+        // One lock at a time: `a.merge(b)` and `b.merge(a)` in two threads (or `a.merge(a)`)
+        // never wait for each other.
+        let batch = run_locked(py, &other.inner, |other, _| other.as_batch())?;
+        run_locked(py, &self.inner, |inner, _| {
+            inner.check(&batch)?;
+            inner.commit(batch)
+        })
     }
 
     /// `H(x | given)` in nats.
@@ -216,8 +230,7 @@ impl Counts {
         given: Vec<usize>,
         estimator: &str,
     ) -> PyResult<f64> {
-        let inner = &self.inner;
-        run(py, |_| {
+        run_locked(py, &self.inner, |inner, _| {
             inner.conditional_entropy(&x, &given, estimator_of(estimator)?)
         })
     }
@@ -231,8 +244,7 @@ impl Counts {
         given: Vec<usize>,
         estimator: &str,
     ) -> PyResult<f64> {
-        let inner = &self.inner;
-        run(py, |_| {
+        run_locked(py, &self.inner, |inner, _| {
             inner.information(&x, &y, &given, estimator_of(estimator)?)
         })
     }
@@ -243,8 +255,7 @@ impl Counts {
         py: Python<'py>,
         variables: Vec<usize>,
     ) -> PyResult<super::ValueCounts<'py>> {
-        let inner = &self.inner;
-        let (values, counts) = run(py, |_| inner.counts(&variables))?;
+        let (values, counts) = run_locked(py, &self.inner, |inner, _| inner.counts(&variables))?;
         let values = values
             .iter()
             .map(|v| values_to_py(py, v))
@@ -259,8 +270,7 @@ impl Counts {
         x: Vec<usize>,
         y: Vec<usize>,
     ) -> PyResult<super::CoordinateTable<'py>> {
-        let inner = &self.inner;
-        let table = run(py, |_| inner.contingency(&x, &y))?;
+        let table = run_locked(py, &self.inner, |inner, _| inner.contingency(&x, &y))?;
         let convert = |vs: &[Values]| -> PyResult<Vec<Bound<'py, PyAny>>> {
             vs.iter().map(|v| values_to_py(py, v)).collect()
         };
@@ -280,9 +290,8 @@ impl Counts {
         estimator: &str,
         normalized: Option<&str>,
     ) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
-        let inner = &self.inner;
-        let d = inner.layout().variables();
-        let out = run(py, |_| {
+        let d = self.read(py, Accumulator::layout).variables();
+        let out = run_locked(py, &self.inner, |inner, _| {
             let average = normalized
                 .map(|name| {
                     name.parse::<Average>().map_err(|_| Error::InvalidArgument {
@@ -302,8 +311,9 @@ impl Counts {
         py: Python<'py>,
         estimator: &str,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let inner = &self.inner;
-        let out = run(py, |_| inner.information_with(estimator_of(estimator)?))?;
+        let out = run_locked(py, &self.inner, |inner, _| {
+            inner.information_with(estimator_of(estimator)?)
+        })?;
         Ok(PyArray1::from_vec(py, out))
     }
 }

@@ -104,13 +104,72 @@ pub fn try_reserve<T>(
     what: impl FnOnce() -> String,
     advice: &str,
 ) -> Result<()> {
+    let bytes = (additional as u128) * std::mem::size_of::<T>() as u128;
+    if refused_for_test() {
+        return Err(refused(what, bytes, advice));
+    }
     v.try_reserve_exact(additional)
-        .map_err(|_| Error::TooLarge {
-            what: what(),
-            bytes: (additional as u128) * std::mem::size_of::<T>() as u128,
-            budget: budget().unwrap_or(0),
-            advice: format!("the allocation failed; {advice}"),
+        .map_err(|_| refused(what, bytes, advice))
+}
+
+/// Reserves room for `additional` more entries in `map` fallibly (see [`try_filled`]).
+pub fn try_reserve_map<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(
+    map: &mut std::collections::HashMap<K, V, S>,
+    additional: usize,
+    what: impl FnOnce() -> String,
+    advice: &str,
+) -> Result<()> {
+    // hashbrown: an entry and a control byte per slot, at a load of at most 7/8.
+    let entry = (std::mem::size_of::<(K, V)>() + 1) as u128;
+    let bytes = (map.len() + additional) as u128 * entry * 8 / 7;
+    if refused_for_test() {
+        return Err(refused(what, bytes, advice));
+    }
+    map.try_reserve(additional)
+        .map_err(|_| refused(what, bytes, advice))
+}
+
+/// The error of an allocation of `bytes` that the allocator refused.
+fn refused(what: impl FnOnce() -> String, bytes: u128, advice: &str) -> Error {
+    Error::TooLarge {
+        what: what(),
+        bytes,
+        budget: budget().unwrap_or(0),
+        advice: format!("the allocation failed; {advice}"),
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests only: how many more fallible reservations of this thread succeed before one is
+    /// refused as if the allocator had refused it (`None`: all succeed).
+    static REFUSE_AFTER: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Tests only: makes the reservations ([`try_reserve`], [`try_filled`], [`try_reserve_map`]) of
+/// this thread fail after `n` more have succeeded (`None`: never), to test what a caller leaves
+/// behind when the allocator refuses.
+#[cfg(test)]
+pub fn refuse_after(n: Option<usize>) {
+    REFUSE_AFTER.with(|r| r.set(n));
+}
+
+/// Whether a test asked for this reservation to be refused.
+#[inline]
+fn refused_for_test() -> bool {
+    #[cfg(test)]
+    {
+        REFUSE_AFTER.with(|r| match r.get() {
+            Some(0) => true,
+            Some(n) => {
+                r.set(Some(n - 1));
+                false
+            }
+            None => false,
         })
+    }
+    #[cfg(not(test))]
+    false
 }
 
 /// `bytes` for a message: `"512 bytes"`, `"63.5 MiB"`, `"2.0 GiB"`.

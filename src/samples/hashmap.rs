@@ -62,6 +62,19 @@ fn reserve<T>(
     memory::try_reserve(v, additional, what, ADVICE)
 }
 
+/// The slots of a [`U64Map`] for `expected` keys (a load of at most 1/2).
+fn capacity_for(expected: usize) -> Result<usize> {
+    expected
+        .checked_mul(2)
+        .and_then(usize::checked_next_power_of_two)
+        .ok_or_else(|| Error::TooLarge {
+            what: format!("a hash table for {expected} distinct cells"),
+            bytes: expected as u128 * 32,
+            budget: memory::budget().unwrap_or(0),
+            advice: ADVICE.to_string(),
+        })
+}
+
 /// Map from `u64` to non-zero `u64`, with linear probing. Value 0 means "empty slot".
 #[derive(Clone, Debug)]
 pub(crate) struct U64Map {
@@ -105,16 +118,7 @@ impl U64Map {
     /// An empty map sized for about `expected` keys, allocated fallibly (and within the budget
     /// when large).
     pub(crate) fn try_with_capacity(expected: usize) -> Result<Self> {
-        let capacity = expected
-            .max(8)
-            .checked_mul(2)
-            .and_then(usize::checked_next_power_of_two)
-            .ok_or_else(|| Error::TooLarge {
-                what: format!("a hash table for {expected} distinct cells"),
-                bytes: expected as u128 * 32,
-                budget: memory::budget().unwrap_or(0),
-                advice: ADVICE.to_string(),
-            })?;
+        let capacity = capacity_for(expected.max(8))?;
         let what = || format!("a hash table for {expected} distinct cells");
         Ok(U64Map {
             slots: table(capacity, (0, 0), 0, &what)?,
@@ -160,27 +164,14 @@ impl U64Map {
         }
     }
 
-    /// [`U64Map::add`] for callers that budgeted the table before and cannot stop half-way (the
-    /// streaming accumulator's commit, which `Accumulator::check` sized against the budget): the
-    /// table grows without asking the budget again, and an allocator refusal still aborts.
-    #[inline]
-    pub(crate) fn add_or_abort(&mut self, key: u64, amount: u64) {
-        if self.add(key, amount).is_err() {
-            self.grow_or_abort();
+    /// Makes room for `expected` keys in all, fallibly (and within the budget when large): after
+    /// it, [`U64Map::add`] never grows the table (so never fails) until it holds more keys. On an
+    /// error the table is left as it was.
+    pub(crate) fn try_reserve(&mut self, expected: usize) -> Result<()> {
+        if expected.saturating_mul(2) <= self.slots.len() {
+            return Ok(());
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn grow_or_abort(&mut self) {
-        let capacity = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![(0, 0); capacity]);
-        self.shift = 64 - capacity.trailing_zeros();
-        for (key, value) in old {
-            if value != 0 {
-                self.place(key, value);
-            }
-        }
+        self.resize(capacity_for(expected)?)
     }
 
     /// Stores a key known to be absent, in a table with room for it (no growth).
@@ -217,8 +208,14 @@ impl U64Map {
     #[cold]
     #[inline(never)]
     fn grow(&mut self) -> Result<()> {
+        self.resize(self.slots.len() * 2)
+    }
+
+    /// Moves the keys to a table of `capacity` slots (a larger power of two; fallibly: on an
+    /// error the table is left as it was).
+    fn resize(&mut self, capacity: usize) -> Result<()> {
+        debug_assert!(capacity.is_power_of_two() && capacity > self.slots.len());
         let old_bytes = std::mem::size_of_val(self.slots.as_slice());
-        let capacity = self.slots.len() * 2;
         let len = self.len;
         let what = || format!("a hash table of more than {len} distinct cells");
         let fresh = table(capacity, (0, 0), old_bytes, &what)?;

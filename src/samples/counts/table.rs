@@ -313,6 +313,31 @@ impl JointCounts {
         }
     }
 
+    /// The table of `(codes, count)` rows (`cards.len()` codes each, in any order; equal tuples
+    /// are merged) from [`JointCounts::reserve_rows`]. Errors: the merged rows cannot be
+    /// allocated.
+    pub(crate) fn from_rows(cards: &[u64], rows: Vec<(Vec<u64>, u64)>) -> Result<JointCounts> {
+        let cells = rows_cells(rows)?;
+        let Cells::Rows { counts, .. } = &cells else {
+            unreachable!("rows make rows")
+        };
+        Ok(JointCounts {
+            codebooks: offset_codebooks(cards),
+            total: counts.iter().sum(),
+            cells,
+        })
+    }
+
+    /// Room for `len` rows of `k` codes for [`JointCounts::from_rows`], checked against the
+    /// memory budget and reserved fallibly; `what` names them.
+    pub(crate) fn reserve_rows(
+        len: usize,
+        k: usize,
+        what: &dyn Fn() -> String,
+    ) -> Result<Vec<(Vec<u64>, u64)>> {
+        reserve_rows(len, k, what)
+    }
+
     /// The table whose non-empty cells are the code tuples `codes` (`cards.len()` codes per cell,
     /// row-major) in strictly ascending lexicographic order, with positive `counts`.
     #[must_use]

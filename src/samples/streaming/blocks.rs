@@ -182,9 +182,9 @@ mod tests {
                 )
                 .unwrap();
                 let mut a = Accumulator::new(layout);
-                a.commit(by_blocks);
+                a.commit(by_blocks).unwrap();
                 let mut b = Accumulator::new(layout);
-                b.commit(by_tables);
+                b.commit(by_tables).unwrap();
                 assert_eq!(a.to_bytes(), b.to_bytes(), "n = {n}, {layout:?}");
             }
         }

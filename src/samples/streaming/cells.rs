@@ -10,8 +10,13 @@
 //! When a variable gains values beyond `2^bits`, its width grows to the next power of two and the
 //! cells are re-keyed (amortised: the widths at most double).
 
+use crate::runtime::memory;
 use crate::samples::hashmap::U64Map;
+use crate::Result;
 use std::collections::HashMap;
+
+/// What to do instead when the cells do not fit.
+const ADVICE: &str = "count fewer variables or values at a time";
 
 /// Dense stores at most this many cells whatever the occupancy (32 KiB).
 const DENSE_MIN: u64 = 1 << 12;
@@ -43,16 +48,21 @@ fn bits_for(len: usize) -> u32 {
     }
 }
 
-/// The store for keys of `total` bits holding about `occupied` cells.
-fn empty_store(total: u32, occupied: usize) -> Store {
-    match store_kind(total, occupied) {
+/// The store for keys of `total` bits with room for `occupied` cells, allocated fallibly.
+fn empty_store(total: u32, occupied: usize) -> Result<Store> {
+    let what = || format!("the counts of {occupied} cells");
+    Ok(match store_kind(total, occupied) {
         StoreKind::Dense => Store::Dense {
-            counts: vec![0; 1usize << total],
+            counts: memory::try_filled(1usize << total, 0, what, ADVICE)?,
             occupied: 0,
         },
-        StoreKind::Hashed => Store::Hashed(U64Map::with_capacity(occupied.max(16))),
-        StoreKind::Wide => Store::Wide(HashMap::default()),
-    }
+        StoreKind::Hashed => Store::Hashed(U64Map::try_with_capacity(occupied.max(16))?),
+        StoreKind::Wide => {
+            let mut map = HashMap::default();
+            memory::try_reserve_map(&mut map, occupied, what, ADVICE)?;
+            Store::Wide(map)
+        }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +93,10 @@ impl Cells {
     pub(super) fn new(columns: usize) -> Cells {
         Cells {
             bits: vec![0; columns],
-            store: empty_store(0, 0),
+            store: Store::Dense {
+                counts: vec![0],
+                occupied: 0,
+            },
         }
     }
 
@@ -138,8 +151,11 @@ impl Cells {
         }
     }
 
-    /// Makes room for ids below `lens` (one per column), expecting about `occupied` cells.
-    pub(super) fn reserve(&mut self, lens: &[usize], occupied: usize) {
+    /// Makes room for ids below `lens` (one per column) and for `occupied` cells in all,
+    /// fallibly: after it, [`Cells::add`] of ids below `lens` into at most `occupied` cells
+    /// allocates nothing (but a wide store's keys). On `Err` the cells hold the same counts
+    /// (perhaps re-keyed wider).
+    pub(super) fn try_reserve(&mut self, lens: &[usize], occupied: usize) -> Result<()> {
         let bits: Vec<u32> = lens
             .iter()
             .zip(&self.bits)
@@ -147,25 +163,29 @@ impl Cells {
             .collect();
         let total = Self::total_bits(&bits);
         let wanted = store_kind(total, occupied);
-        let same_kind = matches!(
-            (&self.store, wanted),
-            (Store::Dense { .. }, StoreKind::Dense)
-                | (Store::Hashed(_), StoreKind::Hashed)
-                | (Store::Wide(_), StoreKind::Wide)
-        );
-        if bits == self.bits && same_kind {
-            return;
+        let additional = occupied.saturating_sub(self.occupied());
+        match (&mut self.store, wanted) {
+            (Store::Dense { .. }, StoreKind::Dense) if bits == self.bits => return Ok(()),
+            (Store::Hashed(map), StoreKind::Hashed) if bits == self.bits => {
+                return map.try_reserve(occupied);
+            }
+            (Store::Wide(map), StoreKind::Wide) if bits == self.bits => {
+                let what = || format!("the counts of {occupied} cells");
+                return memory::try_reserve_map(map, additional, what, ADVICE);
+            }
+            _ => {}
         }
         let mut fresh = Cells {
             bits,
-            store: empty_store(total, occupied),
+            store: empty_store(total, occupied.max(self.occupied()))?,
         };
         let mut ids = vec![0u32; lens.len()];
         self.for_each_with(&mut ids, |ids, count| fresh.add(ids, count));
         *self = fresh;
+        Ok(())
     }
 
-    /// Adds `count` (> 0) to the cell `ids` (which [`Cells::reserve`] made room for).
+    /// Adds `count` (> 0) to the cell `ids` (which [`Cells::try_reserve`] made room for).
     #[inline]
     pub(super) fn add(&mut self, ids: &[u32], count: u64) {
         debug_assert!(count > 0);
@@ -180,7 +200,11 @@ impl Cells {
                 *occupied += usize::from(*slot == 0);
                 *slot += count;
             }
-            Store::Hashed(map) => map.add_or_abort(key, count),
+            Store::Hashed(map) => {
+                // Reserved: the map has room for this cell and never grows here.
+                let grew = map.add(key, count);
+                debug_assert!(grew.is_ok(), "a reserved map grew");
+            }
             Store::Wide(_) => unreachable!("handled above"),
         }
     }
@@ -241,7 +265,9 @@ mod tests {
         let mut state = 1u64;
         for round in 0..6u32 {
             let len = [1usize, 3, 70, 5000, 1 << 20, 3 << 30][round as usize];
-            cells.reserve(&[len, 2, len], cells.occupied() + 500);
+            cells
+                .try_reserve(&[len, 2, len], cells.occupied() + 500)
+                .unwrap();
             for _ in 0..500 {
                 state = state
                     .wrapping_mul(6_364_136_223_846_793_005)
@@ -263,7 +289,7 @@ mod tests {
     #[test]
     fn keys_pack_ids_first_column_high() {
         let mut cells = Cells::new(2);
-        cells.reserve(&[4, 8], 0);
+        cells.try_reserve(&[4, 8], 0).unwrap();
         assert_eq!(cells.key_of(&[3, 5]), (3 << 3) | 5);
         assert!(matches!(cells.store, Store::Dense { .. }));
         assert_eq!(bits_for(1), 0);

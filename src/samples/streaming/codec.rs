@@ -273,7 +273,7 @@ pub(super) fn decode(bytes: &[u8], argument: &'static str) -> Result<Accumulator
             }
         };
         let mut dictionary = Dictionary::new(kind.domain());
-        dictionary.ids_of(&values);
+        dictionary.ids_of(&values)?;
         acc.kinds[v] = Some(kind);
         acc.dictionaries[v] = Some(dictionary);
     }
@@ -352,7 +352,7 @@ pub(super) fn decode(bytes: &[u8], argument: &'static str) -> Result<Accumulator
         }
         let table_lens: Vec<usize> = variables.iter().map(|&v| lens[v]).collect();
         let cells: &mut Cells = &mut acc.tables[t].cells;
-        cells.reserve(&table_lens, c);
+        cells.try_reserve(&table_lens, c)?;
         for (cell, &count) in ranks.chunks_exact(k).zip(&counts) {
             cells.add(cell, count);
         }

@@ -27,8 +27,8 @@
 //! or, for the pair tables of small-alphabet integer columns, with the block kernels
 //! of [`crate::samples::dataset`] (`blocks.rs`) — and does not touch the accumulator;
 //! [`Accumulator::check`] checks the batch against it (the kinds of its variables, the memory
-//! budget) and [`Accumulator::commit`] applies it and cannot fail. A batch that fails is never
-//! half applied. A merge is the same path: [`Accumulator::as_batch`]
+//! budget) and [`Accumulator::commit`] reserves everything it needs fallibly before it adds
+//! anything. A batch that fails (at any of the three) is never half applied. A merge is the same path: [`Accumulator::as_batch`]
 //! turns the other accumulator into a batch.
 //!
 //! # Determinism
@@ -212,6 +212,7 @@ impl Local<'_, '_> {
             return Ok(i);
         }
         let integer = integer_of_key(&self.column.labels, key);
+        self.reserve_one()?;
         match self.column.values {
             None => {
                 let Values::Integers(v) = &mut self.values else {
@@ -236,6 +237,26 @@ impl Local<'_, '_> {
         let i = self.by_key.len() as u32;
         self.by_key.insert(key, i);
         Ok(i)
+    }
+
+    /// Makes room for one more value, fallibly (doubling: amortised constant time).
+    #[inline]
+    fn reserve_one(&mut self) -> Result<()> {
+        let len = self.by_key.len();
+        if len < self.by_key.capacity() && len < self.values.capacity() {
+            return Ok(());
+        }
+        self.grow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) -> Result<()> {
+        let len = self.by_key.len();
+        let more = len.max(64);
+        let what = || format!("the {} distinct values of {}", len + 1, self.column.name);
+        memory::try_reserve_map(&mut self.by_key, more, what, TOO_LARGE)?;
+        self.values.try_reserve(more, what)
     }
 }
 
@@ -262,12 +283,21 @@ fn count_table(
         }
     }
     // Code → local index, filled as codes are met (a codebook may hold unobserved codes).
-    let mut local_of_code: Vec<Vec<u32>> = books
-        .iter()
-        .map(|b| vec![u32::MAX; b.card() as usize])
-        .collect();
+    let mut local_of_code: Vec<Vec<u32>> = Vec::with_capacity(books.len());
+    for book in books {
+        let card = book.card() as usize;
+        let what = || format!("the local indices of {card} codes");
+        local_of_code.push(memory::try_filled(card, u32::MAX, what, TOO_LARGE)?);
+    }
     let k = variables.len();
     let mut cells = LocalCells::default();
+    // At most one cell per stored cell and per sample.
+    let most = table
+        .stored_cells()
+        .min(usize::try_from(table.total()).unwrap_or(usize::MAX));
+    let what = || format!("the {most} cells of a batch");
+    memory::try_reserve(&mut cells.indices, most * k, what, TOO_LARGE)?;
+    memory::try_reserve(&mut cells.counts, most, what, TOO_LARGE)?;
     let mut failure = None;
     table.for_each_cell(0..table.stored_cells(), |codes, count| {
         if failure.is_some() {
@@ -581,6 +611,20 @@ impl Accumulator {
         if batch.rows == 0 {
             return Ok(());
         }
+        // Every cell's count is at most the number of samples: this bounds them all.
+        if self.n.checked_add(batch.rows).is_none() {
+            return Err(Error::InvalidArgument {
+                argument: batch
+                    .names
+                    .first()
+                    .cloned()
+                    .unwrap_or(Cow::Borrowed("other")),
+                message: format!(
+                    "its {} samples would take the counts past 2**64 - 1 samples (they hold {})",
+                    batch.rows, self.n
+                ),
+            });
+        }
         for (v, kind) in self.kinds.iter().enumerate() {
             if let Some(kind) = kind {
                 if *kind != batch.kinds[v] {
@@ -625,26 +669,58 @@ impl Accumulator {
         )
     }
 
-    /// Adds a batch that [`Accumulator::check`] accepted. Cannot fail.
-    pub fn commit(&mut self, batch: Batch) {
+    /// Adds a batch that [`Accumulator::check`] accepted.
+    ///
+    /// Everything it needs is reserved first, fallibly (dictionaries, the ids of the batch's
+    /// values, every table's store); only then are values and cells added, which allocates
+    /// nothing large. So `Err` (an allocation the allocator refused, though within the budget)
+    /// leaves the counts as they were: the same samples, values and kinds.
+    pub fn commit(&mut self, batch: Batch) -> Result<()> {
         if batch.rows == 0 {
-            return;
+            return Ok(());
         }
-        let ids: Vec<Vec<u32>> = (0..self.kinds.len())
-            .map(|v| {
-                let kind = &batch.kinds[v];
-                self.kinds[v].get_or_insert_with(|| kind.clone());
-                self.dictionaries[v]
-                    .get_or_insert_with(|| Dictionary::new(kind.domain()))
-                    .ids_of(&batch.values[v])
-            })
-            .collect();
-        let lens = self.cardinalities();
-        for (table, local) in self.tables.iter_mut().zip(batch.tables) {
+        let k = self.kinds.len();
+        // 1. The ids of the values already known; how many are new, per variable.
+        let mut ids: Vec<Vec<u32>> = Vec::with_capacity(k);
+        let mut fresh: Vec<Option<Dictionary>> = Vec::with_capacity(k);
+        let mut lens = self.cardinalities();
+        for (v, (values, len)) in batch.values.iter().zip(&mut lens).enumerate() {
+            let what = || format!("the ids of {} values of {}", values.len(), batch.names[v]);
+            let mut known = memory::try_filled(values.len(), values::NEW, what, TOO_LARGE)?;
+            let new = match &self.dictionaries[v] {
+                Some(d) => d.lookup(values, &mut known),
+                None => values.len(),
+            };
+            ids.push(known);
+            *len += new;
+            // 2. Room for them (a variable's first dictionary is installed only at the end).
+            if let Some(d) = &mut self.dictionaries[v] {
+                d.try_reserve(new)?;
+                fresh.push(None);
+            } else {
+                let mut d = Dictionary::new(batch.kinds[v].domain());
+                d.try_reserve(new)?;
+                fresh.push(Some(d));
+            }
+        }
+        // 3. Room for the cells, in every table (re-keyed when ids grow wider).
+        for (table, local) in self.tables.iter_mut().zip(&batch.tables) {
             let table_lens: Vec<usize> = table.variables.iter().map(|&v| lens[v]).collect();
-            table
-                .cells
-                .reserve(&table_lens, table.cells.occupied() + local.counts.len());
+            let occupied = table.cells.occupied() + local.counts.len();
+            table.cells.try_reserve(&table_lens, occupied)?;
+        }
+        // 4. Nothing below allocates beyond what was reserved, or fails.
+        for (v, d) in fresh.into_iter().enumerate() {
+            if let Some(d) = d {
+                self.dictionaries[v] = Some(d);
+            }
+            self.kinds[v].get_or_insert_with(|| batch.kinds[v].clone());
+            self.dictionaries[v]
+                .as_mut()
+                .expect("installed above")
+                .insert_new(&batch.values[v], &mut ids[v]);
+        }
+        for (table, local) in self.tables.iter_mut().zip(batch.tables) {
             let k = table.variables.len();
             let mut cell = vec![0u32; k];
             for (indices, &count) in local.indices.chunks_exact(k).zip(&local.counts) {
@@ -660,34 +736,35 @@ impl Accumulator {
                 *hint = range;
             }
         }
+        Ok(())
     }
 
-    /// This accumulator's counts as a batch, to merge into another one (check, then commit).
-    #[must_use]
-    pub fn as_batch(&self) -> Batch {
-        let values: Vec<Values> = self
-            .dictionaries
-            .iter()
-            .zip(&self.kinds)
-            .map(|(d, kind)| match (d, kind) {
-                (Some(d), _) => d.values(),
+    /// This accumulator's counts as a batch, to merge into another one (check, then commit);
+    /// copied fallibly.
+    pub fn as_batch(&self) -> Result<Batch> {
+        let mut values: Vec<Values> = Vec::with_capacity(self.kinds.len());
+        for (d, kind) in self.dictionaries.iter().zip(&self.kinds) {
+            values.push(match (d, kind) {
+                (Some(d), _) => d.try_values()?,
                 (None, Some(kind)) => Values::empty(kind.domain()),
                 (None, None) => Values::empty(Domain::Integer),
-            })
-            .collect();
-        let tables = self
-            .tables
-            .iter()
-            .map(|t| {
-                let mut local = LocalCells::default();
-                t.cells.for_each(|ids, count| {
-                    local.indices.extend_from_slice(ids);
-                    local.counts.push(count);
-                });
-                local
-            })
-            .collect();
-        Batch {
+            });
+        }
+        let mut tables = Vec::with_capacity(self.tables.len());
+        for t in &self.tables {
+            let occupied = t.cells.occupied();
+            let k = t.variables.len();
+            let what = || format!("a copy of {occupied} cells of {k} variables");
+            let mut local = LocalCells::default();
+            memory::try_reserve(&mut local.indices, occupied * k, what, TOO_LARGE)?;
+            memory::try_reserve(&mut local.counts, occupied, what, TOO_LARGE)?;
+            t.cells.for_each(|ids, count| {
+                local.indices.extend_from_slice(ids);
+                local.counts.push(count);
+            });
+            tables.push(local);
+        }
+        Ok(Batch {
             layout: self.layout,
             rows: self.n,
             names: (0..self.kinds.len())
@@ -701,15 +778,14 @@ impl Accumulator {
             values,
             tables,
             ranges: vec![None; self.kinds.len()],
-        }
+        })
     }
 
     /// Adds the counts of `other` (the same layout).
     pub fn merge(&mut self, other: &Accumulator) -> Result<()> {
-        let batch = other.as_batch();
+        let batch = other.as_batch()?;
         self.check(&batch)?;
-        self.commit(batch);
-        Ok(())
+        self.commit(batch)
     }
 
     /// The canonical bytes of this accumulator (see `codec.rs`).

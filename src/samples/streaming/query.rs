@@ -100,31 +100,44 @@ impl Accumulator {
                     acc * card + u64::from(rank[ids[p] as usize])
                 })
         };
+        let what = || {
+            format!(
+                "the table of {} variables ({occupied} cells)",
+                variables.len()
+            )
+        };
         Ok(match product {
             Some(p) if p <= 4 * (occupied as u64).max(1 << 14) => {
-                let mut dense = vec![0u64; p as usize];
+                let mut dense = memory::try_filled(p as usize, 0u64, what, TOO_LARGE)?;
                 table
                     .cells
                     .for_each(|ids, count| dense[key(ids) as usize] += count);
-                let (keys, counts) = dense
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &c)| c != 0)
-                    .map(|(k, &c)| (k as u64, c))
-                    .unzip();
+                let occupied = dense.iter().filter(|&&c| c != 0).count();
+                let mut keys = Vec::new();
+                let mut counts = Vec::new();
+                memory::try_reserve(&mut keys, occupied, what, TOO_LARGE)?;
+                memory::try_reserve(&mut counts, occupied, what, TOO_LARGE)?;
+                for (k, &c) in dense.iter().enumerate().filter(|(_, &c)| c != 0) {
+                    keys.push(k as u64);
+                    counts.push(c);
+                }
                 JointCounts::from_sorted_keys(&cards, keys, counts)
             }
             Some(_) => {
-                let mut map = U64Map::with_capacity(occupied);
-                // Sized for every cell (checked above): it never grows.
-                table
-                    .cells
-                    .for_each(|ids, count| map.add_or_abort(key(ids), count));
+                let mut map = U64Map::try_with_capacity(occupied)?;
+                // Sized for every cell: `add` never grows it, so never fails.
+                let mut added = Ok(());
+                table.cells.for_each(|ids, count| {
+                    if added.is_ok() {
+                        added = map.add(key(ids), count);
+                    }
+                });
+                added?;
                 let (keys, counts) = map.into_sorted()?;
                 JointCounts::from_sorted_keys(&cards, keys, counts)
             }
             None => {
-                let mut rows: Vec<(Vec<u64>, u64)> = Vec::with_capacity(occupied);
+                let mut rows = JointCounts::reserve_rows(occupied, variables.len(), &what)?;
                 table.cells.for_each(|ids, count| {
                     let codes = positions
                         .iter()
@@ -133,20 +146,7 @@ impl Accumulator {
                         .collect();
                     rows.push((codes, count));
                 });
-                rows.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                let mut codes = Vec::with_capacity(rows.len() * variables.len());
-                let mut counts: Vec<u64> = Vec::with_capacity(rows.len());
-                let mut last: Option<&[u64]> = None;
-                for (tuple, count) in &rows {
-                    if last == Some(tuple.as_slice()) {
-                        *counts.last_mut().expect("a previous row") += count;
-                    } else {
-                        codes.extend_from_slice(tuple);
-                        counts.push(*count);
-                        last = Some(tuple);
-                    }
-                }
-                JointCounts::from_sorted_rows(&cards, codes, counts)
+                JointCounts::from_rows(&cards, rows)?
             }
         })
     }

@@ -46,7 +46,7 @@ fn counted(a: &[u8], b: &[i64], c: &[u64], cuts: &[usize]) -> Accumulator {
             )
             .unwrap();
         acc.check(&batch).unwrap();
-        acc.commit(batch);
+        acc.commit(batch).unwrap();
         start = end;
     }
     acc
@@ -142,7 +142,7 @@ fn integer_types_merge_by_value() {
     ] {
         let batch = Accumulator::count(acc.layout(), &[int_column(labels, &kind)]).unwrap();
         acc.check(&batch).unwrap();
-        acc.commit(batch);
+        acc.commit(batch).unwrap();
     }
     let (values, counts) = acc.counts(&[0]).unwrap();
     assert_eq!(
@@ -181,7 +181,7 @@ fn codes_stand_for_their_values_and_kinds_must_agree() {
         };
         let batch = Accumulator::count(acc.layout(), &[column]).unwrap();
         acc.check(&batch).unwrap();
-        acc.commit(batch);
+        acc.commit(batch).unwrap();
     }
     let (values, counts) = acc.counts(&[0]).unwrap();
     assert_eq!(values, vec![words(&["a", "b", "c", "zz"])]);
@@ -222,7 +222,7 @@ fn contingency_matches_the_core() {
             ],
         )
         .unwrap();
-        acc.commit(batch);
+        acc.commit(batch).unwrap();
     }
     let mine = acc.contingency(&[0], &[1]).unwrap();
     let core = crate::contingency(&[Labels::from(&a)], &[Labels::from(&b)]).unwrap();
@@ -260,8 +260,12 @@ fn pairs_and_target_layouts_match_the_dataset_functions() {
             int_column(Labels::from(&b8[s..e]), &kind),
             int_column(Labels::from(&c[s..e]), &kind),
         ];
-        pairs.commit(Accumulator::count(pairs.layout(), &cols).unwrap());
-        target.commit(Accumulator::count(target.layout(), &cols).unwrap());
+        pairs
+            .commit(Accumulator::count(pairs.layout(), &cols).unwrap())
+            .unwrap();
+        target
+            .commit(Accumulator::count(target.layout(), &cols).unwrap())
+            .unwrap();
     }
     let x = Columns::Separate(vec![Labels::from(&a), Labels::from(&b8), Labels::from(&c)]);
     let no = std::sync::atomic::AtomicBool::new(false);
@@ -364,10 +368,10 @@ fn counting_near_the_last_ranges_gives_the_fresh_counts() {
             .count_near(&columns, &std::sync::atomic::AtomicBool::new(false))
             .unwrap();
         near.check(&a).unwrap();
-        near.commit(a);
+        near.commit(a).unwrap();
         let b = Accumulator::count(fresh.layout(), &columns).unwrap();
         fresh.check(&b).unwrap();
-        fresh.commit(b);
+        fresh.commit(b).unwrap();
         for e in [Estimator::Plugin, Estimator::MillerMadow] {
             assert_eq!(
                 near.conditional_entropy(&[0, 1], &[], e).unwrap(),
@@ -384,7 +388,7 @@ fn counting_near_the_last_ranges_gives_the_fresh_counts() {
     for pair in &all {
         *expected.entry(*pair).or_insert(0) += 1;
     }
-    let batch = near.as_batch();
+    let batch = near.as_batch().unwrap();
     let Values::Integers(xs) = &batch.values[0] else {
         panic!("integer values")
     };
@@ -397,4 +401,123 @@ fn counting_near_the_last_ranges_gives_the_fresh_counts() {
         found.insert((xs[ids[0] as usize], ys[ids[1] as usize]), count);
     }
     assert_eq!(found, expected);
+}
+
+/// Commits `batch` into copies of `acc` whose `r`-th reservation the allocator refuses, for every
+/// `r` until none is: each refused commit is `TooLarge` and leaves the counts, values and kinds
+/// as they were, and the copy then takes the batch as `acc` does. Returns the refusals seen.
+fn commit_refusing_each_reservation(acc: &mut Accumulator, batch: &Batch) -> usize {
+    let before = acc.to_bytes();
+    let mut expected = acc.clone();
+    expected.commit(batch.clone()).unwrap();
+    let expected = expected.to_bytes();
+    for r in 0.. {
+        let mut trial = acc.clone();
+        crate::runtime::memory::refuse_after(Some(r));
+        let result = trial.commit(batch.clone());
+        crate::runtime::memory::refuse_after(None);
+        match result {
+            Ok(()) => {
+                assert_eq!(trial.to_bytes(), expected);
+                *acc = trial;
+                return r;
+            }
+            Err(Error::TooLarge { .. }) => {
+                assert_eq!(trial.to_bytes(), before, "refusal {r} changed the counts");
+                assert_eq!(trial.kinds(), acc.kinds(), "refusal {r} changed the kinds");
+                assert_eq!(trial.n(), acc.n());
+                trial.commit(batch.clone()).unwrap();
+                assert_eq!(trial.to_bytes(), expected, "after refusal {r}");
+            }
+            Err(e) => panic!("refusal {r}: {e}"),
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn a_refused_allocation_in_commit_leaves_the_counts_unchanged() {
+    // Widths grow batch by batch (dense stores re-keyed, then hashed: column c has 5000 values
+    // spread over 2^52), values are new and known, and a variable's first batch installs its
+    // dictionary and kind.
+    let (a, b, c) = columns(6000, 21);
+    let kind = Kind::new(INT);
+    let mut joint = Accumulator::new(Layout::Joint(3));
+    let mut pairs = Accumulator::new(Layout::Pairs(3));
+    let mut refusals = 0;
+    let mut start = 0;
+    for end in [1, 40, 700, 3000, 6000] {
+        let cols = [
+            int_column(Labels::from(&a[start..end]), &kind),
+            int_column(Labels::from(&b[start..end]), &kind),
+            int_column(Labels::from(&c[start..end]), &kind),
+        ];
+        for acc in [&mut joint, &mut pairs] {
+            let batch = Accumulator::count(acc.layout(), &cols).unwrap();
+            acc.check(&batch).unwrap();
+            refusals += commit_refusing_each_reservation(acc, &batch);
+        }
+        start = end;
+    }
+    // Strings, and a merge (whose copy of the other accumulator is refused first).
+    let text = Kind::new("str");
+    let words = Values::Texts(
+        ["b", "a", "zz"]
+            .iter()
+            .map(|s| s.as_bytes().into())
+            .collect(),
+    );
+    let codes: Vec<u8> = vec![0, 1, 2, 2, 1];
+    let mut strings = Accumulator::new(Layout::Joint(1));
+    let column = Column {
+        labels: Labels::from(&codes),
+        values: Some(&words),
+        kind: &text,
+        name: "x".into(),
+    };
+    let batch = Accumulator::count(strings.layout(), &[column]).unwrap();
+    refusals += commit_refusing_each_reservation(&mut strings, &batch);
+    let mut merged = strings.clone();
+    crate::runtime::memory::refuse_after(Some(0));
+    let copy = merged.merge(&strings);
+    crate::runtime::memory::refuse_after(None);
+    assert!(matches!(copy, Err(Error::TooLarge { .. })));
+    assert_eq!(merged.to_bytes(), strings.to_bytes());
+    refusals += commit_refusing_each_reservation(&mut merged, &strings.as_batch().unwrap());
+    assert_eq!(merged.counts(&[0]).unwrap().1, vec![4, 2, 4]);
+    // Every commit reserved something (ids, dictionaries, stores) before adding.
+    assert!(refusals >= 20, "only {refusals} reservations");
+}
+
+#[test]
+fn counts_past_2_to_the_64_are_refused_not_wrapped() {
+    let int = Kind::new(INT);
+    let values = [Values::Integers(vec![0, 1]), Values::Integers(vec![0, 1])];
+    let table = |counts: &[u64]| {
+        Accumulator::table_batch(
+            Layout::Joint(2),
+            &[int.clone(), int.clone()],
+            &values,
+            &[0, 0, 1, 1],
+            counts,
+        )
+        .unwrap()
+    };
+    let mut big = Accumulator::new(Layout::Joint(2));
+    big.commit(table(&[1 << 63, 1 << 62])).unwrap();
+    let before = big.to_bytes();
+    assert!(matches!(
+        big.merge(&big.clone()),
+        Err(Error::InvalidArgument { .. })
+    ));
+    let one = table(&[1, 0]);
+    big.check(&one).unwrap();
+    let mut full = Accumulator::new(Layout::Joint(2));
+    full.commit(table(&[u64::MAX, 0])).unwrap();
+    assert!(matches!(
+        full.check(&one),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert_eq!(big.to_bytes(), before);
+    assert_eq!(full.n(), u64::MAX);
 }

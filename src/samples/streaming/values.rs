@@ -12,7 +12,19 @@
 //! from the values sorted ascending ([`Dictionary::ranks`]), so it is the same whatever order
 //! the batches arrived in.
 
+use crate::runtime::memory;
+use crate::{Error, Result};
 use std::collections::HashMap;
+
+/// What to do instead when the values of a variable do not fit.
+const ADVICE: &str = "count fewer distinct values (labels with fewer distinct values)";
+
+/// The id [`Dictionary::lookup`] leaves for a value not in the dictionary yet.
+pub(super) const NEW: u32 = u32::MAX;
+
+fn ids_what(len: usize) -> String {
+    format!("the ids of {len} values")
+}
 
 /// `foldhash` for the dictionaries: a lookup per distinct value of a batch, never per sample.
 type Map<K> = HashMap<K, u32, foldhash::fast::RandomState>;
@@ -72,6 +84,14 @@ impl Values {
         }
     }
 
+    /// Number of values there is room for.
+    pub(super) fn capacity(&self) -> usize {
+        match self {
+            Values::Integers(v) => v.capacity(),
+            Values::Texts(v) => v.capacity(),
+        }
+    }
+
     /// `true` if there are none.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -90,6 +110,18 @@ impl Values {
         match domain {
             Domain::Integer => Values::Integers(Vec::new()),
             Domain::Text => Values::Texts(Vec::new()),
+        }
+    }
+
+    /// Makes room for `additional` more values, fallibly.
+    pub(super) fn try_reserve(
+        &mut self,
+        additional: usize,
+        what: impl FnOnce() -> String,
+    ) -> Result<()> {
+        match self {
+            Values::Integers(v) => memory::try_reserve(v, additional, what, ADVICE),
+            Values::Texts(v) => memory::try_reserve(v, additional, what, ADVICE),
         }
     }
 
@@ -117,12 +149,14 @@ impl Values {
 
     /// Bytes these values take in a dictionary (an estimate, for the memory budget).
     pub(super) fn footprint(&self) -> u128 {
-        const PER_VALUE: u128 = 64;
         match self {
-            Values::Integers(v) => PER_VALUE * v.len() as u128,
-            Values::Texts(v) => v.iter().map(|t| PER_VALUE + t.len() as u128).sum(),
+            Values::Integers(v) => Self::PER_VALUE * v.len() as u128,
+            Values::Texts(v) => v.iter().map(|t| Self::PER_VALUE + t.len() as u128).sum(),
         }
     }
+
+    /// Bytes a value takes in a dictionary, besides its text (an estimate).
+    const PER_VALUE: u128 = 64;
 }
 
 /// Every distinct value a variable has taken, with ids `0, 1, …` in order of first arrival.
@@ -160,29 +194,90 @@ impl Dictionary {
         }
     }
 
-    /// The id of each of `batch` (of this dictionary's domain), inserting the new ones.
-    pub(super) fn ids_of(&mut self, batch: &Values) -> Vec<u32> {
-        fn insert<K: std::hash::Hash + Eq + Clone>(
-            ids: &mut Map<K>,
-            values: &mut Vec<K>,
-            batch: &[K],
-        ) -> Vec<u32> {
-            batch
-                .iter()
-                .map(|v| {
-                    if let Some(&id) = ids.get(v) {
-                        return id;
-                    }
-                    let id = values.len() as u32;
-                    values.push(v.clone());
-                    ids.insert(v.clone(), id);
-                    id
-                })
-                .collect()
+    /// The id of each of `batch` (of this dictionary's domain), inserting the new ones (tests
+    /// and the decoder, whose dictionaries are reserved first).
+    pub(super) fn ids_of(&mut self, batch: &Values) -> Result<Vec<u32>> {
+        let mut ids = memory::try_filled(batch.len(), NEW, || ids_what(batch.len()), ADVICE)?;
+        let new = self.lookup(batch, &mut ids);
+        self.try_reserve(new)?;
+        self.insert_new(batch, &mut ids);
+        Ok(ids)
+    }
+
+    /// Sets `ids[i]` to the id of `batch[i]` where it is known (leaving [`NEW`] elsewhere), and
+    /// returns how many are not: an upper bound of the values [`Dictionary::insert_new`] adds.
+    pub(super) fn lookup(&self, batch: &Values, ids: &mut [u32]) -> usize {
+        fn find<K: std::hash::Hash + Eq>(map: &Map<K>, batch: &[K], ids: &mut [u32]) -> usize {
+            let mut new = 0;
+            for (id, v) in ids.iter_mut().zip(batch) {
+                match map.get(v) {
+                    Some(&known) => *id = known,
+                    None => new += 1,
+                }
+            }
+            new
         }
         match (self, batch) {
-            (Dictionary::Integers { ids, values }, Values::Integers(b)) => insert(ids, values, b),
-            (Dictionary::Texts { ids, values }, Values::Texts(b)) => insert(ids, values, b),
+            (Dictionary::Integers { ids: map, .. }, Values::Integers(b)) => find(map, b, ids),
+            (Dictionary::Texts { ids: map, .. }, Values::Texts(b)) => find(map, b, ids),
+            _ => unreachable!("kinds were checked before the values are looked up"),
+        }
+    }
+
+    /// Makes room for `additional` more values, fallibly: after it, [`Dictionary::insert_new`]
+    /// of at most that many values allocates nothing but the values' own copies.
+    pub(super) fn try_reserve(&mut self, additional: usize) -> Result<()> {
+        fn reserve<K: std::hash::Hash + Eq>(
+            map: &mut Map<K>,
+            values: &mut Vec<K>,
+            additional: usize,
+        ) -> Result<()> {
+            let total = values.len() + additional;
+            let what = move || format!("a dictionary of {total} distinct values");
+            if total > u32::MAX as usize {
+                return Err(Error::TooLarge {
+                    what: what(),
+                    bytes: total as u128 * (std::mem::size_of::<K>() as u128 + 8),
+                    budget: memory::budget().unwrap_or(0),
+                    advice: "a variable holds at most 2**32 - 1 distinct values".into(),
+                });
+            }
+            memory::try_reserve_map(map, additional, what, ADVICE)?;
+            memory::try_reserve(values, additional, what, ADVICE)
+        }
+        match self {
+            Dictionary::Integers { ids, values } => reserve(ids, values, additional),
+            Dictionary::Texts { ids, values } => reserve(ids, values, additional),
+        }
+    }
+
+    /// Gives ids to the values of `batch` marked [`NEW`] in `ids` (by [`Dictionary::lookup`], in
+    /// a dictionary since reserved for them by [`Dictionary::try_reserve`]), inserting them.
+    pub(super) fn insert_new(&mut self, batch: &Values, ids: &mut [u32]) {
+        fn insert<K: std::hash::Hash + Eq + Clone>(
+            map: &mut Map<K>,
+            values: &mut Vec<K>,
+            batch: &[K],
+            ids: &mut [u32],
+        ) {
+            for (id, v) in ids.iter_mut().zip(batch) {
+                if *id != NEW {
+                    continue;
+                }
+                // A batch's values are distinct, but a repeat is still given its first id.
+                *id = *map.entry(v.clone()).or_insert_with(|| {
+                    values.push(v.clone());
+                    (values.len() - 1) as u32
+                });
+            }
+        }
+        match (self, batch) {
+            (Dictionary::Integers { ids: map, values }, Values::Integers(b)) => {
+                insert(map, values, b, ids);
+            }
+            (Dictionary::Texts { ids: map, values }, Values::Texts(b)) => {
+                insert(map, values, b, ids);
+            }
             _ => unreachable!("kinds were checked before the values are inserted"),
         }
     }
@@ -235,9 +330,31 @@ impl Dictionary {
         rank
     }
 
-    /// Bytes the dictionary takes (an estimate, for the memory budget).
+    /// The values, indexed by id, copied fallibly.
+    pub(super) fn try_values(&self) -> Result<Values> {
+        fn copy<K: Clone>(values: &[K]) -> Result<Vec<K>> {
+            let mut copy = Vec::new();
+            let what = || format!("a copy of {} distinct values", values.len());
+            memory::try_reserve(&mut copy, values.len(), what, ADVICE)?;
+            copy.extend_from_slice(values);
+            Ok(copy)
+        }
+        Ok(match self {
+            Dictionary::Integers { values, .. } => Values::Integers(copy(values)?),
+            Dictionary::Texts { values, .. } => Values::Texts(copy(values)?),
+        })
+    }
+
+    /// Bytes the dictionary takes (an estimate, for the memory budget; as
+    /// [`Values::footprint`] of its values, without copying them).
     pub(super) fn footprint(&self) -> u128 {
-        self.values().footprint()
+        match self {
+            Dictionary::Integers { values, .. } => Values::PER_VALUE * values.len() as u128,
+            Dictionary::Texts { values, .. } => values
+                .iter()
+                .map(|t| Values::PER_VALUE + t.len() as u128)
+                .sum(),
+        }
     }
 }
 
@@ -248,12 +365,18 @@ mod tests {
     #[test]
     fn ids_are_stable_and_ranks_follow_values() {
         let mut d = Dictionary::new(Domain::Integer);
-        assert_eq!(d.ids_of(&Values::Integers(vec![5, -3, 5])), vec![0, 1, 0]);
-        assert_eq!(d.ids_of(&Values::Integers(vec![1 << 70, -3])), vec![2, 1]);
+        assert_eq!(
+            d.ids_of(&Values::Integers(vec![5, -3, 5])).unwrap(),
+            vec![0, 1, 0]
+        );
+        assert_eq!(
+            d.ids_of(&Values::Integers(vec![1 << 70, -3])).unwrap(),
+            vec![2, 1]
+        );
         assert_eq!(d.ranks(), vec![1, 0, 2]);
         let mut t = Dictionary::new(Domain::Text);
         let text = |s: &[&str]| Values::Texts(s.iter().map(|s| s.as_bytes().into()).collect());
-        assert_eq!(t.ids_of(&text(&["b", "a", "ab"])), vec![0, 1, 2]);
+        assert_eq!(t.ids_of(&text(&["b", "a", "ab"])).unwrap(), vec![0, 1, 2]);
         assert_eq!(t.ranks(), vec![2, 0, 1]);
         assert_eq!(t.new_values(&text(&["a", "c"])), text(&["c"]));
     }

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _knn, _native
-from ._inputs import Base, _without_missing, check_memory, is_native, log_base, native
+from ._inputs import Base, as_array, check_memory, is_native, log_base, native
 
 #: The bin-count rules accepted by ``bins=`` (numpy's, see ``np.histogram_bin_edges``).
 RULES = ("auto", "fd", "rice", "scott", "sqrt", "sturges")
@@ -78,7 +78,7 @@ def as_continuous(x: Any, name: str) -> Continuous:
     """
     if getattr(getattr(x, "dtype", None), "name", None) == "category":
         raise TypeError(f"{name} is categorical; binning needs real numbers")
-    array = np.asarray(_without_missing(x, name))
+    array = as_array(x, name)
     kind = array.dtype.kind
     if kind == "f":
         if array.dtype.itemsize < 4:
@@ -309,8 +309,7 @@ def binned(
         floating = is_float() if callable(is_float) else getattr(dtype, "kind", None) == "f"
         if not floating:
             return x  # a pandas extension array or polars Series of labels
-        x = _without_missing(x, name)
-    array = np.asarray(x)
+    array = as_array(x, name)
     if array.dtype.kind != "f":
         return array
     labels, _ = discretize_named(array, name, bins, "uniform")

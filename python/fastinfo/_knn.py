@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import Base, _without_missing, log_base
+from ._inputs import Base, as_array, log_base
 from ._significance import check_seed
 
 Floats = npt.NDArray[np.float64]
@@ -50,7 +50,10 @@ def is_discrete(x: Any) -> bool:
         return True
     if dtype is not None and not isinstance(dtype, np.dtype):  # a pandas extension array
         return getattr(dtype, "kind", "O") not in "fc"
-    return np.asarray(x).dtype.kind not in "fc"
+    try:
+        return np.asarray(x).dtype.kind not in "fc"
+    except ValueError:  # ragged: refused, naming the argument, where it is read
+        return False
 
 
 def as_points(x: Any, name: str) -> Floats:
@@ -61,7 +64,7 @@ def as_points(x: Any, name: str) -> Floats:
     """
     if getattr(getattr(x, "dtype", None), "name", None) == "category":
         raise TypeError(f"{name} is categorical; nearest-neighbour estimates need real numbers")
-    array = np.asarray(_without_missing(x, name))
+    array = as_array(x, name)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"{name} has dtype {array.dtype}; nearest-neighbour estimates need real numbers "

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import Variable
+from ._inputs import Variable, as_array
 
 #: The quantities of :func:`estimate`, named as the Rust core's ``Quantity``.
 QUANTITIES = (
@@ -78,7 +78,7 @@ def check_sample_weight(sample_weight: object, n: int) -> npt.NDArray[np.float64
     """
     if sample_weight is None:
         return None
-    weights = np.asarray(sample_weight)
+    weights = as_array(sample_weight, "sample_weight")
     if weights.dtype.kind not in "biuf":
         raise TypeError(f"sample_weight must hold real numbers, got dtype {weights.dtype}")
     if weights.ndim != 1:

@@ -720,6 +720,8 @@ def set_num_threads(n: int, /) -> None:
     True
     """
     expected = f"an integer from 1 to {MAX_THREADS}, or negative to count from all cores (-1)"
+    if isinstance(n, np.ma.MaskedArray) and np.ma.getmaskarray(n).any():
+        raise TypeError(f"n must be {expected}, got a masked value")
     if isinstance(n, (bool, np.bool_)):
         raise TypeError(f"n must be {expected}, got a bool")
     try:

@@ -218,6 +218,8 @@ def _size(value: object, name: str) -> int:
         raise TypeError(f"{name} must be a positive integer, got {value!r}")
     if int(value) < 1:
         raise ValueError(f"{name} must be at least 1, got {value!r}")
+    if int(value) >= 2**63:  # the extension's index type; far beyond any memory budget anyway
+        raise ValueError(f"{name} must be below 2**63, got {value!r}")
     return int(value)
 
 

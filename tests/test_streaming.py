@@ -439,5 +439,5 @@ def test_threads_may_share_counts() -> None:
 def test_absurd_numbers_of_variables_are_refused(make: Any, error: type[Exception]) -> None:
     """JointCounts(2**40) aborted the interpreter (its per-variable state was allocated
     infallibly) and JointCounts(2**70) raised an unnamed OverflowError."""
-    with pytest.raises(error, match="variables|n_variables|n_columns"):
+    with pytest.raises(error, match=r"variables|n_variables|n_columns"):
         make()

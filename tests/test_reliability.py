@@ -186,6 +186,23 @@ def test_fd_rule_with_an_outlier_is_refused_before_numpy_allocates(
     assert peak.mib < 16
 
 
+def test_discretize_checks_the_size_of_its_labels(budget: Callable[[float], None]) -> None:
+    """1e6 x 100 float32 samples gave 190.7 MiB of labels under a 64 MiB budget (which
+    pmf.pairwise's output obeys), and mutual_information_with(X, y, bins=16) discretised all of X
+    (+98 MB) before its MemoryError."""
+    x = np.zeros((200_000, 100), dtype=np.float32)
+    x[1::2] = 1.0
+    budget(16 * 2**20)
+    with pytest.raises(MemoryError, match=r"bin labels of 200000 samples x 100 columns \(2 bytes"):
+        fastinfo.discretize(x, bins=300)
+    with NumpyPeak() as peak, pytest.raises(MemoryError, match=r"bin labels of 200000 samples"):
+        fastinfo.mutual_information_with(x, np.arange(200_000) % 2, bins=16)
+    assert peak.mib < 8
+    labels, _ = fastinfo.discretize(x[:, :30], bins=16)  # 5.7 MiB: within the budget
+    assert labels.dtype == np.uint8
+    assert labels.shape == (200_000, 30)
+
+
 def test_discretize_names_the_memory_error_of_numpy() -> None:
     """bins=2**32 under a raised budget gave numpy's unnamed MemoryError."""
     done = run_python(

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from . import _knn, _native
 from ._inputs import Base, as_array, check_memory, is_native, log_base, native
+from ._significance import seed_alias
 
 #: The bin-count rules accepted by ``bins=`` (numpy's, see ``np.histogram_bin_edges``).
 RULES = ("auto", "fd", "rice", "scott", "sqrt", "sturges")
@@ -509,6 +510,7 @@ def differential_entropy(
     base: Base = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
 ) -> float:
     """Differential entropy h(X) of continuous samples, from nearest neighbours or a histogram.
 
@@ -547,6 +549,9 @@ def differential_entropy(
         duplicated samples. ``None`` (default): the data are used as given.
     seed : int, optional
         Seed of the jitter's ``np.random.default_rng`` stream (``None``: a fresh one).
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
 
     Returns
     -------
@@ -600,6 +605,7 @@ def differential_entropy(
     >>> fastinfo.differential_entropy([0.5, 0.5, 0.5, 0.5, 2.0], k=1)  # an atom at 0.5
     -inf
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     method = _knn.entropy_estimator(estimator, bins)
     if method == "kl":
         return _knn.differential_entropy(x, k=k, norm=norm, base=base, jitter=jitter, seed=seed)

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from . import _native
 from ._inputs import Base, as_array, log_base
-from ._significance import check_seed
+from ._significance import check_seed, seed_alias
 
 Floats = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int64]
@@ -358,6 +358,7 @@ def kl_divergence_samples(
     base: Base = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
 ) -> float:
     """KL divergence D(P || Q) between the distributions of two continuous samples.
 
@@ -385,6 +386,9 @@ def kl_divergence_samples(
     seed : int, optional
         Seed of the jitter's ``np.random.default_rng`` stream; ``None`` draws a fresh one.
         Only with ``jitter``.
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
 
     Returns
     -------
@@ -437,6 +441,7 @@ def kl_divergence_samples(
     ...
     ValueError: x: sample 0 has 1 or more exact duplicates in x ...
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     scale = log_base(base)
     chosen = check_norm(norm)
     noise = check_jitter(jitter, seed)

@@ -632,8 +632,10 @@ impl Accumulator {
                     .cloned()
                     .unwrap_or(Cow::Borrowed("other")),
                 message: format!(
-                    "its {} samples would take the counts past 2**64 - 1 samples (they hold {})",
-                    batch.rows, self.n
+                    "{} more sample{} would take the counts past 2**64 - 1 samples (they hold {})",
+                    batch.rows,
+                    if batch.rows == 1 { "" } else { "s" },
+                    self.n
                 ),
             });
         }

@@ -178,3 +178,14 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// `x` for a message: plain for ordinary magnitudes, in exponent form beyond (Rust's `{}` writes
+/// `-1e308` out in 309 digits).
+#[must_use]
+pub fn number(x: f64) -> String {
+    if x == 0.0 || (1e-4..1e16).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mpmath
@@ -245,3 +246,23 @@ def test_estimators_of_counts_refuse_real_weights(impl: Any, estimator: str) -> 
         estimator=estimator,
         sample_weight=[0.5, 1, 1, 1],
     )
+
+
+@pytest.mark.parametrize("impl", [fastinfo, reference], ids=["fastinfo", "reference"])
+@pytest.mark.parametrize("top", [1e151, 1e250, 8.9e307, 1.7e308])
+def test_weights_too_large_to_sum_give_the_same_estimates(impl: Any, top: float) -> None:
+    """Weights whose sum overflowed float64 gave 0.0 (entropy of [1, 2] with weights [1e308,
+    1e308]) or NaN: the plug-in depends on their ratios alone."""
+    rng = np.random.default_rng(7)
+    x, y, z = rng.integers(0, 3, 40), rng.integers(0, 2, 40), rng.integers(0, 2, 40)
+    ratios = rng.uniform(0.1, 1.0, 40)
+    big, small = ratios * top, ratios
+    for f in (
+        lambda w: impl.entropy(x, sample_weight=w),
+        lambda w: impl.mutual_information(x, y, sample_weight=w),
+        lambda w: impl.conditional_mutual_information(x, y, z, sample_weight=w),
+    ):
+        assert f(big) == pytest.approx(f(small), rel=1e-12, abs=1e-15)
+    assert impl.entropy([1, 2], sample_weight=[1e308, 1e308]) == pytest.approx(math.log(2))
+    with pytest.raises(ValueError, match=r"got -1e308 at index 1|-1e\+308"):
+        impl.entropy([1, 2], sample_weight=[1e308, -1e308])

@@ -134,3 +134,27 @@ def test_bad_arguments(impl: Any) -> None:
     expect(ValueError, "seed", impl.bootstrap, mi, x, y, seed=-1)
     expect(ValueError, "y", impl.bootstrap, mi, x, y[:5])
     expect(ValueError, "alphabet_size", impl.bootstrap, mi, x, y, alphabet_size=(9, 9))
+
+
+@pytest.mark.parametrize("impl", [fastinfo, fastinfo.reference], ids=["fastinfo", "reference"])
+def test_random_state_is_another_name_for_seed_everywhere(impl: Any) -> None:
+    """bootstrap, the kNN estimators and kl_divergence_samples refused random_state= with
+    "unexpected keyword argument", naming neither spelling."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=120)
+    y = x + rng.normal(size=120)
+    z = rng.normal(size=120)
+    calls = [
+        lambda **s: (
+            impl.bootstrap(impl.entropy, [1, 2, 2, 3], n_resamples=40, **s).confidence_interval
+        ),
+        lambda **s: impl.mutual_information(x, y, estimator="ksg", jitter=1e-9, **s),
+        lambda **s: impl.conditional_mutual_information(x, y, z, estimator="ksg", jitter=1e-9, **s),
+        lambda **s: impl.differential_entropy(x, estimator="kl", jitter=1e-9, **s),
+        lambda **s: impl.kl_divergence_samples(x, y, jitter=1e-9, **s),
+    ]
+    for call in calls:
+        assert call(random_state=7) == call(seed=7)
+        assert call(random_state=7, seed=7) == call(seed=7)
+        with pytest.raises(ValueError, match="seed=1 and random_state=2 disagree"):
+            call(seed=1, random_state=2)

@@ -145,6 +145,10 @@ def test_demo_tolerances_shrink_with_n():
         (("--e1", "nan"), "argument --e1: must be a probability"),
         (("--seed", "-1"), "argument --seed: must be at least 0"),
         (("--n", "ten"), "argument --n: invalid int value"),
+        (
+            ("--n", "99999999999999999999"),
+            "argument --n: 99,999,999,999,999,999,999 samples do not",
+        ),
         (("nonsense",), "argument command: invalid choice"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,

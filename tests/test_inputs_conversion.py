@@ -103,3 +103,37 @@ def test_ragged_lists_are_named(impl: Any, x: Any, detail: str) -> None:
 def test_mixed_list_is_refused_everywhere(impl: Any, call: Callable[[Any, Any], Any]) -> None:
     with pytest.raises(TypeError, match=r"x mixes label kinds: int .* and str "):
         call(impl, [1, "1", 2])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f, lazy: f.mutual_information_with(lazy, [0, 1, 0]),
+        lambda f, lazy: f.mutual_information_matrix(lazy),
+        lambda f, lazy: f.total_correlation(lazy),
+        lambda f, lazy: f.discretize(lazy, bins=2),
+        lambda f, lazy: f.pmf.entropy(lazy),
+        lambda f, lazy: f.differential_entropy(lazy),
+        lambda f, lazy: f.entropy([0, 1, 0], sample_weight=lazy),
+        lambda f, lazy: f.transfer_entropy(lazy, lazy),
+    ],
+    ids=["miw", "mim", "total_correlation", "discretize", "pmf", "differential", "weights", "te"],
+)
+@pytest.mark.parametrize("impl", [fastinfo, fastinfo.reference], ids=["fastinfo", "reference"])
+def test_every_reader_of_data_asks_to_collect_a_lazyframe(impl: Any, call: Any) -> None:
+    """These said "0-d array of shape ()" or "dtype object" instead."""
+    pl = pytest.importorskip("polars")
+    lazy = pl.LazyFrame({"a": [1.0, 2.0, 1.0], "b": [0.5, 0.25, 0.25]})
+    with pytest.raises(TypeError, match=r"polars LazyFrame.*\.collect\(\)"):
+        call(impl, lazy)
+
+
+@pytest.mark.parametrize("impl", [fastinfo, fastinfo.reference], ids=["fastinfo", "reference"])
+def test_rows_of_mixed_label_kinds_are_refused(impl: Any) -> None:
+    """numpy turned [[1, "1"], ["1", 1]] into strings: entropy 0.0 for two distinct rows."""
+    with pytest.raises(TypeError, match="x mixes label kinds: int"):
+        impl.entropy([[1, "1"], ["1", 1]])
+    with pytest.raises(TypeError, match="mixes label kinds"):
+        impl.mutual_information([[1, "1"], ["1", 1]], [0, 1])
+    assert impl.entropy([[1, 2], [1, 3]]) == pytest.approx(math.log(2))
+    assert impl.entropy([["a", "b"], ["a", "c"]]) == pytest.approx(math.log(2))

@@ -92,12 +92,17 @@ def test_nearest_asks_the_budget(budget: Callable[[float], None]) -> None:
 def test_information_of_all_distinct_labels_asks_the_budget(
     budget: Callable[[float], None],
 ) -> None:
-    """Hashing needs about 12 times the input and checked nothing (an abort under ulimit)."""
+    """Hashing needed about 12 times the input and checked nothing (an abort under ulimit);
+    sorting (the route for mostly distinct labels) needs 32 bytes per sample here, asked first."""
     x = np.arange(1_000_000, dtype=np.int64) * 1_000_003
     y = x[::-1].copy()
-    budget(5e7)
-    with pytest.raises(MemoryError, match=r"mostly distinct values would need \d+\.\d MiB"):
+    budget(2e7)
+    with pytest.raises(
+        MemoryError, match=r"sorting 1000000 samples of 2 columns .* would need 30\.5 MiB"
+    ):
         fastinfo.mutual_information(x, y)
+    budget(5e7)
+    assert fastinfo.mutual_information(x, y) == pytest.approx(math.log(1e6), rel=1e-12)
     assert fastinfo.entropy(x) == pytest.approx(math.log(1e6), rel=1e-15)  # sorted: 16 MB
     budget(1e7)
     with pytest.raises(MemoryError, match="sorting the 1000000 values"):
@@ -184,6 +189,23 @@ def test_fd_rule_with_an_outlier_is_refused_before_numpy_allocates(
     with NumpyPeak() as peak, pytest.raises(MemoryError, match="bins='fd' for x"):
         fastinfo.discretize(x, bins="fd")
     assert peak.mib < 16
+
+
+def test_discretize_checks_the_size_of_its_labels(budget: Callable[[float], None]) -> None:
+    """1e6 x 100 float32 samples gave 190.7 MiB of labels under a 64 MiB budget (which
+    pmf.pairwise's output obeys), and mutual_information_with(X, y, bins=16) discretised all of X
+    (+98 MB) before its MemoryError."""
+    x = np.zeros((200_000, 100), dtype=np.float32)
+    x[1::2] = 1.0
+    budget(16 * 2**20)
+    with pytest.raises(MemoryError, match=r"bin labels of 200000 samples x 100 columns \(2 bytes"):
+        fastinfo.discretize(x, bins=300)
+    with NumpyPeak() as peak, pytest.raises(MemoryError, match=r"bin labels of 200000 samples"):
+        fastinfo.mutual_information_with(x, np.arange(200_000) % 2, bins=16)
+    assert peak.mib < 8
+    labels, _ = fastinfo.discretize(x[:, :30], bins=16)  # 5.7 MiB: within the budget
+    assert labels.dtype == np.uint8
+    assert labels.shape == (200_000, 30)
 
 
 def test_discretize_names_the_memory_error_of_numpy() -> None:

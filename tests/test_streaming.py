@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+from typing import Any
 
 import numpy as np
 import pytest
@@ -422,3 +423,21 @@ def test_threads_may_share_counts() -> None:
     # Merging counts into themselves (one lock at a time) doubles them.
     shared.merge(shared)
     assert shared.n == 2 * 40 * 3000
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: fastinfo.JointCounts(2**40), MemoryError),
+        (lambda: fastinfo.TargetCounts(2**40), MemoryError),
+        (lambda: fastinfo.PairwiseCounts(2**20), MemoryError),
+        (lambda: fastinfo.JointCounts(2**70), ValueError),
+        (lambda: fastinfo.TargetCounts(2**64), ValueError),
+    ],
+    ids=["joint-2**40", "target-2**40", "pairs-2**20", "joint-2**70", "target-2**64"],
+)
+def test_absurd_numbers_of_variables_are_refused(make: Any, error: type[Exception]) -> None:
+    """JointCounts(2**40) aborted the interpreter (its per-variable state was allocated
+    infallibly) and JointCounts(2**70) raised an unnamed OverflowError."""
+    with pytest.raises(error, match=r"variables|n_variables|n_columns"):
+        make()

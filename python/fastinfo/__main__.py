@@ -174,6 +174,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse arguments the demo cannot use (one line on stderr, exit code 2)."""
     if args.n < 1:
         parser.error(f"argument --n: must be at least 1, got {args.n}")
+    if args.n >= 2**62:  # beyond any array numpy can make ("Maximum allowed dimension exceeded")
+        parser.error(f"argument --n: {args.n:,} samples do not fit in memory")
     for name in ("e1", "e2"):
         value = getattr(args, name)
         if not 0.0 <= value <= 1.0:  # NaN fails too

@@ -19,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _knn, _native
-from ._inputs import Base, _without_missing, check_memory, is_native, log_base, native
+from ._inputs import Base, as_array, check_memory, is_native, log_base, native
+from ._significance import seed_alias
 
 #: The bin-count rules accepted by ``bins=`` (numpy's, see ``np.histogram_bin_edges``).
 RULES = ("auto", "fd", "rice", "scott", "sqrt", "sturges")
@@ -78,7 +79,7 @@ def as_continuous(x: Any, name: str) -> Continuous:
     """
     if getattr(getattr(x, "dtype", None), "name", None) == "category":
         raise TypeError(f"{name} is categorical; binning needs real numbers")
-    array = np.asarray(_without_missing(x, name))
+    array = as_array(x, name)
     kind = array.dtype.kind
     if kind == "f":
         if array.dtype.itemsize < 4:
@@ -309,8 +310,7 @@ def binned(
         floating = is_float() if callable(is_float) else getattr(dtype, "kind", None) == "f"
         if not floating:
             return x  # a pandas extension array or polars Series of labels
-        x = _without_missing(x, name)
-    array = np.asarray(x)
+    array = as_array(x, name)
     if array.dtype.kind != "f":
         return array
     labels, _ = discretize_named(array, name, bins, "uniform")
@@ -510,6 +510,7 @@ def differential_entropy(
     base: Base = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
 ) -> float:
     """Differential entropy h(X) of continuous samples, from nearest neighbours or a histogram.
 
@@ -548,6 +549,9 @@ def differential_entropy(
         duplicated samples. ``None`` (default): the data are used as given.
     seed : int, optional
         Seed of the jitter's ``np.random.default_rng`` stream (``None``: a fresh one).
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
 
     Returns
     -------
@@ -601,6 +605,7 @@ def differential_entropy(
     >>> fastinfo.differential_entropy([0.5, 0.5, 0.5, 0.5, 2.0], k=1)  # an atom at 0.5
     -inf
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     method = _knn.entropy_estimator(estimator, bins)
     if method == "kl":
         return _knn.differential_entropy(x, k=k, norm=norm, base=base, jitter=jitter, seed=seed)

@@ -16,7 +16,7 @@ from . import _native, _quantity
 from ._binning import BinsLike, binner
 from ._inputs import Base, Variable, as_variable, check_estimator, check_memory, log_base
 from ._inputs import check_same_length as _check_same_length
-from ._significance import check_seed
+from ._significance import check_seed, seed_alias
 
 #: The statistics :func:`bootstrap` accepts: function name -> (quantity, names of its variables).
 STATISTICS: dict[str, tuple[str, tuple[str, ...] | None]] = {
@@ -176,6 +176,7 @@ def bootstrap(
     n_resamples: int = 1000,
     confidence_level: float = 0.95,
     seed: int | None = None,
+    random_state: int | None = None,
     estimator: str = "plugin",
     alphabet_size: int | Sequence[int] | None = None,
     base: Base = None,
@@ -204,6 +205,9 @@ def bootstrap(
     seed : int, optional
         Seed in ``[0, 2**64)`` of the random streams; the same seed gives the same result on any
         machine and for any number of threads. ``None`` draws a fresh seed.
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
     estimator : {"plugin", "miller_madow", "jackknife", "grassberger", "chao_shen", "nsb"}
         Estimator of the statistic, applied to the data and to every resample (see
         :func:`fastinfo.entropy`).
@@ -263,6 +267,7 @@ def bootstrap(
     >>> bool(low < result.estimate < high)
     True
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     quantity, coerced, e, sizes = prepare(statistic, variables, estimator, alphabet_size, bins)
     count = check_resamples(n_resamples)
     level = check_confidence_level(confidence_level)

@@ -15,6 +15,7 @@ from ._binning import BinsLike, binner
 from ._inputs import (
     Base,
     IntArray,
+    as_array,
     as_variable,
     check_estimator,
     check_memory,
@@ -88,7 +89,7 @@ def as_columns(X: Any, labels: Labeller = _unchanged) -> tuple[list[IntArray], l
 
 def _matrix(X: Any) -> npt.NDArray[Any]:
     """``X`` as a 2-D array with at least one row and one column (integer dtypes native-endian)."""
-    array = np.asarray(X)
+    array = as_array(X, "X")
     if array.ndim != 2:
         raise ValueError(
             f"X must be 2-D (n_samples, n_features), got a {array.ndim}-d array of shape "

@@ -11,7 +11,7 @@ from typing import Union
 import numpy as np
 import numpy.typing as npt
 
-from ._inputs import Base, _without_missing, check_bool, check_memory, log_base
+from ._inputs import Base, as_array, check_bool, check_memory, log_base
 
 Float64 = npt.NDArray[np.float64]
 Result = Union[float, Float64]
@@ -33,7 +33,7 @@ def _where(name: str, index: tuple[int, ...]) -> str:
 
 def as_real(a: object, name: str) -> Float64:
     """``a`` as a float64 array of finite numbers."""
-    array = np.asarray(_without_missing(a, name))
+    array = as_array(a, name)
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     array = array.astype(np.float64, copy=False)
@@ -554,6 +554,7 @@ def mutual_information(cov: npt.ArrayLike, split: int, /, *, base: Base = None) 
     0.0
     """
     scale = log_base(base)
+    cov = as_array(cov, "cov")
     if np.ndim(cov) < 2:
         raise ValueError(
             f"cov has shape {np.shape(cov)}: mutual information needs joint covariance matrices "

@@ -291,7 +291,12 @@ def _categorical_codes(x: Any, name: str) -> IntArray | None:
 
 
 def _without_missing(x: Any, name: str) -> Any:
-    """A pandas nullable array (or a DataFrame of them) as numpy, refusing missing values."""
+    """A pandas nullable array (or a DataFrame of them) as numpy, refusing missing values.
+
+    Masked arrays with masked entries and polars LazyFrames are refused too
+    (:func:`_refuse_unusable`).
+    """
+    x = _refuse_unusable(x, name)
     if not hasattr(x, "isna"):
         return x
     dtypes = getattr(x, "dtypes", None)
@@ -346,6 +351,23 @@ def _refuse_unusable(x: Any, name: str) -> Any:
             "first and pass the DataFrame (or one of its columns)"
         )
     return x
+
+
+def as_array(x: Any, name: str) -> npt.NDArray[Any]:
+    """``x`` (numbers) as a numpy array, refusing what numpy would misread, naming ``name``.
+
+    Refused: masked entries, a polars LazyFrame, missing values (see :func:`_without_missing`)
+    and a ragged nested list (numpy's own error names no argument).
+    """
+    x = _without_missing(x, name)
+    try:
+        return np.asarray(x)
+    except ValueError:
+        if isinstance(x, (list, tuple)) and len(x) > 0:
+            ragged = _ragged_error(x, name)
+            if ragged is not None:
+                raise ragged from None
+        raise
 
 
 def _arrow_strings(x: Any) -> Any:
@@ -521,13 +543,13 @@ def as_variable(x: Any, name: str) -> Variable:
         listed = _list_variable(x, name)
         if listed is not None:
             return listed
-    try:
-        array = np.asarray(_without_missing(x, name))
-    except ValueError:
-        ragged = _ragged_error(x, name) if isinstance(x, (list, tuple)) and len(x) else None
-        if ragged is not None:
-            raise ragged from None
-        raise
+        if isinstance(x[0], (list, tuple)):
+            # Rows of labels: numpy would turn [[1, "1"], ["1", 1]] into strings, merging kinds.
+            flat = [v for row in x if isinstance(row, (list, tuple)) for v in row]
+            if flat:
+                _, _, kinds = _native.object_codes(flat, name)
+                _check_kinds(flat, kinds, name)
+    array = as_array(x, name)
     if array.ndim not in (1, 2):
         raise ValueError(
             f"{name} must be 1-D (n,) or 2-D (n, d) with one sample per row, "

@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import Base, _without_missing, log_base
-from ._significance import check_seed
+from ._inputs import Base, as_array, log_base
+from ._significance import check_seed, seed_alias
 
 Floats = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int64]
@@ -50,7 +50,10 @@ def is_discrete(x: Any) -> bool:
         return True
     if dtype is not None and not isinstance(dtype, np.dtype):  # a pandas extension array
         return getattr(dtype, "kind", "O") not in "fc"
-    return np.asarray(x).dtype.kind not in "fc"
+    try:
+        return np.asarray(x).dtype.kind not in "fc"
+    except ValueError:  # ragged: refused, naming the argument, where it is read
+        return False
 
 
 def as_points(x: Any, name: str) -> Floats:
@@ -61,7 +64,7 @@ def as_points(x: Any, name: str) -> Floats:
     """
     if getattr(getattr(x, "dtype", None), "name", None) == "category":
         raise TypeError(f"{name} is categorical; nearest-neighbour estimates need real numbers")
-    array = np.asarray(_without_missing(x, name))
+    array = as_array(x, name)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"{name} has dtype {array.dtype}; nearest-neighbour estimates need real numbers "
@@ -355,6 +358,7 @@ def kl_divergence_samples(
     base: Base = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
 ) -> float:
     """KL divergence D(P || Q) between the distributions of two continuous samples.
 
@@ -382,6 +386,9 @@ def kl_divergence_samples(
     seed : int, optional
         Seed of the jitter's ``np.random.default_rng`` stream; ``None`` draws a fresh one.
         Only with ``jitter``.
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
 
     Returns
     -------
@@ -434,6 +441,7 @@ def kl_divergence_samples(
     ...
     ValueError: x: sample 0 has 1 or more exact duplicates in x ...
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     scale = log_base(base)
     chosen = check_norm(norm)
     noise = check_jitter(jitter, seed)

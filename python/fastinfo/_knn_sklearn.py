@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import _without_missing, check_bool, check_memory
+from ._inputs import as_array, check_bool, check_memory
 
 Floats = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int64]
@@ -96,7 +96,7 @@ def check_X(X: Any) -> tuple[Any, bool]:
             value = matrix.data[_first_non_finite(matrix.data)]
             raise ValueError(f"X contains {value}; the features must be finite")
         return matrix, True
-    array = np.asarray(_without_missing(X, "X"))
+    array = as_array(X, "X")
     if array.dtype.kind == "O":
         try:
             array = array.astype(np.float64)
@@ -122,7 +122,7 @@ def check_X(X: Any) -> tuple[Any, bool]:
 
 def check_y(y: Any, n: int, discrete_target: bool) -> npt.NDArray[Any]:
     """``y`` as scikit-learn's ``check_X_y`` (and, for a class target, its label check) do."""
-    array = np.asarray(_without_missing(y, "y"))
+    array = as_array(y, "y")
     if array.ndim == 2 and array.shape[1] == 1:
         array = array.reshape(-1)
     if array.ndim != 1:

@@ -19,6 +19,7 @@ from ._inputs import (
     Base,
     _refuse_unusable,
     _without_missing,
+    as_array,
     check_bool,
     check_memory,
     log_base,
@@ -41,7 +42,7 @@ def as_scores(x: npt.ArrayLike, name: str) -> Floats:
 
     float16 becomes float32; integers and extended precision become float64.
     """
-    array = np.asarray(_without_missing(x, name))
+    array = as_array(x, name)
     kind = array.dtype.kind
     if kind == "f":
         if array.dtype.itemsize < 4:
@@ -105,7 +106,7 @@ def class_labels(
     labels: npt.ArrayLike, shape: tuple[int, ...], k: int, ignore_index: int | None
 ) -> npt.NDArray[np.int64]:
     """``labels`` (shape ``shape``, class indices in ``[0, k)`` or ``ignore_index``) as int64."""
-    array = np.asarray(_without_missing(labels, "labels"))
+    array = as_array(labels, "labels")
     if array.dtype.kind not in "iu":
         hint = (
             " (cast whole-number floats with .astype(np.int64))" if array.dtype.kind == "f" else ""
@@ -141,7 +142,7 @@ def binary_labels(
     labels: npt.ArrayLike, shape: tuple[int, ...], scores: str = "logits"
 ) -> npt.NDArray[np.float64]:
     """``targets`` (shape ``shape`` of the argument named ``scores``, values in [0, 1]), flat."""
-    array = np.asarray(_without_missing(labels, "targets"))
+    array = as_array(labels, "targets")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"targets must hold real numbers in [0, 1], got dtype {array.dtype}")
     if array.shape != shape:
@@ -216,7 +217,7 @@ def check_output_memory(n: int) -> None:
 
 def nll_values(nll: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
     """``nll`` (a number or an array of per-token values) as a flat float64 array, checked."""
-    array = np.asarray(nll)
+    array = as_array(nll, name)
     if array.dtype.kind not in "iuf":
         raise TypeError(
             f"{name} must be a real number or an array of real numbers, got dtype {array.dtype}"

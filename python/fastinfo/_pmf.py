@@ -14,7 +14,7 @@ import numpy.typing as npt
 from . import _native
 from ._inputs import (
     Base,
-    _without_missing,
+    as_array,
     check_axis,
     check_bool,
     check_memory,
@@ -34,7 +34,7 @@ Rows = npt.NDArray[np.float64]
 
 def as_weights(p: npt.ArrayLike, name: str) -> npt.NDArray[Any]:
     """``p`` as a real array of at least one dimension (no copy for float64)."""
-    array = np.asarray(_without_missing(p, name))
+    array = as_array(p, name)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"{name} must hold real numbers (probabilities or non-negative weights), "

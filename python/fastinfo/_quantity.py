@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _native
-from ._inputs import Variable
+from ._inputs import Variable, as_array
 
 #: The quantities of :func:`estimate`, named as the Rust core's ``Quantity``.
 QUANTITIES = (
@@ -78,7 +79,7 @@ def check_sample_weight(sample_weight: object, n: int) -> npt.NDArray[np.float64
     """
     if sample_weight is None:
         return None
-    weights = np.asarray(sample_weight)
+    weights = as_array(sample_weight, "sample_weight")
     if weights.dtype.kind not in "biuf":
         raise TypeError(f"sample_weight must hold real numbers, got dtype {weights.dtype}")
     if weights.ndim != 1:
@@ -88,7 +89,26 @@ def check_sample_weight(sample_weight: object, n: int) -> npt.NDArray[np.float64
             f"sample_weight must have one weight per sample: {n} samples, "
             f"got {weights.shape[0]} weights"
         )
-    return np.ascontiguousarray(weights, dtype=np.float64)
+    return _summable(np.ascontiguousarray(weights, dtype=np.float64))
+
+
+def _summable(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Valid ``weights`` too large to sum, scaled by a power of two (exactly) so that they are not.
+
+    Weights whose sums (or products of two sums) would overflow float64, like ``[1e308, 1e308]``,
+    gave 0.0 or NaN. Such weights exceed 2**53, so they are not integers for the estimators:
+    only the plug-in estimator takes them, and it depends on their ratios alone.
+    """
+    if weights.size == 0 or not (np.isfinite(weights).all() and (weights >= 0).all()):
+        return weights  # the core names the bad weight, as given
+    top = float(weights.max())
+    if top == 0.0:
+        return weights
+    exponent = math.frexp(top)[1]  # top < 2**exponent
+    room = 500 - math.ceil(math.log2(weights.size))  # sums, and products of two, stay finite
+    if exponent <= room:
+        return weights
+    return weights * 2.0 ** (room - exponent)
 
 
 def estimate(

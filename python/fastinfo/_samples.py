@@ -23,6 +23,7 @@ from ._inputs import (
     check_same_length,
     log_base,
 )
+from ._significance import seed_alias
 
 #: Upper bound accepted by :func:`set_num_threads` (each thread reserves a stack).
 MAX_THREADS = 1024
@@ -338,6 +339,7 @@ def mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
     alphabet_size: int | Sequence[int] | None = None,
     sample_weight: npt.ArrayLike | None = None,
 ) -> float:
@@ -376,6 +378,9 @@ def mutual_information(
         first, to break ties between duplicated samples (which the estimators refuse).
     seed : int, optional
         Seed of the jitter's ``np.random.default_rng`` stream (``None``: a fresh one).
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
 
     joint : bool, default False
         A 2-D argument is always one joint (vector-valued) variable. With more than three
@@ -446,6 +451,7 @@ def mutual_information(
     >>> round(fastinfo.mutual_information([0, 1, 0, 1], [0, 1, 1, 1], sample_weight=w), 6)
     0.132304
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     chosen = check_estimator(estimator, (*ESTIMATORS, *_knn.MUTUAL_INFORMATION_ESTIMATORS))
     if chosen in _knn.MUTUAL_INFORMATION_ESTIMATORS:
         if bins is not None:
@@ -487,6 +493,7 @@ def conditional_mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
     alphabet_size: int | Sequence[int] | None = None,
     sample_weight: npt.ArrayLike | None = None,
 ) -> float:
@@ -519,6 +526,9 @@ def conditional_mutual_information(
         first to break ties (see :func:`mutual_information`).
     seed : int, optional
         Seed of the jitter (``None``: a fresh one).
+    random_state : int, optional
+        The same as ``seed``, under the name scikit-learn and scipy use. Give one of the two;
+        both given with different values raise ``ValueError``.
 
     joint : bool, default False
         A 2-D argument is always one joint (vector-valued) variable. With more than three
@@ -558,6 +568,7 @@ def conditional_mutual_information(
     >>> round(fastinfo.conditional_mutual_information(a, c, b, estimator="ksg"), 2)
     0.0
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     chosen = check_estimator(estimator, (*ESTIMATORS, *_knn.CONDITIONAL_ESTIMATORS))
     if chosen in _knn.CONDITIONAL_ESTIMATORS:
         if bins is not None:
@@ -720,6 +731,8 @@ def set_num_threads(n: int, /) -> None:
     True
     """
     expected = f"an integer from 1 to {MAX_THREADS}, or negative to count from all cores (-1)"
+    if isinstance(n, np.ma.MaskedArray) and np.ma.getmaskarray(n).any():
+        raise TypeError(f"n must be {expected}, got a masked value")
     if isinstance(n, (bool, np.bool_)):
         raise TypeError(f"n must be {expected}, got a bool")
     try:

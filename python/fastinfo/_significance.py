@@ -113,6 +113,17 @@ def resolve_seed(seed: object, random_state: object) -> int:
     return value
 
 
+def seed_alias(seed: object, random_state: object) -> object:
+    """``seed``, or ``random_state`` (its scikit-learn/scipy spelling) when that is given.
+
+    Checked as :func:`resolve_seed` checks it, but ``None`` for both stays ``None`` (no seed is
+    drawn: some functions use a seed only with another option).
+    """
+    if random_state is None:
+        return seed
+    return resolve_seed(seed, random_state)
+
+
 def check_permutations(n_permutations: object) -> int:
     """``n_permutations`` as a positive int whose null distribution fits the memory budget."""
     if isinstance(n_permutations, (bool, np.bool_)) or not isinstance(

@@ -20,7 +20,7 @@ from ._inputs import (
     _column_labels,
     _is_missing,
     _refuse_unusable,
-    _without_missing,
+    as_array,
     is_native,
     native,
 )
@@ -141,7 +141,7 @@ def _column(x: Any, name: str) -> _Column:
             kind, values = _texts(categories.tolist(), name)
             return kind, native(codes), values
         return _column(categories[codes], name)
-    array = np.asarray(_without_missing(x, name))
+    array = as_array(x, name)
     if isinstance(x, (list, tuple)) and array.dtype.kind in "US":
         # numpy turns [1, "1"] into two equal strings: keep the Python objects and their kinds.
         array = np.empty(len(x), dtype=object)
@@ -218,6 +218,8 @@ def _size(value: object, name: str) -> int:
         raise TypeError(f"{name} must be a positive integer, got {value!r}")
     if int(value) < 1:
         raise ValueError(f"{name} must be at least 1, got {value!r}")
+    if int(value) >= 2**63:  # the extension's index type; far beyond any memory budget anyway
+        raise ValueError(f"{name} must be below 2**63, got {value!r}")
     return int(value)
 
 
@@ -306,7 +308,7 @@ def _table_columns(X: Any, name: str) -> tuple[list[_Column], list[Any] | None]:
     if pa is not None and isinstance(X, (pa.Table, pa.RecordBatch)):
         names = list(X.column_names)
         return [_column(X.column(j), f"{name}[{c!r}]") for j, c in enumerate(names)], names
-    array = np.asarray(_refuse_unusable(X, name))
+    array = as_array(X, name)
     if array.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got a {array.ndim}-d array of shape "

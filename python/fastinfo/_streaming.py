@@ -17,6 +17,7 @@ import numpy.typing as npt
 from . import _batches, _native
 from ._inputs import (
     Base,
+    as_array,
     check_bool,
     check_estimator,
     check_memory,
@@ -237,7 +238,7 @@ class JointCounts(_Counts):
             coords = [np.asarray(c, dtype=np.int64) for c in (coo.row, coo.col)]
             raw = np.asarray(coo.data)
         else:
-            dense = np.asarray(table)
+            dense = as_array(table, "table")
             if dense.ndim < 1:
                 raise ValueError(f"table must have at least one axis, got shape {dense.shape}")
             shape = tuple(int(s) for s in dense.shape)

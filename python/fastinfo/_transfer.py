@@ -15,7 +15,9 @@ from . import _native
 from ._inputs import (
     Base,
     IntArray,
+    _refuse_unusable,
     _without_missing,
+    as_array,
     as_variable,
     check_bool,
     check_estimator,
@@ -86,7 +88,7 @@ def _is_trial_list(x: Any) -> bool:
 
 def _coded(block: Any, name: str) -> npt.NDArray[Any]:
     """An ``(n_trials, n_steps)`` block of one series as integer codes, factorised jointly."""
-    array = np.asarray(block)
+    array = as_array(block, name)
     flat = array.reshape(-1)
     if flat.size == 0:
         raise ValueError(f"{name} is empty: at least one step is needed")
@@ -96,11 +98,12 @@ def _coded(block: Any, name: str) -> npt.NDArray[Any]:
 
 def as_series(x: Any, name: str) -> Series:
     """Coerce time series ``x`` (layouts: see :func:`transfer_entropy`) into a :class:`Series`."""
+    x = _refuse_unusable(x, name)
     if hasattr(x, "columns") and hasattr(x, "to_numpy"):  # a DataFrame: one series per column
         x = _without_missing(x, name)
         x = x.to_numpy().T if hasattr(x, "to_numpy") else np.asarray(x).T
     if _is_trial_list(x):
-        trials = [np.asarray(t) for t in x]
+        trials = [as_array(t, f"{name}[{r}]") for r, t in enumerate(x)]
         ndim = trials[0].ndim
         if ndim not in (1, 2):
             raise ValueError(
@@ -119,7 +122,7 @@ def as_series(x: Any, name: str) -> Series:
         array = stacked if batch else stacked[:, None, :]
         has_trials = True
     else:
-        array = np.asarray(x)
+        array = as_array(x, name)
         if array.ndim == 1:
             batch, has_trials = False, False
             array = array[None, None, :]

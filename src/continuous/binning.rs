@@ -409,7 +409,13 @@ fn discretize_into<T: Float, L: BinLabel>(
     edges: &[Edges<'_>],
 ) -> Result<Vec<L>> {
     let rows = samples.rows();
-    let mut out = vec![L::default(); rows * samples.columns()];
+    let (columns, width) = (samples.columns(), std::mem::size_of::<L>());
+    let len = rows.saturating_mul(columns);
+    let what =
+        || format!("the bin labels of {rows} samples x {columns} columns ({width} bytes each)");
+    let advice = "discretize fewer samples or columns at a time";
+    crate::runtime::memory::check(what, len as u128 * width as u128, advice)?;
+    let mut out = crate::runtime::memory::try_filled(len, L::default(), what, advice)?;
     let tasks: Vec<(usize, usize, &mut [L])> = out
         .chunks_mut(rows)
         .enumerate()

@@ -144,7 +144,10 @@ pub fn check_sample_weight(weights: &[f64], n: usize) -> Result<f64> {
         if w < 0.0 {
             return Err(Error::InvalidArgument {
                 argument: "sample_weight".into(),
-                message: format!("weights must be non-negative, got {w} at index {index}"),
+                message: format!(
+                    "weights must be non-negative, got {} at index {index}",
+                    crate::error::number(w)
+                ),
             });
         }
         largest = largest.max(w);

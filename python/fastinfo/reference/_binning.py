@@ -32,6 +32,7 @@ from .._binning import (
 )
 from .._inputs import Base, log_base
 from .._knn import entropy_estimator, refuse_knn_options
+from .._significance import seed_alias
 from . import _knn
 
 
@@ -125,12 +126,14 @@ def differential_entropy(
     base: Base = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
 ) -> float:
     """Differential entropy h(X) (see :func:`fastinfo.differential_entropy`).
 
     Histogram: ``-sum_cells p log(p / volume)`` over the occupied cells of the joint histogram.
     Kozachenko-Leonenko: :func:`fastinfo.reference._knn.differential_entropy`.
     """
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     method = entropy_estimator(estimator, bins)
     if method == "kl":
         return _knn.differential_entropy(x, k=k, norm=norm, base=base, jitter=jitter, seed=seed)

@@ -21,7 +21,7 @@ from .._bootstrap import (
     summarize,
 )
 from .._inputs import Base, Variable, log_base
-from .._significance import check_seed
+from .._significance import check_seed, seed_alias
 from ._quantity import estimate as _estimate
 
 
@@ -41,12 +41,14 @@ def bootstrap(
     n_resamples: int = 1000,
     confidence_level: float = 0.95,
     seed: int | None = None,
+    random_state: int | None = None,
     estimator: str = "plugin",
     alphabet_size: int | Sequence[int] | None = None,
     base: Base = None,
     bins: BinsLike | None = None,
 ) -> BootstrapResult:
     """Bootstrap of an entropy or MI by resampling rows (see :func:`fastinfo.bootstrap`)."""
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     quantity, coerced, e, sizes = prepare(statistic, variables, estimator, alphabet_size, bins)
     count = check_resamples(n_resamples)
     level = check_confidence_level(confidence_level)

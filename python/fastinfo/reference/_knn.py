@@ -36,6 +36,7 @@ from .._knn import (
     mutual_information_pair,
 )
 from .._knn_sklearn import Prepared, codes, column, prepare
+from .._significance import seed_alias
 
 #: Rows of the distance matrix computed at a time.
 BLOCK = 256
@@ -400,8 +401,10 @@ def kl_divergence_samples(
     base: Base = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
 ) -> float:
     """KL divergence between the distributions of two samples (see the fast function)."""
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     scale = log_base(base)
     chosen = check_norm(norm)
     noise: Jitter = check_jitter(jitter, seed)

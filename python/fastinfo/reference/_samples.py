@@ -23,6 +23,7 @@ from .._inputs import (
 )
 from .._knn import CONDITIONAL_ESTIMATORS, MUTUAL_INFORMATION_ESTIMATORS, refuse_knn_options
 from .._samples import warn_joint
+from .._significance import seed_alias
 from . import _knn
 from ._binning import binner
 
@@ -317,10 +318,12 @@ def mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
     alphabet_size: int | Sequence[int] | None = None,
     sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Mutual information I(X; Y) (see :func:`fastinfo.mutual_information`)."""
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     chosen = check_estimator(estimator, (*ESTIMATORS, *MUTUAL_INFORMATION_ESTIMATORS))
     if chosen in MUTUAL_INFORMATION_ESTIMATORS:
         if bins is not None:
@@ -362,10 +365,12 @@ def conditional_mutual_information(
     k: int | None = None,
     jitter: float | None = None,
     seed: int | None = None,
+    random_state: int | None = None,
     alphabet_size: int | Sequence[int] | None = None,
     sample_weight: npt.ArrayLike | None = None,
 ) -> float:
     """Conditional mutual information I(X; Y | given)."""
+    seed = seed_alias(seed, random_state)  # type: ignore[assignment]
     chosen = check_estimator(estimator, (*ESTIMATORS, *CONDITIONAL_ESTIMATORS))
     if chosen in CONDITIONAL_ESTIMATORS:
         if bins is not None:

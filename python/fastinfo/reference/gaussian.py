@@ -23,7 +23,7 @@ from .._gaussian import (
     scalar_or_array,
     variances,
 )
-from .._inputs import Base, check_bool, log_base
+from .._inputs import Base, as_array, check_bool, log_base
 
 __all__ = ["entropy", "kl_divergence", "mutual_information"]
 
@@ -103,6 +103,7 @@ def kl_divergence(
 def mutual_information(cov: npt.ArrayLike, split: int, /, *, base: Base = None) -> Result:
     """``1/2 (log det S_XX + log det S_YY - log det S)``, at least 0."""
     scale = log_base(base)
+    cov = as_array(cov, "cov")
     if np.ndim(cov) < 2:
         raise ValueError(
             f"cov has shape {np.shape(cov)}: mutual information needs joint covariance matrices "

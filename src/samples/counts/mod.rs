@@ -368,6 +368,9 @@ pub fn joint_counts_with(columns: &[Labels<'_>], interrupt: &AtomicBool) -> Resu
         if let [column] = columns {
             return sorted::sorted_histogram(*column, interrupt);
         }
+        if let Some(table) = sorted::sorted_joint(columns, &offsets, interrupt)? {
+            return Ok(table);
+        }
         let k = columns.len();
         memory::check(
             || format!("counting {k} columns of {n} samples with mostly distinct values"),

@@ -143,7 +143,10 @@ fn check_weights(weights: &[f64], n: usize) -> Result<bool> {
         if w < 0.0 {
             return Err(Error::InvalidArgument {
                 argument: "sample_weight".into(),
-                message: format!("weights must be non-negative, got {w} at index {index}"),
+                message: format!(
+                    "weights must be non-negative, got {} at index {index}",
+                    crate::error::number(w)
+                ),
             });
         }
         positive |= w > 0.0;

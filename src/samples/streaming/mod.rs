@@ -133,6 +133,18 @@ impl Layout {
                 message: format!("{} needs at least one variable, got 0", layout.class()),
             });
         }
+        // Each variable's kind, dictionary and range, and each table's header (a few hundred
+        // bytes each) before any sample: an absurd size is a MemoryError, not an abort.
+        let tables = match layout {
+            Layout::Joint(_) => 1,
+            Layout::Pairs(d) => (d as u128) * (d as u128 - 1) / 2,
+            Layout::Target(d) => d as u128,
+        };
+        memory::check(
+            || format!("the counts of a {} of {size} variables", layout.class()),
+            (size as u128 + 1) * 256 + tables * 128,
+            "count fewer variables together",
+        )?;
         // A table per pair: d (d - 1) / 2 of them must be countable.
         if let Layout::Pairs(d) = layout {
             memory::check(
@@ -620,8 +632,10 @@ impl Accumulator {
                     .cloned()
                     .unwrap_or(Cow::Borrowed("other")),
                 message: format!(
-                    "its {} samples would take the counts past 2**64 - 1 samples (they hold {})",
-                    batch.rows, self.n
+                    "{} more sample{} would take the counts past 2**64 - 1 samples (they hold {})",
+                    batch.rows,
+                    if batch.rows == 1 { "" } else { "s" },
+                    self.n
                 ),
             });
         }

@@ -47,25 +47,7 @@ pub(super) fn sorted_histogram(column: Labels<'_>, interrupt: &AtomicBool) -> Re
     let mut keys: Vec<u64> = Vec::new();
     memory::try_reserve(&mut keys, n, what, advice)?;
     with_labels!(column, x => keys.par_extend(x.par_iter().map(|v| v.key())));
-    keys.par_sort_unstable();
-    if interrupt.load(Ordering::Relaxed) {
-        return Err(Error::Interrupted);
-    }
-    let distinct = 1 + keys.windows(2).filter(|w| w[0] != w[1]).count();
-    let mut counts: Vec<u64> = Vec::new();
-    memory::try_reserve(&mut counts, distinct, what, advice)?;
-    let mut write = 0;
-    for read in 0..n {
-        if read > 0 && keys[read] == keys[write - 1] {
-            counts[write - 1] += 1;
-        } else {
-            keys[write] = keys[read];
-            counts.push(1);
-            write += 1;
-        }
-    }
-    keys.truncate(write);
-    keys.shrink_to_fit();
+    let counts = sort_and_count(&mut keys, interrupt, &what, advice)?;
     Ok(JointCounts {
         codebooks: vec![Codebook::Keys(keys)],
         cells: Cells::Dense(counts),
@@ -128,25 +110,7 @@ pub(super) fn sorted_joint(
         }
         Cells::Dense(table)
     } else {
-        joint.par_sort_unstable();
-        if interrupt.load(Ordering::Relaxed) {
-            return Err(Error::Interrupted);
-        }
-        let distinct = 1 + joint.windows(2).filter(|w| w[0] != w[1]).count();
-        let mut counts: Vec<u64> = Vec::new();
-        memory::try_reserve(&mut counts, distinct, what, advice)?;
-        let mut write = 0;
-        for read in 0..n {
-            if read > 0 && joint[read] == joint[write - 1] {
-                counts[write - 1] += 1;
-            } else {
-                joint[write] = joint[read];
-                counts.push(1);
-                write += 1;
-            }
-        }
-        joint.truncate(write);
-        joint.shrink_to_fit();
+        let counts = sort_and_count(&mut joint, interrupt, &what, advice)?;
         Cells::Sparse {
             keys: joint,
             counts,
@@ -157,6 +121,36 @@ pub(super) fn sorted_joint(
         cells,
         total: n as u64,
     }))
+}
+
+/// Sorts `keys` (non-empty) and leaves each distinct key once, returning how many times each
+/// occurred. Returns [`Error::Interrupted`] if `interrupt` is raised.
+fn sort_and_count(
+    keys: &mut Vec<u64>,
+    interrupt: &AtomicBool,
+    what: &dyn Fn() -> String,
+    advice: &str,
+) -> Result<Vec<u64>> {
+    keys.par_sort_unstable();
+    if interrupt.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    let distinct = 1 + keys.windows(2).filter(|w| w[0] != w[1]).count();
+    let mut counts: Vec<u64> = Vec::new();
+    memory::try_reserve(&mut counts, distinct, what, advice)?;
+    let mut write = 0;
+    for read in 0..keys.len() {
+        if read > 0 && keys[read] == keys[write - 1] {
+            counts[write - 1] += 1;
+        } else {
+            keys[write] = keys[read];
+            counts.push(1);
+            write += 1;
+        }
+    }
+    keys.truncate(write);
+    keys.shrink_to_fit();
+    Ok(counts)
 }
 
 /// The sorted distinct keys of `column`, writing each sample's rank among them into `out`.

@@ -45,6 +45,9 @@ def is_discrete(x: Any) -> bool:
     Floating-point samples are continuous; everything else is discrete, as in the counting
     estimators (which refuse floats). Complex numbers are neither (``as_points`` refuses them).
     """
+    kind = type(x)
+    if kind.__module__.split(".")[0] == "polars" and kind.__name__ == "LazyFrame":
+        return False  # refused where the samples are read, with the advice to collect it
     dtype = getattr(x, "dtype", None)
     if getattr(dtype, "name", None) == "category":
         return True
